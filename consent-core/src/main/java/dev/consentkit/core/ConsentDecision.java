@@ -1,0 +1,32 @@
+package dev.consentkit.core;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The answer to "may we process this subject's data for this purpose at this instant?".
+ *
+ * @param purpose        the purpose asked about
+ * @param reason         why; {@link DecisionReason#allows()} tells whether processing is allowed
+ * @param purposeVersion the purpose version the rules were applied with
+ * @param basis          the legal basis of that version
+ * @param record         the statement that decided, empty where none did
+ * @param at             the instant the question was about
+ */
+public record ConsentDecision(PurposeId purpose, DecisionReason reason, int purposeVersion, LegalBasis basis,
+                              Optional<ConsentRecord> record, Instant at) {
+
+    public ConsentDecision {
+        Objects.requireNonNull(purpose, "purpose");
+        Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(basis, "basis");
+        Objects.requireNonNull(record, "record");
+        Objects.requireNonNull(at, "at");
+    }
+
+    /** True if processing is allowed. */
+    public boolean allowed() {
+        return reason.allows();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.consentkit.core;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * An immutable statement: what a subject said about one purpose, when, and how it was captured.
+ *
+ * @param id                 unique id; for a {@link ConsentStatus#PENDING} record also the confirmation token
+ * @param tenant             the tenant
+ * @param subject            the subject (its pseudonym after erasure)
+ * @param purpose            the purpose the statement is about
+ * @param purposeVersion     the purpose version the subject was shown
+ * @param status             what the subject said
+ * @param recordedAt         when the system learned of it
+ * @param effectiveAt        when it took effect (equals {@code recordedAt} unless imported with an earlier time)
+ * @param expiresAt          when a grant lapses, from the purpose's validity
+ * @param idempotencyKey     the caller's key; a second command with the same key writes nothing
+ * @param evidence           how it was captured, minimised by the evidence policy
+ * @param conflict           true when a Global Privacy Control signal overrode an explicit grant
+ * @param personalDataDigest digest over subject, idempotency key, IP address, user agent and comment
+ * @param link               the record's link in the subject's hash chain
+ */
+public record ConsentRecord(
+        UUID id,
+        String tenant,
+        SubjectId subject,
+        PurposeId purpose,
+        int purposeVersion,
+        ConsentStatus status,
+        Instant recordedAt,
+        Instant effectiveAt,
+        Optional<Instant> expiresAt,
+        Optional<String> idempotencyKey,
+        Evidence evidence,
+        boolean conflict,
+        String personalDataDigest,
+        ChainLink link) implements AuditEntry {
+
+    public ConsentRecord {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(purpose, "purpose");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(recordedAt, "recordedAt");
+        Objects.requireNonNull(effectiveAt, "effectiveAt");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        Objects.requireNonNull(evidence, "evidence");
+        Objects.requireNonNull(personalDataDigest, "personalDataDigest");
+        Objects.requireNonNull(link, "link");
+    }
+
+    /** True if the grant has lapsed at {@code instant}. */
+    public boolean isExpiredAt(Instant instant) {
+        return expiresAt.isPresent() && !instant.isBefore(expiresAt.get());
+    }
+
+    @Override
+    public ConsentRecord withLink(ChainLink link) {
+        return new ConsentRecord(id, tenant, subject, purpose, purposeVersion, status, recordedAt, effectiveAt,
+                expiresAt, idempotencyKey, evidence, conflict, personalDataDigest, link);
+    }
+
+    @Override
+    public ConsentRecord erased(SubjectId pseudonym) {
+        Evidence stripped = evidence.toBuilder().ipAddress(null).userAgent(null).comment(null).build();
+        return new ConsentRecord(id, tenant, pseudonym, purpose, purposeVersion, status, recordedAt, effectiveAt,
+                expiresAt, Optional.empty(), stripped, conflict, personalDataDigest, link);
+    }
+
+    /** Redacted: never prints the subject or evidence. */
+    @Override
+    public String toString() {
+        return "ConsentRecord[id=" + id + ", tenant=" + tenant + ", purpose=" + purpose + ", v" + purposeVersion
+                + ", status=" + status + ", effectiveAt=" + effectiveAt + ", seq=" + link.sequence() + "]";
+    }
+}

@@ -1,0 +1,166 @@
+package dev.consentkit.core;
+
+import org.jspecify.annotations.Nullable;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How the IP address and user agent of {@link Evidence} are minimised before they are stored.
+ * The default truncates IP addresses (IPv4 to /24, IPv6 to /48) and keeps user agents.
+ * {@link Minimisation#HASH} needs a secret key: a plain hash of an IPv4 address is reversed by
+ * trying all four billion addresses, a keyed hash (HMAC-SHA256) is not.
+ */
+public final class EvidencePolicy {
+
+    /** What to do with one field. */
+    public enum Minimisation {
+        /** Store as given. */
+        KEEP,
+        /** IP: keep the network part (IPv4 /24, IPv6 /48). User agent: keep the first 64 characters. */
+        TRUNCATE,
+        /** Replace by {@code hmac:} and the hex HMAC-SHA256 under the policy's key. */
+        HASH,
+        /** Do not store. */
+        DROP
+    }
+
+    static final int USER_AGENT_TRUNCATED_LENGTH = 64;
+
+    private static final EvidencePolicy DEFAULTS = builder().build();
+
+    private final Minimisation ipAddress;
+    private final Minimisation userAgent;
+    private final byte @Nullable [] hashKey;
+
+    private EvidencePolicy(Builder b) {
+        this.ipAddress = b.ipAddress;
+        this.userAgent = b.userAgent;
+        this.hashKey = b.hashKey;
+    }
+
+    /** IP addresses truncated, user agents kept. */
+    public static EvidencePolicy defaults() {
+        return DEFAULTS;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Minimisation ipAddress() {
+        return ipAddress;
+    }
+
+    public Minimisation userAgent() {
+        return userAgent;
+    }
+
+    /** Applies the policy: returns evidence whose IP address and user agent are minimised. */
+    public Evidence apply(Evidence evidence) {
+        Optional<String> ip = evidence.ipAddress().flatMap(v -> minimiseIp(v));
+        Optional<String> ua = evidence.userAgent().flatMap(v -> minimiseUserAgent(v));
+        if (ip.equals(evidence.ipAddress()) && ua.equals(evidence.userAgent())) {
+            return evidence;
+        }
+        return evidence.toBuilder().ipAddress(ip.orElse(null)).userAgent(ua.orElse(null)).build();
+    }
+
+    private Optional<String> minimiseIp(String ip) {
+        switch (ipAddress) {
+            case KEEP:
+                return Optional.of(ip);
+            case DROP:
+                return Optional.empty();
+            case HASH:
+                return Optional.of(hmac(ip));
+            case TRUNCATE:
+            default:
+                return Optional.of(truncateIp(ip));
+        }
+    }
+
+    private Optional<String> minimiseUserAgent(String ua) {
+        switch (userAgent) {
+            case KEEP:
+                return Optional.of(ua);
+            case DROP:
+                return Optional.empty();
+            case HASH:
+                return Optional.of(hmac(ua));
+            case TRUNCATE:
+            default:
+                return Optional.of(ua.length() <= USER_AGENT_TRUNCATED_LENGTH
+                        ? ua : ua.substring(0, USER_AGENT_TRUNCATED_LENGTH));
+        }
+    }
+
+    static String truncateIp(String ip) {
+        try {
+            // callers pass validated literals only, so this never resolves a name
+            byte[] address = InetAddress.getByName(ip).getAddress();
+            int keep = address.length == 4 ? 3 : 6;
+            Arrays.fill(address, keep, address.length, (byte) 0);
+            return InetAddress.getByAddress(address).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw InvalidConsentRequestException.of("evidence.ipAddress", "must be an IPv4 or IPv6 address literal");
+        }
+    }
+
+    private String hmac(String value) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(Objects.requireNonNull(hashKey), "HmacSHA256"));
+            return "hmac:" + HexFormat.of().formatHex(mac.doFinal(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EvidencePolicy[ipAddress=" + ipAddress + ", userAgent=" + userAgent + "]";
+    }
+
+    /** Builds an {@link EvidencePolicy}. */
+    public static final class Builder {
+        private Minimisation ipAddress = Minimisation.TRUNCATE;
+        private Minimisation userAgent = Minimisation.KEEP;
+        private byte @Nullable [] hashKey;
+
+        private Builder() {
+        }
+
+        public Builder ipAddress(Minimisation ipAddress) {
+            this.ipAddress = Objects.requireNonNull(ipAddress, "ipAddress");
+            return this;
+        }
+
+        public Builder userAgent(Minimisation userAgent) {
+            this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
+            return this;
+        }
+
+        /** The secret key for {@link Minimisation#HASH}; at least 16 bytes. Copied. */
+        public Builder hashKey(byte[] hashKey) {
+            this.hashKey = hashKey.clone();
+            return this;
+        }
+
+        /** Builds the policy; fails if {@code HASH} is chosen without a {@code hashKey} of 16+ bytes. */
+        public EvidencePolicy build() {
+            boolean hashing = ipAddress == Minimisation.HASH || userAgent == Minimisation.HASH;
+            if (hashing && (hashKey == null || hashKey.length < 16)) {
+                throw new IllegalStateException("hashKey of at least 16 bytes is required for Minimisation.HASH");
+            }
+            return new EvidencePolicy(this);
+        }
+    }
+}

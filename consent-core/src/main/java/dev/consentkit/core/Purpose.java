@@ -1,0 +1,201 @@
+package dev.consentkit.core;
+
+import org.jspecify.annotations.Nullable;
+
+import java.time.Period;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One version of a purpose: why data is processed, on which legal basis, and what the subject is told.
+ * Every version is kept by the {@link PurposeRegistry}, so an auditor can see the text a subject agreed to.
+ *
+ * @param id                   the dotted purpose id
+ * @param version              1 or more; a new version is declared when the text or scope changes
+ * @param title                the default-locale title
+ * @param description          the default-locale description
+ * @param basis                the GDPR Art. 6 legal basis
+ * @param dataCategories       the categories of personal data processed, for example {@code email}
+ * @param validity             how long a grant lasts before it lapses and must be asked again
+ * @param reconsentFromVersion grants for versions below this one no longer count (a material change)
+ * @param saleOrShare          covered by a "do not sell or share" opt-out and by Global Privacy Control
+ * @param directMarketing      an objection (opt-out) to it is absolute (GDPR Art. 21(3))
+ * @param texts                titles and descriptions per locale
+ */
+public record Purpose(
+        PurposeId id,
+        int version,
+        String title,
+        String description,
+        LegalBasis basis,
+        List<String> dataCategories,
+        Optional<Period> validity,
+        int reconsentFromVersion,
+        boolean saleOrShare,
+        boolean directMarketing,
+        Map<Locale, Text> texts) {
+
+    public Purpose {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(title, "title");
+        Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(basis, "basis");
+        Objects.requireNonNull(validity, "validity");
+        dataCategories = List.copyOf(dataCategories);
+        texts = Map.copyOf(texts);
+        if (version < 1) {
+            throw new IllegalArgumentException("version must be at least 1");
+        }
+        if (reconsentFromVersion < 1 || reconsentFromVersion > version) {
+            throw new IllegalArgumentException("reconsentFromVersion must be between 1 and version (" + version + ")");
+        }
+        validity.ifPresent(p -> {
+            if (p.isNegative() || p.isZero()) {
+                throw new IllegalArgumentException("validity must be positive");
+            }
+        });
+    }
+
+    /** A builder for purpose {@code id}; {@code basis} is required, version defaults to 1. */
+    public static Builder builder(String id) {
+        return new Builder(PurposeId.of(id));
+    }
+
+    /** A builder for purpose {@code id}. */
+    public static Builder builder(PurposeId id) {
+        return new Builder(Objects.requireNonNull(id, "id"));
+    }
+
+    /** The title in {@code locale}, falling back to its language, then to the default title. */
+    public String title(Locale locale) {
+        return text(locale).map(Text::title).orElse(title);
+    }
+
+    /** The description in {@code locale}, falling back to its language, then to the default description. */
+    public String description(Locale locale) {
+        return text(locale).map(Text::description).orElse(description);
+    }
+
+    private Optional<Text> text(Locale locale) {
+        Text exact = texts.get(locale);
+        if (exact != null) {
+            return Optional.of(exact);
+        }
+        return Optional.ofNullable(texts.get(Locale.forLanguageTag(locale.getLanguage())));
+    }
+
+    /**
+     * A title and description in one locale.
+     *
+     * @param title       the title
+     * @param description the description
+     */
+    public record Text(String title, String description) {
+        public Text {
+            Objects.requireNonNull(title, "title");
+            Objects.requireNonNull(description, "description");
+        }
+    }
+
+    /** Builds a {@link Purpose}; {@link #build()} names the property that is missing or wrong. */
+    public static final class Builder {
+        private final PurposeId id;
+        private int version = 1;
+        private @Nullable String title;
+        private String description = "";
+        private @Nullable LegalBasis basis;
+        private final List<String> dataCategories = new ArrayList<>();
+        private @Nullable Period validity;
+        private @Nullable Integer reconsentFromVersion;
+        private boolean saleOrShare;
+        private boolean directMarketing;
+        private final Map<Locale, Text> texts = new LinkedHashMap<>();
+
+        private Builder(PurposeId id) {
+            this.id = id;
+        }
+
+        public Builder version(int version) {
+            this.version = version;
+            return this;
+        }
+
+        public Builder title(String title) {
+            this.title = title;
+            return this;
+        }
+
+        public Builder description(String description) {
+            this.description = description;
+            return this;
+        }
+
+        public Builder basis(LegalBasis basis) {
+            this.basis = basis;
+            return this;
+        }
+
+        public Builder dataCategories(String... categories) {
+            this.dataCategories.addAll(List.of(categories));
+            return this;
+        }
+
+        public Builder validFor(@Nullable Period validity) {
+            this.validity = validity;
+            return this;
+        }
+
+        public Builder reconsentFromVersion(int reconsentFromVersion) {
+            this.reconsentFromVersion = reconsentFromVersion;
+            return this;
+        }
+
+        public Builder saleOrShare(boolean saleOrShare) {
+            this.saleOrShare = saleOrShare;
+            return this;
+        }
+
+        public Builder directMarketing(boolean directMarketing) {
+            this.directMarketing = directMarketing;
+            return this;
+        }
+
+        /** Adds a title and description shown to subjects in {@code locale}. */
+        public Builder text(Locale locale, String title, String description) {
+            this.texts.put(Objects.requireNonNull(locale, "locale"), new Text(title, description));
+            return this;
+        }
+
+        /**
+         * Builds the purpose. The title defaults to the id; the basis is required.
+         *
+         * @throws IllegalStateException naming the missing or invalid property
+         */
+        public Purpose build() {
+            if (basis == null) {
+                throw new IllegalStateException("Purpose '" + id + "': basis is required");
+            }
+            String effectiveTitle = title == null ? id.value() : title;
+            if (effectiveTitle.isBlank()) {
+                throw new IllegalStateException("Purpose '" + id + "': title must not be blank");
+            }
+            for (String category : dataCategories) {
+                if (category == null || category.isBlank()) {
+                    throw new IllegalStateException("Purpose '" + id + "': dataCategories must not hold blank values");
+                }
+            }
+            try {
+                return new Purpose(id, version, effectiveTitle, description, basis, dataCategories,
+                        Optional.ofNullable(validity), reconsentFromVersion == null ? 1 : reconsentFromVersion,
+                        saleOrShare, directMarketing, texts);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("Purpose '" + id + "': " + e.getMessage(), e);
+            }
+        }
+    }
+}

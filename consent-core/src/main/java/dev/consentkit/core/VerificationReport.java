@@ -1,0 +1,56 @@
+package dev.consentkit.core;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The result of recomputing hash chains.
+ *
+ * @param recordsChecked  how many entries were recomputed
+ * @param subjectsChecked how many subjects' chains were walked
+ * @param brokenChains    every chain that does not verify, with its first bad entry
+ */
+public record VerificationReport(long recordsChecked, long subjectsChecked, List<BrokenChain> brokenChains) {
+
+    public VerificationReport {
+        brokenChains = List.copyOf(brokenChains);
+    }
+
+    /** True if every chain verified. */
+    public boolean intact() {
+        return brokenChains.isEmpty();
+    }
+
+    /** What is wrong with a chain. */
+    public enum Problem {
+        /** An entry's content no longer matches its hash (or its personal fields their digest). */
+        CONTENT_CHANGED,
+        /** An entry is missing: the sequence skips a number or the chain stops before its head. */
+        RECORD_MISSING,
+        /** Entries are out of order: the sequence repeats or goes back, or a link points elsewhere. */
+        ORDER_CHANGED,
+        /** The chain's last entry is not the head the store recorded. */
+        HEAD_MISMATCH
+    }
+
+    /**
+     * One chain that does not verify.
+     *
+     * @param tenant      the tenant
+     * @param subject     the subject (or its pseudonym)
+     * @param firstBadRecord the first entry that failed, empty when the problem is after the last entry
+     * @param sequence    the sequence number where the problem was found
+     * @param problem     what is wrong
+     */
+    public record BrokenChain(String tenant, SubjectId subject, Optional<UUID> firstBadRecord, long sequence,
+                              Problem problem) {
+        public BrokenChain {
+            Objects.requireNonNull(tenant, "tenant");
+            Objects.requireNonNull(subject, "subject");
+            Objects.requireNonNull(firstBadRecord, "firstBadRecord");
+            Objects.requireNonNull(problem, "problem");
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package dev.consentkit.core.spi;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.ErasureRecord;
+import dev.consentkit.core.Evidence;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.VerificationReport;
+import dev.consentkit.core.VerificationReport.BrokenChain;
+import dev.consentkit.core.VerificationReport.Problem;
+import org.jspecify.annotations.Nullable;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+
+/**
+ * The per-subject SHA-256 hash chain. Stores call {@link #seal} inside the transaction that appends an
+ * entry; {@link #verify} recomputes chains.
+ *
+ * <p>The canonical encoding (version {@code ck1}) is a sequence of length-prefixed UTF-8 fields in a fixed
+ * order: entry kind, id, tenant, sequence, previous hash, recorded time, personal-data digest, then the
+ * kind's own non-personal fields. Personal fields (subject id, idempotency key, IP address, user agent,
+ * comment) enter only through the personal-data digest, so erasure can remove them and every chain still
+ * verifies. Instants are encoded with {@link Instant#toString()} and must carry at most microseconds,
+ * which every supported database keeps exactly.
+ */
+public final class AuditChain {
+
+    private static final byte[] VERSION = "ck1".getBytes(StandardCharsets.US_ASCII);
+
+    private AuditChain() {
+    }
+
+    /** Links {@code entry} after {@code previous} (empty for a subject's first entry). */
+    public static AuditEntry seal(AuditEntry entry, Optional<ChainLink> previous) {
+        long sequence = previous.map(ChainLink::sequence).orElse(0L) + 1;
+        String previousHash = previous.map(ChainLink::hash).orElse(ChainLink.GENESIS);
+        return entry.withLink(new ChainLink(sequence, previousHash, hash(entry, sequence, previousHash)));
+    }
+
+    /** The hash of {@code entry} at {@code sequence} after {@code previousHash}. */
+    public static String hash(AuditEntry entry, long sequence, String previousHash) {
+        Canonical c = new Canonical();
+        c.bytes(VERSION);
+        if (entry instanceof ConsentRecord r) {
+            c.text("consent");
+            common(c, entry, sequence, previousHash);
+            c.text(r.purpose().value());
+            c.number(r.purposeVersion());
+            c.text(r.status().name());
+            c.instant(r.effectiveAt());
+            c.instant(r.expiresAt().orElse(null));
+            c.text(Boolean.toString(r.conflict()));
+            evidence(c, r.evidence());
+        } else if (entry instanceof PreferenceRecord p) {
+            c.text("preference");
+            common(c, entry, sequence, previousHash);
+            c.text(p.key());
+            c.text(p.value());
+            evidence(c, p.evidence());
+        } else if (entry instanceof ErasureRecord e) {
+            c.text("erasure");
+            common(c, entry, sequence, previousHash);
+            c.text(e.reason());
+        } else {
+            throw new IllegalArgumentException("unknown entry kind " + entry.getClass());
+        }
+        return HexFormat.of().formatHex(sha256().digest(c.toByteArray()));
+    }
+
+    /** The digest over an entry's personal fields; absent fields are encoded as absent. */
+    public static String personalDataDigest(SubjectId subject, @Nullable String idempotencyKey,
+                                            @Nullable String ipAddress, @Nullable String userAgent,
+                                            @Nullable String comment) {
+        Canonical c = new Canonical();
+        c.bytes(VERSION);
+        c.text("personal");
+        c.text(subject.value());
+        c.text(idempotencyKey);
+        c.text(ipAddress);
+        c.text(userAgent);
+        c.text(comment);
+        return HexFormat.of().formatHex(sha256().digest(c.toByteArray()));
+    }
+
+    /** Recomputes the personal-data digest from the fields an entry holds now. */
+    public static String personalDataDigestOf(AuditEntry entry) {
+        if (entry instanceof ConsentRecord r) {
+            Evidence e = r.evidence();
+            return personalDataDigest(r.subject(), r.idempotencyKey().orElse(null), e.ipAddress().orElse(null),
+                    e.userAgent().orElse(null), e.comment().orElse(null));
+        } else if (entry instanceof PreferenceRecord p) {
+            Evidence e = p.evidence();
+            return personalDataDigest(p.subject(), null, e.ipAddress().orElse(null),
+                    e.userAgent().orElse(null), e.comment().orElse(null));
+        }
+        return personalDataDigest(entry.subject(), null, null, null, null);
+    }
+
+    /**
+     * Verifies chains. {@code entries} must be grouped by tenant and subject and ordered by sequence within
+     * a subject, as stores return them; {@code heads} looks up the head the store recorded for a subject.
+     * Entries of an erased subject (a chain that ends with an {@link ErasureRecord}) are checked against
+     * their stored personal-data digest only through the chain, since the personal fields are gone.
+     */
+    public static VerificationReport verify(Stream<AuditEntry> entries,
+                                            BiFunction<String, SubjectId, Optional<ChainLink>> heads) {
+        List<BrokenChain> broken = new ArrayList<>();
+        long records = 0;
+        long subjects = 0;
+        List<AuditEntry> group = new ArrayList<>();
+        Iterator<AuditEntry> it = entries.iterator();
+        while (it.hasNext()) {
+            AuditEntry e = it.next();
+            records++;
+            if (!group.isEmpty() && !sameChain(group.get(0), e)) {
+                subjects++;
+                verifyChain(group, heads, broken);
+                group.clear();
+            }
+            group.add(e);
+        }
+        if (!group.isEmpty()) {
+            subjects++;
+            verifyChain(group, heads, broken);
+        }
+        return new VerificationReport(records, subjects, broken);
+    }
+
+    private static boolean sameChain(AuditEntry a, AuditEntry b) {
+        return a.tenant().equals(b.tenant()) && a.subject().equals(b.subject());
+    }
+
+    private static void verifyChain(List<AuditEntry> chain, BiFunction<String, SubjectId, Optional<ChainLink>> heads,
+                                    List<BrokenChain> broken) {
+        AuditEntry first = chain.get(0);
+        boolean erased = chain.get(chain.size() - 1) instanceof ErasureRecord;
+        long expected = 1;
+        String previousHash = ChainLink.GENESIS;
+        for (AuditEntry e : chain) {
+            ChainLink link = e.link();
+            Problem problem = null;
+            if (link.sequence() > expected) {
+                problem = Problem.RECORD_MISSING;
+            } else if (link.sequence() < expected || !link.previousHash().equals(previousHash)) {
+                problem = Problem.ORDER_CHANGED;
+            } else if (!hash(e, link.sequence(), link.previousHash()).equals(link.hash())) {
+                problem = Problem.CONTENT_CHANGED;
+            } else if (!(erased && !(e instanceof ErasureRecord))
+                    && !personalDataDigestOf(e).equals(e.personalDataDigest())) {
+                problem = Problem.CONTENT_CHANGED;
+            }
+            if (problem != null) {
+                broken.add(new BrokenChain(e.tenant(), e.subject(), Optional.of(e.id()), link.sequence(), problem));
+                return;
+            }
+            expected = link.sequence() + 1;
+            previousHash = link.hash();
+        }
+        ChainLink last = chain.get(chain.size() - 1).link();
+        Optional<ChainLink> head = heads.apply(first.tenant(), first.subject());
+        if (head.isEmpty() || head.get().sequence() != last.sequence() || !head.get().hash().equals(last.hash())) {
+            Problem problem = head.isPresent() && head.get().sequence() > last.sequence()
+                    ? Problem.RECORD_MISSING : Problem.HEAD_MISMATCH;
+            broken.add(new BrokenChain(first.tenant(), first.subject(), Optional.empty(), last.sequence() + 1, problem));
+        }
+    }
+
+    private static void common(Canonical c, AuditEntry e, long sequence, String previousHash) {
+        c.text(e.id().toString());
+        c.text(e.tenant());
+        c.number(sequence);
+        c.text(previousHash);
+        c.instant(e.recordedAt());
+        c.text(e.personalDataDigest());
+    }
+
+    private static void evidence(Canonical c, Evidence e) {
+        c.text(e.source().name());
+        c.text(e.collectionPoint());
+        c.text(e.noticeVersion().orElse(null));
+        c.text(e.noticeTextSha256().orElse(null));
+        c.text(e.locale().map(Locale::toLanguageTag).orElse(null));
+        c.text(e.actor().type().name());
+        c.text(e.actor().id().orElse(null));
+        c.text(e.proofReference().orElse(null));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    /** Length-prefixed field encoding: 4-byte big-endian length then UTF-8 bytes; -1 for an absent field. */
+    private static final class Canonical {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+
+        void bytes(byte[] b) {
+            length(b.length);
+            out.write(b, 0, b.length);
+        }
+
+        void text(@Nullable String s) {
+            if (s == null) {
+                length(-1);
+            } else {
+                bytes(s.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+
+        void number(long n) {
+            text(Long.toString(n));
+        }
+
+        void instant(@Nullable Instant i) {
+            text(i == null ? null : i.toString());
+        }
+
+        private void length(int n) {
+            out.write(n >>> 24);
+            out.write(n >>> 16);
+            out.write(n >>> 8);
+            out.write(n);
+        }
+
+        byte[] toByteArray() {
+            return out.toByteArray();
+        }
+    }
+}

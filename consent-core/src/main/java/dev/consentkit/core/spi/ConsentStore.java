@@ -1,0 +1,101 @@
+package dev.consentkit.core.spi;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.ErasureRecord;
+import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.Purpose;
+import dev.consentkit.core.SubjectId;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Where statements live. Each operation is shaped so that a database store does it in one round trip or
+ * one transaction. Implementations must be thread-safe and must serialise writers of one subject (a row
+ * lock on the chain head, not a JVM lock, when several application instances share the store).
+ *
+ * <p>Failures are reported as {@link dev.consentkit.core.ConsentStoreException}; a failed write leaves
+ * nothing written.
+ */
+public interface ConsentStore {
+
+    /**
+     * Appends one subject's entries atomically: inside one lock or transaction, return the earlier record if
+     * the idempotency key is known; otherwise read the subject's {@link SubjectState}, ask the plan for
+     * entries, {@link AuditChain#seal seal} each after the head, store them, move the current state and the
+     * head. All or nothing.
+     */
+    AppendResult append(AppendRequest request);
+
+    /**
+     * Appends several requests as one unit: all are written or none. Requests for the same subject see each
+     * other's entries in order. The default runs {@link #append} one by one and is therefore not atomic
+     * across requests; stores should override it.
+     */
+    default List<AppendResult> appendAll(List<AppendRequest> requests) {
+        List<AppendResult> results = new ArrayList<>(requests.size());
+        for (AppendRequest r : requests) {
+            results.add(append(r));
+        }
+        return results;
+    }
+
+    /** The subject's current state, or empty if the store holds nothing for it. One round trip. */
+    Optional<SubjectState> state(String tenant, SubjectId subject);
+
+    /**
+     * The current state of many subjects at once, for bulk filtering; subjects without entries are absent
+     * from the result. The default calls {@link #state} per subject; database stores answer set-based.
+     */
+    default Map<SubjectId, SubjectState> states(String tenant, Collection<SubjectId> subjects) {
+        Map<SubjectId, SubjectState> result = new LinkedHashMap<>();
+        for (SubjectId s : subjects) {
+            state(tenant, s).ifPresent(st -> result.put(s, st));
+        }
+        return result;
+    }
+
+    /** The subject's current preferences by key. */
+    Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject);
+
+    /** One consent record by id. */
+    Optional<ConsentRecord> findRecord(String tenant, UUID id);
+
+    /**
+     * Streams entries matching {@code query} in append order (for one subject: by sequence). The stream may
+     * hold a database cursor: callers must close it.
+     */
+    Stream<AuditEntry> history(String tenant, HistoryQuery query);
+
+    /**
+     * Streams entries for chain verification, grouped by subject and ordered by sequence within a subject;
+     * {@code subject} narrows it to one subject. Must be closed.
+     */
+    Stream<AuditEntry> chains(String tenant, Optional<SubjectId> subject);
+
+    /** The chain head the store recorded for a subject. */
+    Optional<ChainLink> head(String tenant, SubjectId subject);
+
+    /**
+     * Erases a subject atomically: replaces the subject by {@code pseudonym} in every entry and every state
+     * row and strips the personal fields ({@link AuditEntry#erased}), then appends the entry {@code erasure}
+     * builds from the pseudonymised state, sealed on the same chain. Returns the sealed erasure entry, or
+     * empty if the store holds nothing for the subject.
+     */
+    Optional<ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
+                                  Function<SubjectState, ErasureRecord> erasure);
+
+    /** Keeps every purpose version the manager was built with, for auditors. The default keeps nothing. */
+    default void savePurposes(String tenant, Collection<Purpose> purposes) {
+    }
+}

@@ -1,0 +1,45 @@
+package dev.consentkit.core.spi;
+
+import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.PurposeId;
+import dev.consentkit.core.SubjectId;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a store holds now about one subject: the latest statement on each purpose (latest by effective
+ * time, then by chain sequence), the chain head, and whether the subject was erased.
+ *
+ * @param tenant  the tenant
+ * @param subject the subject
+ * @param head    the chain head; empty for a subject with no entries
+ * @param current the latest statement per purpose
+ * @param erased  true if the subject (here: its pseudonym) was erased
+ */
+public record SubjectState(String tenant, SubjectId subject, Optional<ChainLink> head,
+                           Map<PurposeId, ConsentRecord> current, boolean erased) {
+
+    public SubjectState {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(head, "head");
+        current = Map.copyOf(current);
+    }
+
+    /** The state of a subject the store has never seen. */
+    public static SubjectState empty(String tenant, SubjectId subject) {
+        return new SubjectState(tenant, subject, Optional.empty(), Map.of(), false);
+    }
+
+    /**
+     * Whether {@code candidate} replaces {@code existing} as the current statement on its purpose: it does
+     * when it took effect later, or at the same instant (it was appended later).
+     */
+    public static boolean supersedes(ConsentRecord candidate, ConsentRecord existing) {
+        int byTime = candidate.effectiveAt().compareTo(existing.effectiveAt());
+        return byTime > 0 || (byTime == 0 && candidate.link().sequence() > existing.link().sequence());
+    }
+}
