@@ -349,12 +349,15 @@ public final class ConsentManager {
 
     /** May the subject's data be processed for {@code purpose} now? */
     public ConsentDecision check(String subject, String purpose) {
-        return check(SubjectId.of(subject), purpose(purpose).id());
+        return check(SubjectId.of(subject), purpose(purpose));
     }
 
     /** May the subject's data be processed for {@code purpose} now? */
     public ConsentDecision check(SubjectId subject, PurposeId purpose) {
-        Purpose p = purposes.require(purpose);
+        return check(Objects.requireNonNull(subject, "subject"), purposes.require(purpose));
+    }
+
+    private ConsentDecision check(SubjectId subject, Purpose p) {
         Instant now = now();
         Optional<SubjectState> state = store.state(tenant, subject);
         if (state.isEmpty()) {
