@@ -361,8 +361,7 @@ public final class ConsentManager {
         Instant now = now();
         Optional<SubjectState> state = store.state(tenant, subject);
         if (state.isEmpty()) {
-            boolean erased = (p.basis() != LegalBasis.CONSENT) && isErased(subject);
-            return decide(p, null, erased, now);
+            return decide(p, null, isErased(subject), now);
         }
         return decide(p, effective(state.get().current(), p.id(), now), state.get().erased(), now);
     }
@@ -455,6 +454,7 @@ public final class ConsentManager {
         throwIfAny(violations);
         Instant now = now();
         Map<SubjectId, SubjectState> states = store.states(tenant, ids);
+        // without state a consent purpose is denied anyway, so only other bases look for erasures
         Set<SubjectId> erased = p.basis() == LegalBasis.CONSENT ? Set.of() : erasedAmong(ids, states);
         Set<SubjectId> allowed = new LinkedHashSet<>();
         for (SubjectId id : ids) {

@@ -1,0 +1,469 @@
+package dev.consentkit.core.spi;
+
+import dev.consentkit.core.Actor;
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ConsentCommand;
+import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.ConsentStatus;
+import dev.consentkit.core.DecisionReason;
+import dev.consentkit.core.ErasureRecord;
+import dev.consentkit.core.Evidence;
+import dev.consentkit.core.EvidencePolicy;
+import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.LegalBasis;
+import dev.consentkit.core.ObjectionInForceException;
+import dev.consentkit.core.PreferenceDefinition;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.Purpose;
+import dev.consentkit.core.Source;
+import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.VerificationReport;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.Period;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The behaviour every {@link ConsentStore} must show, exercised through {@link ConsentManager}. Subclasses
+ * provide a fresh, empty store per test; the JDBC module runs it against H2, PostgreSQL and MariaDB.
+ */
+public abstract class ConsentStoreContract {
+
+    /** A new store that shares no data with any other test. */
+    protected abstract ConsentStore newStore();
+
+    /** Threads and writes per thread for the concurrency test; database stores raise these. */
+    protected int concurrentThreads() {
+        return 8;
+    }
+
+    protected int writesPerThread() {
+        return 100;
+    }
+
+    protected static final Instant START = Instant.parse("2026-03-01T10:15:30.123456Z");
+    protected static final byte[] KEY = "contract-pseudonym-key-0123456789".getBytes(StandardCharsets.UTF_8);
+
+    protected final MovingClock clock = new MovingClock(START);
+    protected ConsentStore store;
+    protected ConsentManager consents;
+
+    protected static final Purpose NEWSLETTER = Purpose.builder("marketing.email").basis(LegalBasis.CONSENT)
+            .title("Newsletter").validFor(Period.ofMonths(13)).directMarketing(true)
+            .text(Locale.GERMAN, "Newsletter", "Unser Newsletter").build();
+    protected static final Purpose MARKETING = Purpose.builder("marketing").basis(LegalBasis.CONSENT)
+            .title("All marketing").build();
+    protected static final Purpose ANALYTICS = Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS)
+            .title("Analytics").build();
+    protected static final Purpose AD_SALE = Purpose.builder("ads.sale").basis(LegalBasis.LEGITIMATE_INTERESTS)
+            .title("Ad partner").saleOrShare(true).build();
+    protected static final Purpose BILLING = Purpose.builder("billing").basis(LegalBasis.CONTRACT)
+            .title("Billing").build();
+
+    @BeforeEach
+    void setUpManager() {
+        store = newStore();
+        consents = manager("default");
+    }
+
+    protected ConsentManager manager(String tenant) {
+        return ConsentManager.builder()
+                .purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
+                .preferences(PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly").withDefault("monthly"))
+                .store(store).clock(clock).tenant(tenant).pseudonymKey(KEY)
+                .evidencePolicy(EvidencePolicy.builder().ipAddress(EvidencePolicy.Minimisation.KEEP).build())
+                .build();
+    }
+
+    protected static Evidence web() {
+        return Evidence.builder().source(Source.WEB).collectionPoint("signup-form-v3").noticeVersion("2026-01")
+                .noticeText("notice").locale(Locale.GERMANY).ipAddress("203.0.113.9").userAgent("Mozilla/5.0")
+                .comment("line one\nline two").proofReference("ref-1").build();
+    }
+
+    protected List<ConsentRecord> historyOf(String subject) {
+        try (Stream<ConsentRecord> s = consents.history(HistoryQuery.forSubject(subject))) {
+            return s.toList();
+        }
+    }
+
+    @Nested
+    class Recording {
+
+        @Test
+        void recordedStatementRoundTripsExactlyThroughHistoryAndState() {
+            ConsentRecord stored = consents.record(ConsentCommand.grant("cust-1", "marketing.email")
+                    .evidence(web()).idempotencyKey("k-1").build());
+
+            assertThat(historyOf("cust-1")).containsExactly(stored);
+            assertThat(stored.recordedAt()).isEqualTo(START);
+            assertThat(stored.expiresAt()).contains(Instant.parse("2027-04-01T10:15:30.123456Z"));
+            assertThat(store.state("default", SubjectId.of("cust-1")).orElseThrow().current())
+                    .containsEntry(NEWSLETTER.id(), stored);
+            assertThat(store.findRecord("default", stored.id())).contains(stored);
+        }
+
+        @Test
+        void checkFollowsTheLatestStatement() {
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email").evidence(web()).build());
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
+            clock.advance(Duration.ofMinutes(1));
+            consents.record(ConsentCommand.withdraw("cust-1", "marketing.email").evidence(web()).build());
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.WITHDRAWN);
+            assertThat(consents.check("cust-1", "billing").reason()).isEqualTo(DecisionReason.LEGAL_BASIS);
+        }
+
+        @Test
+        void subjectIdsAreExactCaseAndSpaceSensitive() {
+            consents.record(ConsentCommand.grant("Alice", "marketing.email").build());
+            consents.record(ConsentCommand.deny("alice", "marketing.email").build());
+            consents.record(ConsentCommand.withdraw("alice ", "marketing.email").build());
+
+            assertThat(consents.check("Alice", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
+            assertThat(consents.check("alice", "marketing.email").reason()).isEqualTo(DecisionReason.DENIED);
+            assertThat(consents.check("alice ", "marketing.email").reason()).isEqualTo(DecisionReason.WITHDRAWN);
+            assertThat(consents.check("ALICE", "marketing.email").reason()).isEqualTo(DecisionReason.NO_RECORD);
+        }
+
+        @Test
+        void sqlMetacharactersAndUnicodeAreStoredVerbatim() {
+            String subject = "o'brien\"; DROP TABLE consent_log; -- Zoë 🙂";
+            ConsentRecord stored = consents.record(ConsentCommand.grant(subject, "marketing.email")
+                    .evidence(Evidence.builder().source(Source.PHONE).collectionPoint("it's; --")
+                            .actor(Actor.agent("agent'7")).comment("ä\u00df\" OR 1=1").build()).build());
+
+            assertThat(historyOf(subject)).containsExactly(stored);
+            assertThat(consents.check(subject, "marketing.email").allowed()).isTrue();
+        }
+
+        @Test
+        void sameIdempotencyKeyTwiceWritesOnce() {
+            ConsentRecord first = consents.record(ConsentCommand.grant("cust-1", "marketing.email")
+                    .idempotencyKey("form-8812").build());
+            ConsentRecord second = consents.record(ConsentCommand.withdraw("cust-1", "marketing.email")
+                    .idempotencyKey("form-8812").build());
+
+            assertThat(second).isEqualTo(first);
+            assertThat(historyOf("cust-1")).hasSize(1);
+            assertThat(consents.check("cust-1", "marketing.email").allowed()).isTrue();
+        }
+
+        @Test
+        void batchIsAllOrNothing() {
+            consents.record(ConsentCommand.optOut("cust-2", "marketing.email").build());
+            List<ConsentCommand> batch = List.of(
+                    ConsentCommand.grant("cust-1", "marketing.email").idempotencyKey("b-1").build(),
+                    ConsentCommand.grant("cust-3", "analytics").build(),
+                    ConsentCommand.grant("cust-2", "marketing.email")
+                            .evidence(Evidence.builder().source(Source.IMPORT).collectionPoint("crm")
+                                    .actor(Actor.system("crm-import")).build()).build());
+
+            assertThatThrownBy(() -> consents.recordAll(batch)).isInstanceOf(ObjectionInForceException.class);
+
+            assertThat(historyOf("cust-1")).isEmpty();
+            assertThat(historyOf("cust-3")).isEmpty();
+            assertThat(historyOf("cust-2")).hasSize(1);
+            // the key was not kept by the failed batch
+            ConsentRecord retried = consents.record(ConsentCommand.deny("cust-1", "marketing.email")
+                    .idempotencyKey("b-1").build());
+            assertThat(retried.status()).isEqualTo(ConsentStatus.DENIED);
+        }
+
+        @Test
+        void batchAppliesInOrderForOneSubject() {
+            List<ConsentRecord> written = consents.recordAll(List.of(
+                    ConsentCommand.grant("cust-1", "marketing.email").build(),
+                    ConsentCommand.withdraw("cust-1", "marketing.email").build(),
+                    ConsentCommand.grant("cust-1", "analytics").build()));
+
+            assertThat(written).extracting(r -> r.link().sequence()).containsExactly(1L, 2L, 3L);
+            assertThat(historyOf("cust-1")).containsExactlyElementsOf(written);
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.WITHDRAWN);
+        }
+
+        @Test
+        void importedOlderStatementDoesNotReplaceANewerOne() {
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            clock.advance(Duration.ofHours(1));
+            ConsentRecord imported = consents.record(ConsentCommand.deny("cust-1", "marketing.email")
+                    .effectiveAt(START.minus(Duration.ofDays(30))).build());
+
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
+            assertThat(consents.checkAt("cust-1", "marketing.email", START.minus(Duration.ofDays(1))).record())
+                    .contains(imported);
+        }
+
+        @Test
+        void checkAtAsKnownAtIgnoresLaterKnowledge() {
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            Instant knownBefore = clock.instant();
+            clock.advance(Duration.ofDays(2));
+            consents.record(ConsentCommand.withdraw("cust-1", "marketing.email")
+                    .effectiveAt(START.plus(Duration.ofDays(1))).build());
+            Instant asked = START.plus(Duration.ofDays(1)).plusSeconds(60);
+
+            assertThat(consents.checkAt("cust-1", "marketing.email", asked).reason())
+                    .isEqualTo(DecisionReason.WITHDRAWN);
+            assertThat(consents.checkAt("cust-1", "marketing.email", asked, knownBefore).reason())
+                    .isEqualTo(DecisionReason.GRANTED);
+        }
+    }
+
+    @Nested
+    class Reading {
+
+        @Test
+        void parentStatementCoversChildUntilAChildStatementIsNewer() {
+            consents.record(ConsentCommand.grant("cust-1", "marketing").build());
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
+            clock.advance(Duration.ofSeconds(1));
+            consents.record(ConsentCommand.deny("cust-1", "marketing.email").build());
+
+            assertThat(consents.stateOf("cust-1").decisions())
+                    .hasEntrySatisfying(NEWSLETTER.id(), d -> assertThat(d.reason()).isEqualTo(DecisionReason.DENIED))
+                    .hasEntrySatisfying(MARKETING.id(), d -> assertThat(d.reason()).isEqualTo(DecisionReason.GRANTED))
+                    .hasEntrySatisfying(ANALYTICS.id(), d -> assertThat(d.reason()).isEqualTo(DecisionReason.NOT_OBJECTED));
+        }
+
+        @Test
+        void filterAllowedAnswersForThousandsOfCandidatesInOrder() {
+            List<ConsentCommand> grants = new ArrayList<>();
+            for (int i = 0; i < 2500; i += 3) {
+                grants.add(ConsentCommand.grant("c-" + i, "marketing.email").build());
+            }
+            consents.recordAll(grants);
+            consents.record(ConsentCommand.withdraw("c-3", "marketing.email").build());
+            List<String> candidates = IntStream.range(0, 2500).mapToObj(i -> "c-" + i).toList();
+
+            Set<SubjectId> allowed = consents.filterAllowed("marketing.email", candidates);
+
+            assertThat(allowed).hasSize(grants.size() - 1)
+                    .doesNotContain(SubjectId.of("c-3"), SubjectId.of("c-1"))
+                    .contains(SubjectId.of("c-0"), SubjectId.of("c-2499"));
+            assertThat(allowed.stream().map(SubjectId::value).toList())
+                    .isSortedAccordingTo((a, b) -> Integer.compare(Integer.parseInt(a.substring(2)),
+                            Integer.parseInt(b.substring(2))));
+            assertThat(consents.filterAllowed("analytics", List.of("c-1", "nobody"))).hasSize(2);
+        }
+
+        @Test
+        void historyFiltersByPurposeAndTimeRangeInAppendOrder() {
+            ConsentRecord a = consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            clock.advance(Duration.ofMinutes(1));
+            ConsentRecord b = consents.record(ConsentCommand.grant("cust-2", "analytics").build());
+            clock.advance(Duration.ofMinutes(1));
+            ConsentRecord c = consents.record(ConsentCommand.withdraw("cust-1", "marketing.email").build());
+
+            try (Stream<ConsentRecord> all = consents.history(HistoryQuery.all())) {
+                assertThat(all).containsExactly(a, b, c);
+            }
+            try (Stream<ConsentRecord> byPurpose = consents.history(HistoryQuery.builder().purpose("marketing.email").build())) {
+                assertThat(byPurpose).containsExactly(a, c);
+            }
+            try (Stream<ConsentRecord> window = consents.history(HistoryQuery.builder()
+                    .recordedFrom(START.plusSeconds(30)).recordedTo(START.plusSeconds(120)).build())) {
+                assertThat(window).containsExactly(b);
+            }
+        }
+
+        @Test
+        void tenantsDoNotSeeEachOther() {
+            ConsentManager brandB = manager("brand-b");
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+
+            assertThat(brandB.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.NO_RECORD);
+            try (Stream<ConsentRecord> s = brandB.history(HistoryQuery.all())) {
+                assertThat(s).isEmpty();
+            }
+            assertThat(brandB.verify().recordsChecked()).isZero();
+        }
+
+        @Test
+        void unknownSubjectHasNoState() {
+            assertThat(store.state("default", SubjectId.of("nobody"))).isEmpty();
+            assertThat(store.head("default", SubjectId.of("nobody"))).isEmpty();
+            assertThat(store.preferences("default", SubjectId.of("nobody"))).isEmpty();
+        }
+    }
+
+    @Nested
+    class Flows {
+
+        @Test
+        void doubleOptInConfirmationGrants() {
+            ConsentRecord pending = consents.record(ConsentCommand.grant("cust-1", "marketing.email")
+                    .pendingConfirmation(true).build());
+            assertThat(consents.check("cust-1", "marketing.email").reason())
+                    .isEqualTo(DecisionReason.PENDING_CONFIRMATION);
+
+            ConsentRecord granted = consents.confirm(pending.id().toString());
+
+            assertThat(granted.status()).isEqualTo(ConsentStatus.GRANTED);
+            assertThat(consents.check("cust-1", "marketing.email").record()).contains(granted);
+        }
+
+        @Test
+        void repeatedGlobalPrivacyControlWritesNothing() {
+            consents.record(ConsentCommand.grant("cust-1", "ads.sale").build());
+            List<ConsentRecord> first = consents.applyGlobalPrivacyControl("cust-1", web());
+            List<ConsentRecord> second = consents.applyGlobalPrivacyControl("cust-1", web());
+
+            assertThat(first).singleElement().satisfies(r -> {
+                assertThat(r.conflict()).isTrue();
+                assertThat(r.evidence().source()).isEqualTo(Source.GPC_SIGNAL);
+            });
+            assertThat(second).isEmpty();
+            assertThat(historyOf("cust-1")).hasSize(2);
+        }
+
+        @Test
+        void preferencesAreKeptAndAudited() {
+            assertThat(consents.preference("cust-1", "newsletter.frequency")).contains("monthly");
+            PreferenceRecord set = consents.setPreference("cust-1", "newsletter.frequency", "weekly", web());
+
+            assertThat(consents.preference("cust-1", "newsletter.frequency")).contains("weekly");
+            assertThat(store.preferences("default", SubjectId.of("cust-1"))).containsEntry("newsletter.frequency", set);
+            try (Stream<AuditEntry> trail = consents.auditTrail(HistoryQuery.forSubject("cust-1"))) {
+                assertThat(trail).containsExactly(set);
+            }
+        }
+
+        @Test
+        void erasureRemovesPersonalDataAndTheChainStillVerifies() {
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email").evidence(web()).idempotencyKey("e-1").build());
+            consents.setPreference("cust-1", "newsletter.frequency", "weekly", web());
+            consents.record(ConsentCommand.grant("cust-2", "marketing.email").evidence(web()).build());
+
+            Optional<ErasureRecord> erasure = consents.erase("cust-1", "art17-request");
+
+            assertThat(erasure).isPresent();
+            assertThat(erasure.get().subject().value()).startsWith("erased-");
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.ERASED);
+            assertThat(consents.check("cust-1", "billing").reason()).isEqualTo(DecisionReason.ERASED);
+            assertThat(consents.filterAllowed("analytics", List.of("cust-1", "cust-2"))).containsExactly(SubjectId.of("cust-2"));
+            assertThat(historyOf("cust-1")).isEmpty();
+            try (Stream<AuditEntry> trail = consents.auditTrail(HistoryQuery.all())) {
+                List<AuditEntry> entries = trail.toList();
+                assertThat(entries).hasSize(4).noneMatch(e -> e.subject().value().equals("cust-1"));
+                assertThat(entries).filteredOn(e -> e.subject().equals(erasure.get().subject())).hasSize(3)
+                        .allSatisfy(e -> {
+                            if (e instanceof ConsentRecord r) {
+                                assertThat(r.evidence().ipAddress()).isEmpty();
+                                assertThat(r.evidence().userAgent()).isEmpty();
+                                assertThat(r.evidence().comment()).isEmpty();
+                                assertThat(r.idempotencyKey()).isEmpty();
+                            }
+                        });
+            }
+            VerificationReport report = consents.verify();
+            assertThat(report.intact()).isTrue();
+            assertThat(report.subjectsChecked()).isEqualTo(2);
+            assertThat(report.recordsChecked()).isEqualTo(4);
+        }
+    }
+
+    @Nested
+    class Concurrency {
+
+        @Test
+        void concurrentWritersLoseNothingAndChainsVerify() throws Exception {
+            int threads = concurrentThreads();
+            int perThread = writesPerThread();
+            int subjects = 20;
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            CountDownLatch start = new CountDownLatch(1);
+            try {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int thread = t;
+                    futures.add(pool.submit(() -> {
+                        start.await();
+                        for (int i = 0; i < perThread; i++) {
+                            String subject = "s-" + ((thread * perThread + i) % subjects);
+                            String purpose = i % 2 == 0 ? "marketing.email" : "analytics";
+                            consents.record(i % 3 == 0
+                                    ? ConsentCommand.withdraw(subject, purpose).build()
+                                    : ConsentCommand.grant(subject, purpose).build());
+                        }
+                        return null;
+                    }));
+                }
+                start.countDown();
+                for (Future<?> f : futures) {
+                    f.get(5, TimeUnit.MINUTES);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+
+            VerificationReport report = consents.verify();
+            assertThat(report.brokenChains()).isEmpty();
+            assertThat(report.recordsChecked()).isEqualTo((long) threads * perThread);
+            assertThat(report.subjectsChecked()).isEqualTo(subjects);
+            for (int s = 0; s < subjects; s++) {
+                String subject = "s-" + s;
+                List<ConsentRecord> history = historyOf(subject);
+                assertThat(history).extracting(r -> r.link().sequence())
+                        .containsExactlyElementsOf(IntStream.rangeClosed(1, history.size()).mapToObj(Long::valueOf).toList());
+                Map<String, ConsentRecord> latest = history.stream().collect(Collectors.toMap(
+                        r -> r.purpose().value(), r -> r, (a, b) -> b));
+                Map<String, ConsentRecord> current = store.state("default", SubjectId.of(subject)).orElseThrow()
+                        .current().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().value(), Map.Entry::getValue));
+                assertThat(current).isEqualTo(latest);
+            }
+        }
+    }
+
+    /** A clock tests move forward by hand. */
+    protected static final class MovingClock extends Clock {
+        private volatile Instant now;
+
+        public MovingClock(Instant start) {
+            this.now = start;
+        }
+
+        public void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

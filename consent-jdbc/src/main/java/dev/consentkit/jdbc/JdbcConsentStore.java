@@ -1,0 +1,947 @@
+package dev.consentkit.jdbc;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.ConsentStoreException;
+import dev.consentkit.core.ErasureRecord;
+import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.Purpose;
+import dev.consentkit.core.PurposeId;
+import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.spi.AppendRequest;
+import dev.consentkit.core.spi.AppendResult;
+import dev.consentkit.core.spi.AuditChain;
+import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.SubjectState;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A {@link ConsentStore} on PostgreSQL, MariaDB/MySQL or H2 over a plain {@link DataSource}; no ORM.
+ *
+ * <p>Each write is one transaction: the subject's row in the {@code subject} table is locked
+ * ({@code SELECT ... FOR UPDATE}), the idempotency key is looked up, the entries are appended to the log,
+ * the current state, the chain head and the outbox move with them, and the transaction commits — or nothing
+ * is written. Writers of one subject are serialised by that row lock, so any number of application instances
+ * can share the database. Serialization failures, deadlocks and lost races on a unique key are retried up to
+ * {@link Builder#maxAttempts(int)} times.
+ *
+ * <p><b>Transactions.</b> If a connection from the DataSource arrives with auto-commit off, the store assumes
+ * the caller runs a transaction on it and joins it: it neither commits nor rolls back (and does not retry).
+ * Pass a transaction-aware DataSource (for example Spring's {@code TransactionAwareDataSourceProxy}) to make a
+ * consent write commit or roll back with the application's own writes.
+ *
+ * <p><b>Streams.</b> {@link #history} and {@link #chains} hold a connection and a server-side cursor until the
+ * stream is closed: always use try-with-resources.
+ */
+public final class JdbcConsentStore implements ConsentStore {
+
+    private static final Logger log = LoggerFactory.getLogger(JdbcConsentStore.class);
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
+    private static final int IN_LIST_CHUNK = 1000;
+
+    private final DataSource dataSource;
+    private final Dialect dialect;
+    private final Tables tables;
+    private final EntryRows rows;
+    private final int maxAttempts;
+    private final int fetchSize;
+    private final Clock clock;
+
+    private JdbcConsentStore(Builder b, Dialect dialect) {
+        this.dataSource = b.dataSource;
+        this.dialect = dialect;
+        this.tables = new Tables(b.schema, b.tablePrefix);
+        this.rows = new EntryRows(dialect);
+        this.maxAttempts = b.maxAttempts;
+        this.fetchSize = b.fetchSize;
+        this.clock = b.clock;
+    }
+
+    /** A builder; {@link Builder#dataSource(DataSource)} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The dialect in use (detected or set). */
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    @Override
+    public AppendResult append(AppendRequest request) {
+        return appendAll(List.of(request)).get(0);
+    }
+
+    @Override
+    public List<AppendResult> appendAll(List<AppendRequest> requests) {
+        if (requests.isEmpty()) {
+            return List.of();
+        }
+        return inTransaction("append", c -> appendIn(c, requests));
+    }
+
+    private List<AppendResult> appendIn(Connection c, List<AppendRequest> requests) throws SQLException {
+        // lock every subject row first, in a fixed order, so that concurrent batches cannot deadlock
+        Map<SubjectKey, Working> working = new TreeMap<>();
+        for (AppendRequest r : requests) {
+            working.putIfAbsent(new SubjectKey(r.tenant(), r.subject()), null);
+        }
+        for (SubjectKey key : new ArrayList<>(working.keySet())) {
+            working.put(key, lockAndLoad(c, key));
+        }
+        List<AppendResult> results = new ArrayList<>(requests.size());
+        List<AuditEntry> inserts = new ArrayList<>();
+        Map<String, ConsentRecord> keysInBatch = new HashMap<>();
+        for (AppendRequest r : requests) {
+            Working w = working.get(new SubjectKey(r.tenant(), r.subject()));
+            if (r.idempotencyKey().isPresent()) {
+                String key = r.idempotencyKey().get();
+                ConsentRecord earlier = keysInBatch.get(r.tenant() + '\u0000' + key);
+                if (earlier == null) {
+                    earlier = findByIdempotencyKey(c, r.tenant(), key).orElse(null);
+                }
+                if (earlier != null) {
+                    results.add(new AppendResult(List.of(earlier), true));
+                    continue;
+                }
+            }
+            List<AuditEntry> sealed = new ArrayList<>();
+            for (AuditEntry e : r.plan().plan(w.snapshot())) {
+                AuditEntry s = AuditChain.seal(e, w.head);
+                w.add(s);
+                sealed.add(s);
+                inserts.add(s);
+            }
+            if (r.idempotencyKey().isPresent()) {
+                sealed.stream().filter(ConsentRecord.class::isInstance).map(ConsentRecord.class::cast).findFirst()
+                        .ifPresent(first -> keysInBatch.put(r.tenant() + '\u0000' + r.idempotencyKey().get(), first));
+            }
+            results.add(new AppendResult(sealed, false));
+        }
+        if (!inserts.isEmpty()) {
+            insertEntries(c, inserts);
+            for (Working w : working.values()) {
+                w.flush(c);
+            }
+        }
+        return results;
+    }
+
+    private void insertEntries(Connection c, List<AuditEntry> entries) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(tables.insertLog)) {
+            for (AuditEntry e : entries) {
+                rows.bind(ps, e);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        try (PreparedStatement ps = c.prepareStatement(tables.insertOutbox)) {
+            for (AuditEntry e : entries) {
+                ps.setString(1, e.tenant());
+                ps.setString(2, e.subject().value());
+                ps.setString(3, e.id().toString());
+                ps.setLong(4, e.link().sequence());
+                dialect.bindInstant(ps, 5, now);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Locks (creating if needed) the subject's row and loads its state inside the transaction. */
+    private Working lockAndLoad(Connection c, SubjectKey key) throws SQLException {
+        boolean exists;
+        try (PreparedStatement ps = c.prepareStatement(tables.lockSubject)) {
+            ps.setString(1, key.tenant);
+            ps.setString(2, key.subject.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                exists = rs.next();
+            }
+        }
+        if (!exists) {
+            // a concurrent first writer makes this fail with a unique violation; the transaction is retried
+            try (PreparedStatement ps = c.prepareStatement(tables.insertSubject)) {
+                ps.setString(1, key.tenant);
+                ps.setString(2, key.subject.value());
+                ps.setString(3, ChainLink.GENESIS);
+                ps.setBoolean(4, false);
+                ps.executeUpdate();
+            }
+            return new Working(key, SubjectState.empty(key.tenant, key.subject), Map.of());
+        }
+        SubjectState state = readStates(c, key.tenant, List.of(key.subject)).get(key.subject);
+        if (state == null) {
+            state = SubjectState.empty(key.tenant, key.subject);
+        }
+        return new Working(key, state, preferencesIn(c, key.tenant, key.subject));
+    }
+
+    private Optional<ConsentRecord> findByIdempotencyKey(Connection c, String tenant, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(tables.selectByIdempotencyKey)) {
+            ps.setString(1, tenant);
+            ps.setString(2, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of((ConsentRecord) rows.read(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public Optional<ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
+                                         Function<SubjectState, ErasureRecord> erasure) {
+        return inTransaction("erase", c -> {
+            try (PreparedStatement ps = c.prepareStatement(tables.lockSubject)) {
+                ps.setString(1, tenant);
+                ps.setString(2, subject.value());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<ErasureRecord>empty();
+                    }
+                }
+            }
+            if (dialect == Dialect.POSTGRESQL) {
+                try (Statement st = c.createStatement()) {
+                    // lets the optional log-protection trigger allow this transaction's updates
+                    st.execute("SET LOCAL consentkit.erasure = 'on'");
+                }
+            }
+            update(c, "UPDATE " + tables.log + " SET subject = ?, ip_address = NULL, user_agent = NULL,"
+                    + " comment_text = NULL, idempotency_key = NULL WHERE tenant = ? AND subject = ?",
+                    pseudonym, tenant, subject);
+            for (String table : List.of(tables.state, tables.preference, tables.outbox, tables.subject)) {
+                update(c, "UPDATE " + table + " SET subject = ? WHERE tenant = ? AND subject = ?",
+                        pseudonym, tenant, subject);
+            }
+            SubjectKey key = new SubjectKey(tenant, pseudonym);
+            SubjectState state = readStates(c, tenant, List.of(pseudonym)).get(pseudonym);
+            Working w = new Working(key, state, preferencesIn(c, tenant, pseudonym));
+            ErasureRecord sealed = (ErasureRecord) AuditChain.seal(erasure.apply(w.snapshot()), w.head);
+            w.add(sealed);
+            insertEntries(c, List.of(sealed));
+            w.flush(c);
+            return Optional.of(sealed);
+        });
+    }
+
+    private static void update(Connection c, String sql, SubjectId to, String tenant, SubjectId from)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, to.value());
+            ps.setString(2, tenant);
+            ps.setString(3, from.value());
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public void savePurposes(String tenant, Collection<Purpose> purposes) {
+        inTransaction("savePurposes", c -> {
+            Set<String> existing = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT purpose_id, version FROM " + tables.purpose + " WHERE tenant = ?")) {
+                ps.setString(1, tenant);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        existing.add(rs.getString(1) + "#" + rs.getInt(2));
+                    }
+                }
+            }
+            List<Purpose> missing = purposes.stream()
+                    .filter(p -> !existing.contains(p.id().value() + "#" + p.version())).toList();
+            if (missing.isEmpty()) {
+                return null;
+            }
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tables.purpose
+                    + " (tenant, purpose_id, version, title, description, basis, data_categories, validity,"
+                    + " reconsent_from_version, sale_or_share, direct_marketing, texts, saved_at)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (Purpose p : missing) {
+                    ps.setString(1, tenant);
+                    ps.setString(2, p.id().value());
+                    ps.setInt(3, p.version());
+                    ps.setString(4, p.title());
+                    ps.setString(5, p.description());
+                    ps.setString(6, p.basis().name());
+                    ps.setString(7, String.join("\n", p.dataCategories()));
+                    ps.setString(8, p.validity().map(Object::toString).orElse(null));
+                    ps.setInt(9, p.reconsentFromVersion());
+                    ps.setBoolean(10, p.saleOrShare());
+                    ps.setBoolean(11, p.directMarketing());
+                    ps.setString(12, p.texts().entrySet().stream()
+                            .sorted(Map.Entry.comparingByKey(Comparator.comparing(java.util.Locale::toLanguageTag)))
+                            .map(e -> e.getKey().toLanguageTag() + "\t" + e.getValue().title() + "\t"
+                                    + e.getValue().description())
+                            .collect(Collectors.joining("\n")));
+                    dialect.bindInstant(ps, 13, now);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    @Override
+    public Optional<SubjectState> state(String tenant, SubjectId subject) {
+        return withConnection("state", c -> Optional.ofNullable(readStates(c, tenant, List.of(subject)).get(subject)));
+    }
+
+    @Override
+    public Map<SubjectId, SubjectState> states(String tenant, Collection<SubjectId> subjects) {
+        if (subjects.isEmpty()) {
+            return Map.of();
+        }
+        return withConnection("states", c -> readStates(c, tenant, subjects));
+    }
+
+    /** One query per call (per chunk of 1,000 subjects where the database has no array parameters). */
+    private Map<SubjectId, SubjectState> readStates(Connection c, String tenant, Collection<SubjectId> subjects)
+            throws SQLException {
+        Map<SubjectId, StateBuilder> builders = new LinkedHashMap<>();
+        List<SubjectId> all = List.copyOf(subjects);
+        if (all.size() == 1) {
+            try (PreparedStatement ps = c.prepareStatement(tables.selectState + " = ?")) {
+                ps.setString(1, tenant);
+                ps.setString(2, all.get(0).value());
+                collectStates(ps, tenant, builders);
+            }
+        } else if (dialect.arrayParameters()) {
+            try (PreparedStatement ps = c.prepareStatement(tables.selectState + " = ANY(?)")) {
+                ps.setString(1, tenant);
+                ps.setArray(2, c.createArrayOf("VARCHAR", all.stream().map(SubjectId::value).toArray()));
+                collectStates(ps, tenant, builders);
+            }
+        } else {
+            for (int from = 0; from < all.size(); from += IN_LIST_CHUNK) {
+                List<SubjectId> chunk = all.subList(from, Math.min(all.size(), from + IN_LIST_CHUNK));
+                String in = " IN (" + "?, ".repeat(chunk.size() - 1) + "?)";
+                try (PreparedStatement ps = c.prepareStatement(tables.selectState + in)) {
+                    ps.setString(1, tenant);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 2, chunk.get(i).value());
+                    }
+                    collectStates(ps, tenant, builders);
+                }
+            }
+        }
+        Map<SubjectId, SubjectState> result = new LinkedHashMap<>();
+        builders.forEach((id, b) -> {
+            if (b.headSeq > 0) {
+                result.put(id, b.build());
+            }
+        });
+        return result;
+    }
+
+    private void collectStates(PreparedStatement ps, String tenant, Map<SubjectId, StateBuilder> builders)
+            throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                SubjectId subject = new SubjectId(rs.getString("h_subject"));
+                StateBuilder b = builders.get(subject);
+                if (b == null) {
+                    b = new StateBuilder(tenant, subject, rs.getLong("head_seq"), rs.getString("head_hash"),
+                            rs.getBoolean("erased"));
+                    builders.put(subject, b);
+                }
+                if (rs.getString("entry_id") != null) {
+                    ConsentRecord r = (ConsentRecord) rows.read(rs);
+                    b.current.put(r.purpose(), r);
+                }
+            }
+        }
+    }
+
+    @Override
+    public Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject) {
+        return withConnection("preferences", c -> preferencesIn(c, tenant, subject));
+    }
+
+    private Map<String, PreferenceRecord> preferencesIn(Connection c, String tenant, SubjectId subject)
+            throws SQLException {
+        Map<String, PreferenceRecord> result = new TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement(tables.selectPreferences)) {
+            ps.setString(1, tenant);
+            ps.setString(2, subject.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    PreferenceRecord p = (PreferenceRecord) rows.read(rs);
+                    result.put(p.key(), p);
+                }
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public Optional<ConsentRecord> findRecord(String tenant, UUID id) {
+        return withConnection("findRecord", c -> {
+            try (PreparedStatement ps = c.prepareStatement(tables.selectRecord)) {
+                ps.setString(1, id.toString());
+                ps.setString(2, tenant);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of((ConsentRecord) rows.read(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public Optional<ChainLink> head(String tenant, SubjectId subject) {
+        return withConnection("head", c -> {
+            try (PreparedStatement ps = c.prepareStatement(tables.selectHead)) {
+                ps.setString(1, tenant);
+                ps.setString(2, subject.value());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || rs.getLong(1) == 0) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new ChainLink(rs.getLong(1), "", rs.getString(2)));
+                }
+            }
+        });
+    }
+
+    @Override
+    public Stream<AuditEntry> history(String tenant, HistoryQuery query) {
+        StringBuilder sql = new StringBuilder(tables.selectLog).append(" WHERE l.tenant = ?");
+        List<Object> params = new ArrayList<>();
+        params.add(tenant);
+        query.subject().ifPresent(s -> {
+            sql.append(" AND l.subject = ?");
+            params.add(s.value());
+        });
+        if (!query.purposes().isEmpty()) {
+            sql.append(" AND l.purpose_id IN (").append("?, ".repeat(query.purposes().size() - 1)).append("?)");
+            query.purposes().stream().map(PurposeId::value).sorted().forEach(params::add);
+        }
+        query.recordedFrom().ifPresent(t -> {
+            sql.append(" AND l.recorded_at >= ?");
+            params.add(t);
+        });
+        query.recordedTo().ifPresent(t -> {
+            sql.append(" AND l.recorded_at < ?");
+            params.add(t);
+        });
+        sql.append(query.subject().isPresent() ? " ORDER BY l.seq" : " ORDER BY l.log_id");
+        return stream("history", sql.toString(), params);
+    }
+
+    @Override
+    public Stream<AuditEntry> chains(String tenant, Optional<SubjectId> subject) {
+        List<Object> params = new ArrayList<>();
+        params.add(tenant);
+        String sql = tables.selectLog + " WHERE l.tenant = ?";
+        if (subject.isPresent()) {
+            sql += " AND l.subject = ?";
+            params.add(subject.get().value());
+        }
+        return stream("chains", sql + " ORDER BY l.subject, l.seq", params);
+    }
+
+    /** A lazily read result set; the connection is released when the stream is closed. */
+    private Stream<AuditEntry> stream(String operation, String sql, List<Object> params) {
+        Connection c = null;
+        PreparedStatement ps = null;
+        ResultSet rs = null;
+        boolean restoreAutoCommit = false;
+        try {
+            c = dataSource.getConnection();
+            if (c.getAutoCommit() && dialect == Dialect.POSTGRESQL) {
+                c.setAutoCommit(false); // PostgreSQL uses a cursor only inside a transaction
+                restoreAutoCommit = true;
+            }
+            ps = c.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
+            ps.setFetchSize(fetchSize);
+            for (int i = 0; i < params.size(); i++) {
+                Object p = params.get(i);
+                if (p instanceof Instant t) {
+                    dialect.bindInstant(ps, i + 1, t);
+                } else {
+                    ps.setString(i + 1, (String) p);
+                }
+            }
+            rs = ps.executeQuery();
+        } catch (SQLException e) {
+            closeQuietly(rs, ps, c, restoreAutoCommit);
+            throw failure(operation, e);
+        }
+        Cursor cursor = new Cursor(operation, c, ps, rs, restoreAutoCommit);
+        return StreamSupport.stream(cursor, false).onClose(cursor::close);
+    }
+
+    private final class Cursor extends Spliterators.AbstractSpliterator<AuditEntry> {
+        private final String operation;
+        private final Connection connection;
+        private final PreparedStatement statement;
+        private final ResultSet resultSet;
+        private final boolean restoreAutoCommit;
+        private boolean closed;
+
+        Cursor(String operation, Connection connection, PreparedStatement statement, ResultSet resultSet,
+               boolean restoreAutoCommit) {
+            super(Long.MAX_VALUE, Spliterator.ORDERED | Spliterator.NONNULL);
+            this.operation = operation;
+            this.connection = connection;
+            this.statement = statement;
+            this.resultSet = resultSet;
+            this.restoreAutoCommit = restoreAutoCommit;
+        }
+
+        @Override
+        public boolean tryAdvance(Consumer<? super AuditEntry> action) {
+            if (closed) {
+                return false;
+            }
+            try {
+                if (!resultSet.next()) {
+                    return false;
+                }
+                action.accept(rows.read(resultSet));
+                return true;
+            } catch (SQLException e) {
+                close();
+                throw failure(operation, e);
+            }
+        }
+
+        void close() {
+            if (!closed) {
+                closed = true;
+                closeQuietly(resultSet, statement, connection, restoreAutoCommit);
+            }
+        }
+    }
+
+    private static void closeQuietly(@Nullable ResultSet rs, @Nullable PreparedStatement ps, @Nullable Connection c,
+                                     boolean restoreAutoCommit) {
+        try {
+            if (rs != null) {
+                rs.close();
+            }
+        } catch (SQLException ignored) {
+            // closing anyway
+        }
+        try {
+            if (ps != null) {
+                ps.close();
+            }
+        } catch (SQLException ignored) {
+            // closing anyway
+        }
+        if (c != null) {
+            try {
+                if (restoreAutoCommit) {
+                    c.rollback(); // read-only: nothing to keep
+                    c.setAutoCommit(true);
+                }
+            } catch (SQLException ignored) {
+                // the connection is closed below
+            }
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // nothing more to do
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ schema
+
+    /**
+     * Runs the shipped schema script for this database, with the configured prefix and schema, unless the log
+     * table already exists. For quick starts and tests; production schemas belong in migrations.
+     */
+    public void createSchemaIfMissing() {
+        inTransaction("createSchema", c -> {
+            if (tableExists(c)) {
+                return null;
+            }
+            try (Statement st = c.createStatement()) {
+                for (String statement : schemaStatements()) {
+                    st.execute(statement);
+                }
+            }
+            log.info("ConsentKit schema created ({}, prefix {})", dialect.platform(), tables.log);
+            return null;
+        });
+    }
+
+    private boolean tableExists(Connection c) {
+        try (Statement st = c.createStatement()) {
+            st.setMaxRows(1);
+            st.executeQuery("SELECT 1 FROM " + tables.log + " WHERE 1 = 0").close();
+            return true;
+        } catch (SQLException e) {
+            try {
+                if (!c.getAutoCommit()) {
+                    // PostgreSQL aborts the transaction on any error: start clean
+                    c.rollback();
+                }
+            } catch (SQLException ignored) {
+                // the caller's statement will report the problem
+            }
+            return false;
+        }
+    }
+
+    /** The schema script's statements with the configured prefix and schema applied. */
+    List<String> schemaStatements() {
+        String script;
+        try (InputStream in = JdbcConsentStore.class.getClassLoader().getResourceAsStream(dialect.schemaResource())) {
+            if (in == null) {
+                throw new IllegalStateException("Schema script missing from the jar: " + dialect.schemaResource());
+            }
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read " + dialect.schemaResource(), e);
+        }
+        String prefix = tables.log.substring(0, tables.log.length() - "log".length());
+        String bare = prefix.contains(".") ? prefix.substring(prefix.indexOf('.') + 1) : prefix;
+        List<String> statements = new ArrayList<>();
+        for (String part : script.split(";")) {
+            String sql = part.lines().filter(l -> !l.trim().startsWith("--")).collect(Collectors.joining("\n")).trim();
+            if (sql.isEmpty()) {
+                continue;
+            }
+            // tables are qualified by schema; constraint and index names only carry the prefix
+            sql = sql.replaceAll("(?i)(TABLE|INDEX [a-z_]+ ON|JOIN|INTO) consent_", "$1 " + prefix)
+                    .replace("CONSTRAINT consent_", "CONSTRAINT " + bare)
+                    .replace("INDEX consent_", "INDEX " + bare);
+            statements.add(sql);
+        }
+        return statements;
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T withConnection(String operation, SqlWork<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw failure(operation, e);
+        }
+    }
+
+    /** Runs {@code work} in its own transaction, or joins the caller's if the connection has one. */
+    private <T> T inTransaction(String operation, SqlWork<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            Connection c;
+            try {
+                c = dataSource.getConnection();
+            } catch (SQLException e) {
+                throw failure(operation, e);
+            }
+            boolean owned = false;
+            try {
+                owned = c.getAutoCommit();
+                if (owned) {
+                    c.setAutoCommit(false);
+                }
+                T result = work.run(c);
+                if (owned) {
+                    c.commit();
+                }
+                return result;
+            } catch (SQLException e) {
+                rollbackQuietly(c, owned);
+                if (owned && attempt < maxAttempts && dialect.isRetryable(e)) {
+                    log.debug("Retrying {} after SQLState {} (attempt {})", operation, e.getSQLState(), attempt);
+                    continue;
+                }
+                throw failure(operation, e);
+            } catch (RuntimeException | Error e) {
+                rollbackQuietly(c, owned);
+                throw e;
+            } finally {
+                try {
+                    if (owned) {
+                        c.setAutoCommit(true);
+                    }
+                } catch (SQLException ignored) {
+                    // the connection is being closed anyway
+                }
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // nothing more to do
+                }
+            }
+        }
+    }
+
+    private static void rollbackQuietly(Connection c, boolean owned) {
+        if (!owned) {
+            return;
+        }
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection may be dead; the database rolls back on its own
+        }
+    }
+
+    /** Never includes the driver's message: it may quote subject ids from the failing row. */
+    private static ConsentStoreException failure(String operation, SQLException e) {
+        return new ConsentStoreException(operation, "SQLState " + e.getSQLState() + ", vendor code "
+                + e.getErrorCode(), e);
+    }
+
+    private record SubjectKey(String tenant, SubjectId subject) implements Comparable<SubjectKey> {
+        @Override
+        public int compareTo(SubjectKey o) {
+            int t = tenant.compareTo(o.tenant);
+            return t != 0 ? t : subject.compareTo(o.subject);
+        }
+    }
+
+    private static final class StateBuilder {
+        final String tenant;
+        final SubjectId subject;
+        final long headSeq;
+        final String headHash;
+        final boolean erased;
+        final Map<PurposeId, ConsentRecord> current = new HashMap<>();
+
+        StateBuilder(String tenant, SubjectId subject, long headSeq, String headHash, boolean erased) {
+            this.tenant = tenant;
+            this.subject = subject;
+            this.headSeq = headSeq;
+            this.headHash = headHash;
+            this.erased = erased;
+        }
+
+        SubjectState build() {
+            return new SubjectState(tenant, subject, Optional.of(new ChainLink(headSeq, "", headHash)), current, erased);
+        }
+    }
+
+    /** One subject's state inside a write transaction, and the rows to write when it commits. */
+    private final class Working {
+        final SubjectKey key;
+        final Map<PurposeId, ConsentRecord> current;
+        final Set<PurposeId> existingState;
+        final Set<PurposeId> changedState = new HashSet<>();
+        final Map<String, PreferenceRecord> preferences;
+        final Set<String> existingPreferences;
+        final Set<String> changedPreferences = new HashSet<>();
+        Optional<ChainLink> head;
+        boolean erased;
+        boolean headMoved;
+
+        Working(SubjectKey key, SubjectState state, Map<String, PreferenceRecord> preferences) {
+            this.key = key;
+            this.current = new HashMap<>(state.current());
+            this.existingState = new HashSet<>(state.current().keySet());
+            this.preferences = new HashMap<>(preferences);
+            this.existingPreferences = new HashSet<>(preferences.keySet());
+            this.head = state.head();
+            this.erased = state.erased();
+        }
+
+        SubjectState snapshot() {
+            return new SubjectState(key.tenant, key.subject, head, current, erased);
+        }
+
+        void add(AuditEntry e) {
+            if (e instanceof ConsentRecord r) {
+                ConsentRecord existing = current.get(r.purpose());
+                if (existing == null || SubjectState.supersedes(r, existing)) {
+                    current.put(r.purpose(), r);
+                    changedState.add(r.purpose());
+                }
+            } else if (e instanceof PreferenceRecord p) {
+                preferences.put(p.key(), p);
+                changedPreferences.add(p.key());
+            } else if (e instanceof ErasureRecord) {
+                erased = true;
+            }
+            head = Optional.of(e.link());
+            headMoved = true;
+        }
+
+        void flush(Connection c) throws SQLException {
+            if (!headMoved) {
+                return;
+            }
+            writeRows(c, tables.insertState, tables.updateState, changedState, existingState,
+                    id -> current.get(id).id(), PurposeId::value);
+            writeRows(c, tables.insertPreference, tables.updatePreference, changedPreferences, existingPreferences,
+                    k -> preferences.get(k).id(), k -> k);
+            try (PreparedStatement ps = c.prepareStatement(tables.updateSubject)) {
+                ps.setLong(1, head.get().sequence());
+                ps.setString(2, head.get().hash());
+                ps.setBoolean(3, erased);
+                ps.setString(4, key.tenant);
+                ps.setString(5, key.subject.value());
+                ps.executeUpdate();
+            }
+        }
+
+        private <K> void writeRows(Connection c, String insert, String update, Set<K> changed, Set<K> existing,
+                                   Function<K, UUID> entry, Function<K, String> name) throws SQLException {
+            if (changed.isEmpty()) {
+                return;
+            }
+            for (boolean updating : new boolean[] {true, false}) {
+                try (PreparedStatement ps = c.prepareStatement(updating ? update : insert)) {
+                    int n = 0;
+                    for (K k : changed) {
+                        if (existing.contains(k) != updating) {
+                            continue;
+                        }
+                        ps.setString(1, entry.apply(k).toString());
+                        ps.setString(2, key.tenant);
+                        ps.setString(3, key.subject.value());
+                        ps.setString(4, name.apply(k));
+                        ps.addBatch();
+                        n++;
+                    }
+                    if (n > 0) {
+                        ps.executeBatch();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Builds a {@link JdbcConsentStore}. */
+    public static final class Builder {
+        private @Nullable DataSource dataSource;
+        private @Nullable Dialect dialect;
+        private String tablePrefix = "consent_";
+        private @Nullable String schema;
+        private int maxAttempts = 5;
+        private int fetchSize = 500;
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /** The DataSource (required); a pooled one such as HikariCP in production. */
+        public Builder dataSource(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /** Overrides the dialect detected from the connection's metadata. */
+        public Builder dialect(Dialect dialect) {
+            this.dialect = Objects.requireNonNull(dialect, "dialect");
+            return this;
+        }
+
+        /** Prefix of every table name; default {@code consent_}. Letters, digits and underscores. */
+        public Builder tablePrefix(String tablePrefix) {
+            this.tablePrefix = Objects.requireNonNull(tablePrefix, "tablePrefix");
+            return this;
+        }
+
+        /** The schema (PostgreSQL, H2) or database (MariaDB, MySQL) holding the tables; default: the connection's. */
+        public Builder schema(@Nullable String schema) {
+            this.schema = schema;
+            return this;
+        }
+
+        /** How often a write is tried when the database reports a deadlock or serialization failure; default 5. */
+        public Builder maxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /** Rows fetched per round trip when streaming history; default 500. */
+        public Builder fetchSize(int fetchSize) {
+            this.fetchSize = fetchSize;
+            return this;
+        }
+
+        /** The clock for outbox and purpose timestamps; default {@link Clock#systemUTC()}. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Builds the store, detecting the dialect unless one was set.
+         *
+         * @throws IllegalStateException naming the missing or invalid property
+         * @throws ConsentStoreException if the dialect must be detected and no connection can be had
+         */
+        public JdbcConsentStore build() {
+            if (dataSource == null) {
+                throw new IllegalStateException("dataSource is required");
+            }
+            if (!tablePrefix.isEmpty() && !IDENTIFIER.matcher(tablePrefix).matches()) {
+                throw new IllegalStateException("tablePrefix must be letters, digits and underscores (at most 41)");
+            }
+            if (schema != null && !IDENTIFIER.matcher(schema).matches()) {
+                throw new IllegalStateException("schema must be letters, digits and underscores (at most 41)");
+            }
+            if (maxAttempts < 1) {
+                throw new IllegalStateException("maxAttempts must be at least 1");
+            }
+            if (fetchSize < 1) {
+                throw new IllegalStateException("fetchSize must be at least 1");
+            }
+            Dialect d = dialect;
+            if (d == null) {
+                try (Connection c = dataSource.getConnection()) {
+                    d = Dialect.detect(c);
+                } catch (SQLException e) {
+                    throw failure("detectDialect", e);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            }
+            return new JdbcConsentStore(this, d);
+        }
+    }
+}
