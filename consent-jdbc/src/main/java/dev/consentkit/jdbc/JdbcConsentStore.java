@@ -643,8 +643,10 @@ public final class JdbcConsentStore implements ConsentStore {
         String prefix = tables.log.substring(0, tables.log.length() - "log".length());
         String bare = prefix.contains(".") ? prefix.substring(prefix.indexOf('.') + 1) : prefix;
         List<String> statements = new ArrayList<>();
-        for (String part : script.split(";")) {
-            String sql = part.lines().filter(l -> !l.trim().startsWith("--")).collect(Collectors.joining("\n")).trim();
+        String withoutComments = script.lines().filter(l -> !l.trim().startsWith("--"))
+                .collect(Collectors.joining("\n"));
+        for (String part : withoutComments.split(";")) {
+            String sql = part.trim();
             if (sql.isEmpty()) {
                 continue;
             }

@@ -1,0 +1,366 @@
+package dev.consentkit.jdbc;
+
+import dev.consentkit.core.ConsentCommand;
+import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.ConsentStoreException;
+import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.VerificationReport;
+import dev.consentkit.core.VerificationReport.Problem;
+import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.ConsentStoreContract;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import javax.sql.DataSource;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The store contract plus what only a database can show: tampering by direct SQL, joining the caller's
+ * transaction, and a connection that dies half-way through a write. Subclasses name the database.
+ */
+abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
+
+    private static final Map<String, TestDatabase> DATABASES = new ConcurrentHashMap<>();
+
+    /** The database to run on, created once per test run and dropped when the JVM exits. */
+    protected abstract TestDatabase openDatabase();
+
+    protected TestDatabase db() {
+        return DATABASES.computeIfAbsent(getClass().getName(), k -> {
+            TestDatabase db = openDatabase();
+            db.storeBuilder().build().createSchemaIfMissing();
+            Runtime.getRuntime().addShutdownHook(new Thread(db::close));
+            return db;
+        });
+    }
+
+    @Override
+    protected ConsentStore newStore() {
+        TestDatabase db = db();
+        db.clear();
+        return db.storeBuilder().clock(clock).build();
+    }
+
+    private List<ConsentRecord> threeRecords(String subject) {
+        consents.record(ConsentCommand.grant(subject, "marketing.email").build());
+        clock.advance(Duration.ofSeconds(1));
+        consents.record(ConsentCommand.withdraw(subject, "marketing.email").build());
+        clock.advance(Duration.ofSeconds(1));
+        consents.record(ConsentCommand.grant(subject, "analytics").build());
+        return historyOf(subject);
+    }
+
+    private int sql(String statement, Object... params) throws SQLException {
+        try (Connection c = db().dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(statement)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            return ps.executeUpdate();
+        }
+    }
+
+    private long count(String table) throws SQLException {
+        try (Connection c = db().dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + db().table(table))) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Nested
+    class Tampering {
+
+        @Test
+        void changedStatusIsFoundByVerify() throws SQLException {
+            List<ConsentRecord> records = threeRecords("victim");
+            consents.record(ConsentCommand.grant("bystander", "analytics").build());
+
+            assertThat(sql("UPDATE " + db().table("log") + " SET status = 'GRANTED' WHERE entry_id = ?",
+                    records.get(1).id().toString())).isEqualTo(1);
+
+            VerificationReport report = consents.verify();
+            assertThat(report.brokenChains()).singleElement().satisfies(b -> {
+                assertThat(b.problem()).isEqualTo(Problem.CONTENT_CHANGED);
+                assertThat(b.firstBadRecord()).contains(records.get(1).id());
+                assertThat(b.subject()).isEqualTo(SubjectId.of("victim"));
+            });
+            assertThat(consents.verify("bystander").intact()).isTrue();
+        }
+
+        @Test
+        void deletedRowIsFoundByVerify() throws SQLException {
+            List<ConsentRecord> records = threeRecords("victim");
+
+            sql("DELETE FROM " + db().table("state") + " WHERE entry_id = ?", records.get(1).id().toString());
+            assertThat(sql("DELETE FROM " + db().table("log") + " WHERE entry_id = ?",
+                    records.get(1).id().toString())).isEqualTo(1);
+
+            assertThat(consents.verify().brokenChains()).singleElement().satisfies(b -> {
+                assertThat(b.problem()).isEqualTo(Problem.RECORD_MISSING);
+                assertThat(b.firstBadRecord()).contains(records.get(2).id());
+            });
+        }
+
+        @Test
+        void deletedLastRowIsFoundByTheHead() throws SQLException {
+            List<ConsentRecord> records = threeRecords("victim");
+
+            sql("DELETE FROM " + db().table("state") + " WHERE entry_id = ?", records.get(2).id().toString());
+            sql("DELETE FROM " + db().table("log") + " WHERE entry_id = ?", records.get(2).id().toString());
+
+            assertThat(consents.verify().brokenChains()).singleElement()
+                    .satisfies(b -> assertThat(b.problem()).isEqualTo(Problem.RECORD_MISSING));
+        }
+
+        @Test
+        void swappedOrderIsFoundByVerify() throws SQLException {
+            List<ConsentRecord> records = threeRecords("victim");
+            String log = db().table("log");
+
+            sql("UPDATE " + log + " SET seq = -1 WHERE entry_id = ?", records.get(0).id().toString());
+            sql("UPDATE " + log + " SET seq = 1 WHERE entry_id = ?", records.get(1).id().toString());
+            sql("UPDATE " + log + " SET seq = 2 WHERE entry_id = ?", records.get(0).id().toString());
+
+            assertThat(consents.verify().brokenChains()).singleElement().satisfies(b -> {
+                assertThat(b.problem()).isEqualTo(Problem.ORDER_CHANGED);
+                assertThat(b.firstBadRecord()).contains(records.get(1).id());
+            });
+        }
+    }
+
+    @Nested
+    class Transactions {
+
+        @Test
+        void joinsTheCallersTransactionAndRollsBackWithIt() throws SQLException {
+            try (Connection c = db().dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                ConsentManager joined = managerOn(sameConnection(c));
+                joined.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+                assertThat(joined.check("cust-1", "marketing.email").allowed()).isTrue();
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+            assertThat(consents.check("cust-1", "marketing.email").allowed()).isFalse();
+            assertThat(count("log")).isZero();
+        }
+
+        @Test
+        void joinsTheCallersTransactionAndCommitsWithIt() throws SQLException {
+            try (Connection c = db().dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                managerOn(sameConnection(c)).record(ConsentCommand.grant("cust-1", "marketing.email").build());
+                c.commit();
+                c.setAutoCommit(true);
+            }
+            assertThat(consents.check("cust-1", "marketing.email").allowed()).isTrue();
+        }
+
+        @Test
+        void aConnectionDyingAtAnyStatementOfAWriteLeavesNothing() throws SQLException {
+            consents.record(ConsentCommand.grant("cust-1", "analytics").build());
+            long before = count("log");
+            AtomicInteger statements = new AtomicInteger(-1);
+            ConsentManager counting = managerOn(failingAfter(Integer.MAX_VALUE, statements));
+            statements.set(0);
+            counting.record(ConsentCommand.grant("cust-2", "marketing.email").build());
+            int perWrite = statements.get();
+            assertThat(perWrite).as("statements in one write").isGreaterThanOrEqualTo(5);
+            long afterOne = count("log");
+            assertThat(afterOne).isEqualTo(before + 1);
+
+            for (int failAt = 1; failAt <= perWrite; failAt++) {
+                AtomicInteger counter = new AtomicInteger(-1);
+                ConsentManager failing = managerOn(failingAfter(failAt, counter));
+                counter.set(0);
+                assertThatThrownBy(() -> failing.record(ConsentCommand.grant("cust-1", "marketing.email").build()))
+                        .as("failing at statement %d", failAt)
+                        .isInstanceOf(ConsentStoreException.class)
+                        .hasMessageContaining("append")
+                        .hasMessageNotContaining("cust-1");
+                assertThat(count("log")).as("log rows after failing at %d", failAt).isEqualTo(afterOne);
+                assertThat(count("outbox")).isEqualTo(afterOne);
+                assertThat(consents.check("cust-1", "marketing.email").allowed()).isFalse();
+                assertThat(consents.verify().intact()).isTrue();
+            }
+        }
+
+        private ConsentManager managerOn(DataSource ds) {
+            return ConsentManager.builder().purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
+                    .store(db().storeBuilder().dataSource(ds).dialect(db().dialect).clock(clock).build())
+                    .clock(clock).build();
+        }
+    }
+
+    @Nested
+    class Schema {
+
+        @Test
+        void createSchemaIfMissingIsRepeatable() {
+            JdbcConsentStore store = db().storeBuilder().build();
+            store.createSchemaIfMissing();
+            assertThat(store.dialect()).isEqualTo(db().dialect);
+        }
+
+        @Test
+        void flywayMigrationIsTheSchemaScript() throws Exception {
+            String platform = db().dialect.platform();
+            assertThat(resource("db/migration/consentkit/" + platform + "/V1__consentkit_schema.sql"))
+                    .isEqualTo(resource("dev/consentkit/jdbc/schema-" + platform + ".sql"))
+                    .contains("CREATE TABLE consent_log");
+        }
+
+        @Test
+        void historyStreamReleasesItsConnectionWhenClosed() {
+            threeRecords("cust-1");
+            for (int i = 0; i < 30; i++) { // more than the pool holds: a leak would time out
+                try (Stream<ConsentRecord> s = consents.history(HistoryQuery.forSubject("cust-1"))) {
+                    assertThat(s.limit(1)).hasSize(1);
+                }
+            }
+            assertThat(db().dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
+        }
+
+        @Test
+        void unreachableDatabaseIsReportedWithTheOperation() {
+            DataSource broken = failingConnections();
+            JdbcConsentStore store = JdbcConsentStore.builder().dataSource(broken).dialect(db().dialect).build();
+            assertThatThrownBy(() -> store.state("default", SubjectId.of("cust-1")))
+                    .isInstanceOf(ConsentStoreException.class)
+                    .satisfies(e -> assertThat(((ConsentStoreException) e).operation()).isEqualTo("state"));
+        }
+
+        private String resource(String name) throws Exception {
+            try (InputStream in = getClass().getClassLoader().getResourceAsStream(name)) {
+                assertThat(in).as(name).isNotNull();
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+    }
+
+    /** A DataSource handing out {@code c} without letting the store close it. */
+    static DataSource sameConnection(Connection c) {
+        Connection unclosable = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("close")) {
+                        return null;
+                    }
+                    return invoke(c, method, args);
+                });
+        return dataSource(() -> unclosable);
+    }
+
+    /**
+     * A DataSource over the test database whose connections throw a connection-failure SQLException at the
+     * {@code failAt}-th executed statement; {@code counter} counts the statements executed while it is not
+     * negative (set it to 0 once the manager is built, so that its start-up reads are not counted).
+     */
+    DataSource failingAfter(int failAt, AtomicInteger counter) {
+        DataSource real = db().dataSource;
+        return dataSource(() -> {
+            Connection c = real.getConnection();
+            return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                    new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                        Object result = invoke(c, method, args);
+                        if (result instanceof PreparedStatement ps && method.getName().equals("prepareStatement")) {
+                            return Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
+                                    new Class<?>[] {PreparedStatement.class}, (p, m, a) -> {
+                                        if (m.getName().startsWith("execute") && counter.get() >= 0
+                                                && counter.incrementAndGet() >= failAt) {
+                                            throw new SQLException("simulated connection loss", "08006");
+                                        }
+                                        return invoke(ps, m, a);
+                                    });
+                        }
+                        return result;
+                    });
+        });
+    }
+
+    static DataSource failingConnections() {
+        return dataSource(() -> {
+            throw new SQLException("connection refused", "08001");
+        });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    @FunctionalInterface
+    interface ConnectionSupplier {
+        Connection get() throws SQLException;
+    }
+
+    static DataSource dataSource(ConnectionSupplier supplier) {
+        return new DataSource() {
+            @Override
+            public Connection getConnection() throws SQLException {
+                return supplier.get();
+            }
+
+            @Override
+            public Connection getConnection(String username, String password) throws SQLException {
+                return supplier.get();
+            }
+
+            @Override
+            public PrintWriter getLogWriter() {
+                return null;
+            }
+
+            @Override
+            public void setLogWriter(PrintWriter out) {
+            }
+
+            @Override
+            public void setLoginTimeout(int seconds) {
+            }
+
+            @Override
+            public int getLoginTimeout() {
+                return 0;
+            }
+
+            @Override
+            public Logger getParentLogger() {
+                return Logger.getGlobal();
+            }
+
+            @Override
+            public <T> T unwrap(Class<T> iface) throws SQLException {
+                throw new SQLException("not a wrapper");
+            }
+
+            @Override
+            public boolean isWrapperFor(Class<?> iface) {
+                return false;
+            }
+        };
+    }
+}
