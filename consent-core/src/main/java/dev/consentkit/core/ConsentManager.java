@@ -655,13 +655,14 @@ public final class ConsentManager {
 
     private List<InvalidConsentRequestException.Violation> validate(ConsentCommand c, String prefix) {
         List<InvalidConsentRequestException.Violation> found = new ArrayList<>(violations(validator.validate(c), prefix));
-        addProblem(found, prefix + "subject", c.subject() == null ? null : SubjectId.problem(c.subject()));
-        if (c.purpose() != null) {
+        // SubjectId.problem and PurposeId.problem report null too (the @NotNull violations are dropped above)
+        addProblem(found, prefix + "subject", SubjectId.problem(c.subject()));
+        String shape = PurposeId.problem(c.purpose());
+        if (shape != null) {
+            found.add(new InvalidConsentRequestException.Violation(prefix + "purpose", shape));
+        } else {
             Purpose p = purposesByName.get(c.purpose());
-            String shape = PurposeId.problem(c.purpose());
-            if (shape != null) {
-                found.add(new InvalidConsentRequestException.Violation(prefix + "purpose", shape));
-            } else if (p == null) {
+            if (p == null) {
                 found.add(new InvalidConsentRequestException.Violation(prefix + "purpose", "must be a declared purpose"));
             } else if (c.purposeVersion() != null && c.purposeVersion().isPresent()
                     && purposes.version(p.id(), c.purposeVersion().get()).isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.TextValidators;
 import org.jspecify.annotations.Nullable;
 
 import javax.crypto.Mac;
@@ -103,8 +104,12 @@ public final class EvidencePolicy {
     }
 
     static String truncateIp(String ip) {
+        if (!TextValidators.isIpAddress(ip)) {
+            // apply(...) is public: refuse host names here, or InetAddress would resolve them through DNS
+            throw InvalidConsentRequestException.of("evidence.ipAddress", "must be an IPv4 or IPv6 address literal");
+        }
         try {
-            // callers pass validated literals only, so this never resolves a name
+            // only literals reach this point, so this never resolves a name
             byte[] address = InetAddress.getByName(ip).getAddress();
             int keep = address.length == 4 ? 3 : 6;
             Arrays.fill(address, keep, address.length, (byte) 0);

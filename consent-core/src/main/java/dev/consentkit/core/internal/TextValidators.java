@@ -10,7 +10,9 @@ public final class TextValidators {
 
     private static final Pattern IPV4 =
             Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+    // InetAddress treats a string as a literal only if it starts with a hex digit or ':'; anything else
+    // (for example ".::1") it resolves as a host name, so such strings must be refused before it is called
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}");
 
     private TextValidators() {
     }

@@ -1,0 +1,205 @@
+package dev.consentkit.core;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class IdempotencyTest {
+
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2025-06-01T10:00:00Z"), ZoneOffset.UTC);
+    static final Purpose EMAIL = Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build();
+    static final Purpose SMS = Purpose.builder("marketing.sms").basis(LegalBasis.CONSENT).build();
+
+    InMemoryConsentStore store;
+    List<AuditEntry> published;
+    ConsentManager manager;
+
+    @BeforeEach
+    void setUp() {
+        store = new InMemoryConsentStore();
+        published = new ArrayList<>();
+        manager = managerFor("default");
+    }
+
+    private ConsentManager managerFor(String tenant) {
+        return ConsentManager.builder().purposes(EMAIL, SMS).store(store).clock(CLOCK).tenant(tenant)
+                .listener(published::add).build();
+    }
+
+    private static long historyCount(ConsentManager m) {
+        try (Stream<ConsentRecord> history = m.history(HistoryQuery.all())) {
+            return history.count();
+        }
+    }
+
+    private static ConsentCommand grant(String subject, String purpose, String key) {
+        return ConsentCommand.grant(subject, purpose).evidence(Evidence.of(Source.WEB, "signup-form"))
+                .idempotencyKey(key).build();
+    }
+
+    @Nested
+    class Record {
+
+        @Test
+        void recordWhenSameKeyTwiceThenSecondReturnsTheFirstRecordAndWritesNothing() {
+            ConsentRecord first = manager.record(grant("cust-42", "marketing.email", "req-1"));
+
+            ConsentRecord second = manager.record(grant("cust-42", "marketing.email", "req-1"));
+
+            assertThat(second.id()).isEqualTo(first.id());
+            assertThat(second).isEqualTo(first);
+            assertThat(historyCount(manager)).isEqualTo(1);
+            assertThat(store.size()).isEqualTo(1);
+            assertThat(published).extracting(AuditEntry::id).containsExactly(first.id());
+        }
+
+        @Test
+        void recordWhenSameKeyWithADifferentCommandThenTheFirstRecordIsReturnedAndNothingChanges() {
+            ConsentRecord first = manager.record(grant("cust-42", "marketing.email", "req-1"));
+
+            ConsentRecord second = manager.record(ConsentCommand.withdraw("cust-42", "marketing.sms")
+                    .evidence(Evidence.of(Source.PHONE, "call-centre")).idempotencyKey("req-1").build());
+
+            assertThat(second.id()).isEqualTo(first.id());
+            assertThat(second.status()).isEqualTo(ConsentStatus.GRANTED);
+            assertThat(second.purpose()).isEqualTo(PurposeId.of("marketing.email"));
+            assertThat(historyCount(manager)).isEqualTo(1);
+            assertThat(manager.check("cust-42", "marketing.email").allowed()).isTrue();
+        }
+
+        @Test
+        void recordWhenSameKeyForAnotherSubjectThenTheFirstRecordIsReturnedAndNothingIsWritten() {
+            ConsentRecord first = manager.record(grant("cust-42", "marketing.email", "req-1"));
+
+            ConsentRecord second = manager.record(grant("cust-43", "marketing.email", "req-1"));
+
+            assertThat(second.id()).isEqualTo(first.id());
+            assertThat(second.subject().value()).isEqualTo("cust-42");
+            assertThat(historyCount(manager)).isEqualTo(1);
+            assertThat(manager.check("cust-43", "marketing.email").allowed()).isFalse();
+        }
+
+        @Test
+        void recordWhenDifferentKeysThenBothAreWritten() {
+            ConsentRecord first = manager.record(grant("cust-42", "marketing.email", "req-1"));
+            ConsentRecord second = manager.record(grant("cust-42", "marketing.email", "req-2"));
+
+            assertThat(second.id()).isNotEqualTo(first.id());
+            assertThat(historyCount(manager)).isEqualTo(2);
+        }
+
+        @Test
+        void recordWhenNoKeyThenEveryCommandIsWritten() {
+            manager.record(ConsentCommand.grant("cust-42", "marketing.email").build());
+            manager.record(ConsentCommand.grant("cust-42", "marketing.email").build());
+
+            assertThat(historyCount(manager)).isEqualTo(2);
+        }
+
+        @Test
+        void recordWhenKeysDifferOnlyInCaseThenTheyAreDifferentKeys() {
+            manager.record(grant("cust-42", "marketing.email", "req-A"));
+            manager.record(grant("cust-42", "marketing.email", "req-a"));
+
+            assertThat(historyCount(manager)).isEqualTo(2);
+        }
+
+        @Test
+        void recordWhenReplayedThenTheStoredRecordKeepsTheKeyAndTheChainVerifies() {
+            ConsentRecord first = manager.record(grant("cust-42", "marketing.email", "req-1"));
+            manager.record(grant("cust-42", "marketing.email", "req-1"));
+
+            assertThat(first.idempotencyKey()).contains("req-1");
+            assertThat(first.link().sequence()).isEqualTo(1);
+            assertThat(manager.verify("cust-42").intact()).isTrue();
+        }
+    }
+
+    @Nested
+    class Tenants {
+
+        @Test
+        void recordWhenAnotherTenantUsesTheSameKeyThenBothAreWritten() {
+            ConsentManager brandA = managerFor("brand-a");
+            ConsentManager brandB = managerFor("brand-b");
+
+            ConsentRecord a = brandA.record(grant("cust-42", "marketing.email", "req-1"));
+            ConsentRecord b = brandB.record(grant("cust-42", "marketing.email", "req-1"));
+
+            assertThat(b.id()).isNotEqualTo(a.id());
+            assertThat(a.tenant()).isEqualTo("brand-a");
+            assertThat(b.tenant()).isEqualTo("brand-b");
+            assertThat(store.size()).isEqualTo(2);
+            assertThat(historyCount(brandA)).isEqualTo(1);
+            assertThat(historyCount(brandB)).isEqualTo(1);
+        }
+
+        @Test
+        void recordWhenTheSameKeyIsRepeatedWithinEachTenantThenEachTenantKeepsItsFirstRecord() {
+            ConsentManager brandA = managerFor("brand-a");
+            ConsentManager brandB = managerFor("brand-b");
+            ConsentRecord a = brandA.record(grant("cust-42", "marketing.email", "req-1"));
+            ConsentRecord b = brandB.record(grant("cust-42", "marketing.email", "req-1"));
+
+            assertThat(brandA.record(grant("cust-42", "marketing.email", "req-1")).id()).isEqualTo(a.id());
+            assertThat(brandB.record(grant("cust-42", "marketing.email", "req-1")).id()).isEqualTo(b.id());
+            assertThat(store.size()).isEqualTo(2);
+        }
+    }
+
+    @Nested
+    class RecordAll {
+
+        @Test
+        void recordAllWhenAKeyIsRepeatedInTheBatchThenItIsWrittenOnceAndBothResultsAreTheFirstRecord() {
+            List<ConsentRecord> results = manager.recordAll(List.of(
+                    grant("cust-1", "marketing.email", "batch-1"),
+                    grant("cust-2", "marketing.email", "batch-2"),
+                    grant("cust-1", "marketing.sms", "batch-1")));
+
+            assertThat(results).hasSize(3);
+            assertThat(results.get(2).id()).isEqualTo(results.get(0).id());
+            assertThat(results.get(1).id()).isNotEqualTo(results.get(0).id());
+            assertThat(historyCount(manager)).isEqualTo(2);
+            assertThat(manager.check("cust-1", "marketing.sms").allowed()).isFalse();
+        }
+
+        @Test
+        void recordAllWhenAKeyWasUsedBeforeThenTheEarlierRecordIsReturnedAndTheRestIsWritten() {
+            ConsentRecord earlier = manager.record(grant("cust-1", "marketing.email", "req-1"));
+
+            List<ConsentRecord> results = manager.recordAll(List.of(
+                    grant("cust-1", "marketing.email", "req-1"),
+                    grant("cust-2", "marketing.email", "req-2")));
+
+            assertThat(results.get(0).id()).isEqualTo(earlier.id());
+            assertThat(results.get(1).subject().value()).isEqualTo("cust-2");
+            assertThat(historyCount(manager)).isEqualTo(2);
+        }
+
+        @Test
+        void recordAllWhenTheWholeBatchIsRetriedThenNothingMoreIsWritten() {
+            List<ConsentCommand> batch = List.of(
+                    grant("cust-1", "marketing.email", "b-1"),
+                    grant("cust-2", "marketing.email", "b-2"),
+                    grant("cust-3", "marketing.sms", "b-3"));
+
+            List<ConsentRecord> first = manager.recordAll(batch);
+            List<ConsentRecord> retry = manager.recordAll(batch);
+
+            assertThat(retry).extracting(ConsentRecord::id)
+                    .containsExactlyElementsOf(first.stream().map(ConsentRecord::id).toList());
+            assertThat(historyCount(manager)).isEqualTo(3);
+            assertThat(published).hasSize(3);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.consentkit.core;
+
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.Period;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PurposeTest {
+
+    @Nested
+    class BuilderDefaults {
+
+        @Test
+        void buildWhenOnlyBasisIsGivenThenVersion1TitleIsIdAndNothingElseIsSet() {
+            Purpose p = Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build();
+
+            assertThat(p.id()).isEqualTo(PurposeId.of("marketing.email"));
+            assertThat(p.version()).isEqualTo(1);
+            assertThat(p.title()).isEqualTo("marketing.email");
+            assertThat(p.description()).isEmpty();
+            assertThat(p.basis()).isEqualTo(LegalBasis.CONSENT);
+            assertThat(p.validity()).isEmpty();
+            assertThat(p.reconsentFromVersion()).isEqualTo(1);
+            assertThat(p.saleOrShare()).isFalse();
+            assertThat(p.directMarketing()).isFalse();
+            assertThat(p.dataCategories()).isEmpty();
+            assertThat(p.texts()).isEmpty();
+        }
+
+        @Test
+        void buildWhenEverythingIsGivenThenEverythingIsKept() {
+            Purpose p = Purpose.builder("ads.sale").version(3).basis(LegalBasis.LEGITIMATE_INTERESTS)
+                    .title("Sale of data").description("We share with partners").validFor(Period.ofMonths(13))
+                    .reconsentFromVersion(2).saleOrShare(true).directMarketing(true)
+                    .dataCategories("email", "device-id").text(Locale.GERMAN, "Verkauf", "Wir teilen").build();
+
+            assertThat(p.version()).isEqualTo(3);
+            assertThat(p.title()).isEqualTo("Sale of data");
+            assertThat(p.description()).isEqualTo("We share with partners");
+            assertThat(p.validity()).contains(Period.ofMonths(13));
+            assertThat(p.reconsentFromVersion()).isEqualTo(2);
+            assertThat(p.saleOrShare()).isTrue();
+            assertThat(p.directMarketing()).isTrue();
+            assertThat(p.dataCategories()).containsExactly("email", "device-id");
+            assertThat(p.title(Locale.GERMANY)).isEqualTo("Verkauf");
+            assertThat(p.description(Locale.GERMAN)).isEqualTo("Wir teilen");
+            assertThat(p.title(Locale.FRENCH)).isEqualTo("Sale of data");
+        }
+
+        @Test
+        void buildWhenBasisIsMissingThenIllegalStateNamingBasis() {
+            assertThatThrownBy(() -> Purpose.builder("marketing").build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("basis");
+        }
+
+        @Test
+        void builderWhenIdIsMalformedThenRejectedNamingPurpose() {
+            assertThatThrownBy(() -> Purpose.builder("Marketing"))
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .satisfies(e -> assertThat(((InvalidConsentRequestException) e).fields()).containsExactly("purpose"));
+        }
+
+        @Test
+        void buildWhenTitleIsBlankThenIllegalStateNamingTitle() {
+            assertThatThrownBy(() -> Purpose.builder("marketing").basis(LegalBasis.CONSENT).title(" ").build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("title");
+        }
+    }
+
+    @Nested
+    class Versions {
+
+        @ParameterizedTest
+        @ValueSource(ints = {0, -1})
+        void buildWhenVersionIsNotPositiveThenIllegalStateNamingVersion(int version) {
+            assertThatThrownBy(() -> Purpose.builder("marketing").basis(LegalBasis.CONSENT).version(version).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("version");
+        }
+
+        @Test
+        void buildWhenReconsentFromVersionIsAboveVersionThenIllegalState() {
+            assertThatThrownBy(() -> Purpose.builder("marketing").basis(LegalBasis.CONSENT).version(2)
+                    .reconsentFromVersion(3).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("reconsentFromVersion");
+        }
+
+        @Test
+        void buildWhenReconsentFromVersionIsZeroThenIllegalState() {
+            assertThatThrownBy(() -> Purpose.builder("marketing").basis(LegalBasis.CONSENT).reconsentFromVersion(0)
+                    .build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("reconsentFromVersion");
+        }
+
+        @Test
+        void buildWhenReconsentFromVersionEqualsVersionThenAccepted() {
+            Purpose p = Purpose.builder("marketing").basis(LegalBasis.CONSENT).version(4).reconsentFromVersion(4)
+                    .build();
+            assertThat(p.reconsentFromVersion()).isEqualTo(4);
+        }
+    }
+
+    @Nested
+    class Validity {
+
+        static Stream<Period> notPositive() {
+            return Stream.of(Period.ZERO, Period.ofDays(0), Period.ofMonths(-1), Period.ofDays(-1),
+                    Period.of(1, -13, 0));
+        }
+
+        @ParameterizedTest
+        @MethodSource("notPositive")
+        void buildWhenValidityIsZeroOrNegativeThenIllegalStateNamingValidity(Period validity) {
+            assertThatThrownBy(() -> Purpose.builder("marketing").basis(LegalBasis.CONSENT).validFor(validity).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("validity");
+        }
+
+        @Test
+        void buildWhenValidityIsPositiveThenKept() {
+            Purpose p = Purpose.builder("marketing").basis(LegalBasis.CONSENT).validFor(Period.ofDays(1)).build();
+            assertThat(p.validity()).contains(Period.ofDays(1));
+        }
+    }
+
+    @Nested
+    class Registry {
+
+        final Purpose v1 = Purpose.builder("marketing.email").version(1).basis(LegalBasis.CONSENT)
+                .title("Newsletter").build();
+        final Purpose v2 = Purpose.builder("marketing.email").version(2).basis(LegalBasis.CONSENT)
+                .title("Newsletter and offers").build();
+        final Purpose v3 = Purpose.builder("marketing.email").version(3).basis(LegalBasis.CONSENT)
+                .title("Newsletter, offers and surveys").reconsentFromVersion(3).build();
+        final Purpose analytics = Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).build();
+
+        @Test
+        void ofWhenSeveralVersionsAreDeclaredInAnyOrderThenEveryVersionIsKeptAndTheHighestIsCurrent() {
+            PurposeRegistry registry = PurposeRegistry.of(List.of(v2, analytics, v3, v1));
+            PurposeId id = PurposeId.of("marketing.email");
+
+            assertThat(registry.versions(id)).containsExactly(v1, v2, v3);
+            assertThat(registry.current(id)).contains(v3);
+            assertThat(registry.require(id)).isEqualTo(v3);
+            assertThat(registry.version(id, 1)).contains(v1);
+            assertThat(registry.version(id, 2)).contains(v2);
+            assertThat(registry.version(id, 4)).isEmpty();
+            assertThat(registry.currentPurposes()).containsExactly(analytics, v3);
+            assertThat(registry.allVersions()).containsExactly(analytics, v1, v2, v3);
+            assertThat(registry.contains(id)).isTrue();
+        }
+
+        @Test
+        void ofWhenPurposeIsUndeclaredThenEmptyOrUnknown() {
+            PurposeRegistry registry = PurposeRegistry.of(List.of(v1));
+            PurposeId other = PurposeId.of("marketing");
+
+            assertThat(registry.current(other)).isEmpty();
+            assertThat(registry.versions(other)).isEmpty();
+            assertThat(registry.contains(other)).isFalse();
+            assertThatThrownBy(() -> registry.require(other)).isInstanceOf(UnknownPurposeException.class);
+        }
+
+        @Test
+        void ofWhenSameIdAndVersionIsDeclaredTwiceWithDifferentContentThenRejected() {
+            Purpose otherV1 = Purpose.builder("marketing.email").version(1).basis(LegalBasis.CONSENT)
+                    .title("Something else").build();
+
+            assertThatThrownBy(() -> PurposeRegistry.of(List.of(v1, otherV1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("marketing.email")
+                    .hasMessageContaining("version 1");
+        }
+
+        @Test
+        void ofWhenSameIdAndVersionIsDeclaredTwiceWithTheSameContentThenKeptOnce() {
+            Purpose sameV1 = Purpose.builder("marketing.email").version(1).basis(LegalBasis.CONSENT)
+                    .title("Newsletter").build();
+
+            PurposeRegistry registry = PurposeRegistry.of(List.of(v1, sameV1));
+
+            assertThat(registry.versions(PurposeId.of("marketing.email"))).containsExactly(v1);
+        }
+
+        @Test
+        void managerBuildWhenSameIdAndVersionIsDeclaredTwiceWithDifferentContentThenIllegalStateNamingPurposes() {
+            Purpose otherV1 = Purpose.builder("marketing.email").version(1).basis(LegalBasis.LEGITIMATE_INTERESTS)
+                    .title("Newsletter").build();
+
+            assertThatThrownBy(() -> ConsentManager.builder().purposes(v1, otherV1).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("purposes");
+        }
+
+        @Test
+        void managerWhenSeveralVersionsAreDeclaredThenAllAreKeptAndNewRecordsUseTheCurrentOne() {
+            InMemoryConsentStore store = new InMemoryConsentStore();
+            ConsentManager manager = ConsentManager.builder().purposes(v1, v3, v2).store(store)
+                    .clock(Clock.fixed(Instant.parse("2025-06-01T10:00:00Z"), ZoneOffset.UTC)).build();
+
+            assertThat(manager.purposes().versions(PurposeId.of("marketing.email"))).containsExactly(v1, v2, v3);
+            assertThat(store.savedPurposes("default")).contains(v1, v2, v3);
+            assertThat(manager.record(ConsentCommand.grant("cust-1", "marketing.email").build()).purposeVersion())
+                    .isEqualTo(3);
+        }
+    }
+}
