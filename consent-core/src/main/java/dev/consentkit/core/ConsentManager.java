@@ -97,11 +97,7 @@ public final class ConsentManager {
         }
         this.purposesByName = Map.copyOf(byName);
         this.covering = Map.copyOf(cover);
-        this.validator = Validation.byProvider(HibernateValidator.class).configure()
-                .clockProvider(() -> clock)
-                .messageInterpolator(new ParameterMessageInterpolator())
-                .buildValidatorFactory()
-                .getValidator();
+        this.validator = Validators.FACTORY.usingContext().clockProvider(() -> clock).getValidator();
         store.savePurposes(tenant, registry.allVersions());
         log.info("ConsentKit manager ready: tenant={}, purposes={}, store={}", tenant, byName.size(),
                 store.getClass().getSimpleName());
@@ -761,6 +757,17 @@ public final class ConsentManager {
                     log.warn("Consent listener {} failed for entry {}", l.getClass().getName(), e.id(), ex);
                 }
             }
+        }
+    }
+
+    /** One validator factory for all managers (building one takes long); each manager brings its own clock. */
+    private static final class Validators {
+        static final jakarta.validation.ValidatorFactory FACTORY = Validation.byProvider(HibernateValidator.class)
+                .configure()
+                .messageInterpolator(new ParameterMessageInterpolator())
+                .buildValidatorFactory();
+
+        private Validators() {
         }
     }
 
