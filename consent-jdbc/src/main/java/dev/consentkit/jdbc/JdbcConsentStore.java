@@ -629,17 +629,46 @@ public final class JdbcConsentStore implements ConsentStore {
         }
     }
 
+    /**
+     * PostgreSQL only: installs the optional trigger that makes the log append-only (DELETE refused, UPDATE
+     * refused outside {@link #erase}); the same as the shipped {@code log-protection-postgresql.sql} with this
+     * store's prefix and schema. Run it as the owner of the tables.
+     *
+     * @throws UnsupportedOperationException on other databases: use the shipped grants scripts there
+     */
+    public void installLogProtection() {
+        if (dialect != Dialect.POSTGRESQL) {
+            throw new UnsupportedOperationException("The log-protection trigger is for PostgreSQL; on "
+                    + dialect.platform() + " use grants (see grants-mariadb.sql)");
+        }
+        String prefix = tables.log.substring(0, tables.log.length() - "log".length());
+        String bare = prefix.contains(".") ? prefix.substring(prefix.indexOf('.') + 1) : prefix;
+        String script = resource("dev/consentkit/jdbc/log-protection-postgresql.sql")
+                .replace("FUNCTION consent_log_protect", "FUNCTION " + prefix + "log_protect")
+                .replace("TRIGGER consent_log_protect", "TRIGGER " + bare + "log_protect")
+                .replace("ON consent_log", "ON " + tables.log);
+        inTransaction("installLogProtection", c -> {
+            try (Statement st = c.createStatement()) {
+                st.execute(script);
+            }
+            return null;
+        });
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = JdbcConsentStore.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("Script missing from the jar: " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read " + name, e);
+        }
+    }
+
     /** The schema script's statements with the configured prefix and schema applied. */
     List<String> schemaStatements() {
-        String script;
-        try (InputStream in = JdbcConsentStore.class.getClassLoader().getResourceAsStream(dialect.schemaResource())) {
-            if (in == null) {
-                throw new IllegalStateException("Schema script missing from the jar: " + dialect.schemaResource());
-            }
-            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("Cannot read " + dialect.schemaResource(), e);
-        }
+        String script = resource(dialect.schemaResource());
         String prefix = tables.log.substring(0, tables.log.length() - "log".length());
         String bare = prefix.contains(".") ? prefix.substring(prefix.indexOf('.') + 1) : prefix;
         List<String> statements = new ArrayList<>();

@@ -206,6 +206,30 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             }
         }
 
+        @Test
+        void serializationFailuresAreRetriedABoundedNumberOfTimes() {
+            AtomicInteger connections = new AtomicInteger();
+            DataSource real = db().dataSource;
+            DataSource alwaysConflicting = dataSource(() -> {
+                connections.incrementAndGet();
+                Connection c = real.getConnection();
+                return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                        new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                            if (method.getName().equals("prepareStatement")) {
+                                throw new SQLException("could not serialize access", "40001");
+                            }
+                            return invoke(c, method, args);
+                        });
+            });
+            JdbcConsentStore store = db().storeBuilder().dataSource(alwaysConflicting).dialect(db().dialect)
+                    .maxAttempts(3).build();
+
+            assertThatThrownBy(() -> store.appendAll(List.of(new dev.consentkit.core.spi.AppendRequest("default",
+                    SubjectId.of("cust-1"), java.util.Optional.empty(), st -> List.of()))))
+                    .isInstanceOf(ConsentStoreException.class).hasMessageContaining("40001");
+            assertThat(connections.get()).isEqualTo(3);
+        }
+
         private ConsentManager managerOn(DataSource ds) {
             return ConsentManager.builder().purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
                     .store(db().storeBuilder().dataSource(ds).dialect(db().dialect).clock(clock).build())
