@@ -121,48 +121,34 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     private List<AppendResult> appendIn(Connection c, List<AppendRequest> requests) throws SQLException {
-        // lock every subject row first, in a fixed order, so that concurrent batches cannot deadlock
-        Map<SubjectKey, Working> working = new TreeMap<>();
-        for (AppendRequest r : requests) {
-            working.putIfAbsent(new SubjectKey(r.tenant(), r.subject()), null);
-        }
-        for (SubjectKey key : new ArrayList<>(working.keySet())) {
-            working.put(key, lockAndLoad(c, key));
-        }
+        Map<SubjectKey, Working> working = lockAndLoad(c, requests.stream()
+                .map(r -> new SubjectKey(r.tenant(), r.subject())).collect(Collectors.toCollection(java.util.TreeSet::new)));
+        Map<String, ConsentRecord> earlier = findByIdempotencyKeys(c, requests);
         List<AppendResult> results = new ArrayList<>(requests.size());
         List<AuditEntry> inserts = new ArrayList<>();
-        Map<String, ConsentRecord> keysInBatch = new HashMap<>();
         for (AppendRequest r : requests) {
             Working w = working.get(new SubjectKey(r.tenant(), r.subject()));
-            if (r.idempotencyKey().isPresent()) {
-                String key = r.idempotencyKey().get();
-                ConsentRecord earlier = keysInBatch.get(r.tenant() + '\u0000' + key);
-                if (earlier == null) {
-                    earlier = findByIdempotencyKey(c, r.tenant(), key).orElse(null);
-                }
-                if (earlier != null) {
-                    results.add(new AppendResult(List.of(earlier), true));
-                    continue;
-                }
+            String idempotency = r.idempotencyKey().map(k -> r.tenant() + '\u0000' + k).orElse(null);
+            if (idempotency != null && earlier.containsKey(idempotency)) {
+                results.add(new AppendResult(List.of(earlier.get(idempotency)), true));
+                continue;
             }
             List<AuditEntry> sealed = new ArrayList<>();
             for (AuditEntry e : r.plan().plan(w.snapshot())) {
                 AuditEntry s = AuditChain.seal(e, w.head);
-                w.add(s);
+                w.add(c, s);
                 sealed.add(s);
                 inserts.add(s);
             }
-            if (r.idempotencyKey().isPresent()) {
+            if (idempotency != null) {
                 sealed.stream().filter(ConsentRecord.class::isInstance).map(ConsentRecord.class::cast).findFirst()
-                        .ifPresent(first -> keysInBatch.put(r.tenant() + '\u0000' + r.idempotencyKey().get(), first));
+                        .ifPresent(first -> earlier.put(idempotency, first));
             }
             results.add(new AppendResult(sealed, false));
         }
         if (!inserts.isEmpty()) {
             insertEntries(c, inserts);
-            for (Working w : working.values()) {
-                w.flush(c);
-            }
+            flush(c, working.values());
         }
         return results;
     }
@@ -189,40 +175,110 @@ public final class JdbcConsentStore implements ConsentStore {
         }
     }
 
-    /** Locks (creating if needed) the subject's row and loads its state inside the transaction. */
-    private Working lockAndLoad(Connection c, SubjectKey key) throws SQLException {
-        boolean exists;
-        try (PreparedStatement ps = c.prepareStatement(tables.lockSubject)) {
-            ps.setString(1, key.tenant);
-            ps.setString(2, key.subject.value());
-            try (ResultSet rs = ps.executeQuery()) {
-                exists = rs.next();
+    /**
+     * Locks the subjects' rows (creating missing ones) in a fixed order and loads their current state: a few
+     * statements however many subjects the batch holds.
+     */
+    private Map<SubjectKey, Working> lockAndLoad(Connection c, java.util.SortedSet<SubjectKey> keys) throws SQLException {
+        Map<SubjectKey, Working> working = new TreeMap<>();
+        Map<String, List<SubjectId>> byTenant = new TreeMap<>();
+        keys.forEach(k -> byTenant.computeIfAbsent(k.tenant, t -> new ArrayList<>()).add(k.subject));
+        for (Map.Entry<String, List<SubjectId>> e : byTenant.entrySet()) {
+            String tenant = e.getKey();
+            Set<SubjectId> existing = new HashSet<>();
+            forSubjects(c, tenant, "SELECT subject FROM " + tables.subject + " WHERE tenant = ? AND subject", e.getValue(),
+                    " ORDER BY subject FOR UPDATE", rs -> existing.add(new SubjectId(rs.getString(1))));
+            List<SubjectId> missing = e.getValue().stream().filter(s -> !existing.contains(s)).toList();
+            if (!missing.isEmpty()) {
+                // a concurrent first writer makes this fail with a unique violation; the transaction is retried
+                try (PreparedStatement ps = c.prepareStatement(tables.insertSubject)) {
+                    for (SubjectId s : missing) {
+                        ps.setString(1, tenant);
+                        ps.setString(2, s.value());
+                        ps.setString(3, ChainLink.GENESIS);
+                        ps.setBoolean(4, false);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            Map<SubjectId, SubjectState> states = existing.isEmpty() ? Map.of()
+                    : readStates(c, tenant, List.copyOf(existing));
+            for (SubjectId s : e.getValue()) {
+                SubjectState state = states.get(s);
+                working.put(new SubjectKey(tenant, s), new Working(new SubjectKey(tenant, s),
+                        state != null ? state : SubjectState.empty(tenant, s), existing.contains(s)));
             }
         }
-        if (!exists) {
-            // a concurrent first writer makes this fail with a unique violation; the transaction is retried
-            try (PreparedStatement ps = c.prepareStatement(tables.insertSubject)) {
-                ps.setString(1, key.tenant);
-                ps.setString(2, key.subject.value());
-                ps.setString(3, ChainLink.GENESIS);
-                ps.setBoolean(4, false);
-                ps.executeUpdate();
-            }
-            return new Working(key, SubjectState.empty(key.tenant, key.subject), Map.of());
-        }
-        SubjectState state = readStates(c, key.tenant, List.of(key.subject)).get(key.subject);
-        if (state == null) {
-            state = SubjectState.empty(key.tenant, key.subject);
-        }
-        return new Working(key, state, preferencesIn(c, key.tenant, key.subject));
+        return working;
     }
 
-    private Optional<ConsentRecord> findByIdempotencyKey(Connection c, String tenant, String key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(tables.selectByIdempotencyKey)) {
+    /** The earlier consent records of the batch's idempotency keys, by tenant and key. */
+    private Map<String, ConsentRecord> findByIdempotencyKeys(Connection c, List<AppendRequest> requests)
+            throws SQLException {
+        Map<String, ConsentRecord> found = new HashMap<>();
+        Map<String, List<String>> byTenant = new TreeMap<>();
+        for (AppendRequest r : requests) {
+            r.idempotencyKey().ifPresent(k -> byTenant.computeIfAbsent(r.tenant(), t -> new ArrayList<>()).add(k));
+        }
+        for (Map.Entry<String, List<String>> e : byTenant.entrySet()) {
+            List<String> keys = e.getValue().stream().distinct().toList();
+            for (int from = 0; from < keys.size(); from += IN_LIST_CHUNK) {
+                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + IN_LIST_CHUNK));
+                try (PreparedStatement ps = c.prepareStatement(tables.selectLog
+                        + " WHERE l.tenant = ? AND l.idempotency_key IN (" + "?, ".repeat(chunk.size() - 1) + "?)")) {
+                    ps.setString(1, e.getKey());
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 2, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            ConsentRecord r = (ConsentRecord) rows.read(rs);
+                            found.put(e.getKey() + '\u0000' + r.idempotencyKey().orElseThrow(), r);
+                        }
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    @FunctionalInterface
+    private interface RowConsumer {
+        void accept(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * Runs {@code head + " = ?"} / {@code " = ANY(?)"} / {@code " IN (...)"} + {@code tail} for the subjects, with
+     * the tenant as first parameter, in chunks where the database has no array parameters.
+     */
+    private void forSubjects(Connection c, String tenant, String head, List<SubjectId> subjects, String tail,
+                             RowConsumer consumer) throws SQLException {
+        if (subjects.size() == 1 || !dialect.arrayParameters()) {
+            for (int from = 0; from < subjects.size(); from += IN_LIST_CHUNK) {
+                List<SubjectId> chunk = subjects.subList(from, Math.min(subjects.size(), from + IN_LIST_CHUNK));
+                String in = chunk.size() == 1 ? " = ?" : " IN (" + "?, ".repeat(chunk.size() - 1) + "?)";
+                try (PreparedStatement ps = c.prepareStatement(head + in + tail)) {
+                    ps.setString(1, tenant);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 2, chunk.get(i).value());
+                    }
+                    run(ps, consumer);
+                }
+            }
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(head + " = ANY(?)" + tail)) {
             ps.setString(1, tenant);
-            ps.setString(2, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of((ConsentRecord) rows.read(rs)) : Optional.empty();
+            ps.setArray(2, c.createArrayOf("VARCHAR", subjects.stream().map(SubjectId::value).toArray()));
+            run(ps, consumer);
+        }
+    }
+
+    private static void run(PreparedStatement ps, RowConsumer consumer) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                consumer.accept(rs);
             }
         }
     }
@@ -255,11 +311,11 @@ public final class JdbcConsentStore implements ConsentStore {
             }
             SubjectKey key = new SubjectKey(tenant, pseudonym);
             SubjectState state = readStates(c, tenant, List.of(pseudonym)).get(pseudonym);
-            Working w = new Working(key, state, preferencesIn(c, tenant, pseudonym));
+            Working w = new Working(key, state, true);
             ErasureRecord sealed = (ErasureRecord) AuditChain.seal(erasure.apply(w.snapshot()), w.head);
-            w.add(sealed);
+            w.add(c, sealed);
             insertEntries(c, List.of(sealed));
-            w.flush(c);
+            flush(c, List.of(w));
             return Optional.of(sealed);
         });
     }
@@ -342,32 +398,19 @@ public final class JdbcConsentStore implements ConsentStore {
     private Map<SubjectId, SubjectState> readStates(Connection c, String tenant, Collection<SubjectId> subjects)
             throws SQLException {
         Map<SubjectId, StateBuilder> builders = new LinkedHashMap<>();
-        List<SubjectId> all = List.copyOf(subjects);
-        if (all.size() == 1) {
-            try (PreparedStatement ps = c.prepareStatement(tables.selectState + " = ?")) {
-                ps.setString(1, tenant);
-                ps.setString(2, all.get(0).value());
-                collectStates(ps, tenant, builders);
+        forSubjects(c, tenant, tables.selectState, List.copyOf(subjects), "", rs -> {
+            SubjectId subject = new SubjectId(rs.getString("h_subject"));
+            StateBuilder b = builders.get(subject);
+            if (b == null) {
+                b = new StateBuilder(tenant, subject, rs.getLong("head_seq"), rs.getString("head_hash"),
+                        rs.getBoolean("erased"));
+                builders.put(subject, b);
             }
-        } else if (dialect.arrayParameters()) {
-            try (PreparedStatement ps = c.prepareStatement(tables.selectState + " = ANY(?)")) {
-                ps.setString(1, tenant);
-                ps.setArray(2, c.createArrayOf("VARCHAR", all.stream().map(SubjectId::value).toArray()));
-                collectStates(ps, tenant, builders);
+            if (rs.getString("entry_id") != null) {
+                ConsentRecord r = (ConsentRecord) rows.read(rs);
+                b.current.put(r.purpose(), r);
             }
-        } else {
-            for (int from = 0; from < all.size(); from += IN_LIST_CHUNK) {
-                List<SubjectId> chunk = all.subList(from, Math.min(all.size(), from + IN_LIST_CHUNK));
-                String in = " IN (" + "?, ".repeat(chunk.size() - 1) + "?)";
-                try (PreparedStatement ps = c.prepareStatement(tables.selectState + in)) {
-                    ps.setString(1, tenant);
-                    for (int i = 0; i < chunk.size(); i++) {
-                        ps.setString(i + 2, chunk.get(i).value());
-                    }
-                    collectStates(ps, tenant, builders);
-                }
-            }
-        }
+        });
         Map<SubjectId, SubjectState> result = new LinkedHashMap<>();
         builders.forEach((id, b) -> {
             if (b.headSeq > 0) {
@@ -375,25 +418,6 @@ public final class JdbcConsentStore implements ConsentStore {
             }
         });
         return result;
-    }
-
-    private void collectStates(PreparedStatement ps, String tenant, Map<SubjectId, StateBuilder> builders)
-            throws SQLException {
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                SubjectId subject = new SubjectId(rs.getString("h_subject"));
-                StateBuilder b = builders.get(subject);
-                if (b == null) {
-                    b = new StateBuilder(tenant, subject, rs.getLong("head_seq"), rs.getString("head_hash"),
-                            rs.getBoolean("erased"));
-                    builders.put(subject, b);
-                }
-                if (rs.getString("entry_id") != null) {
-                    ConsentRecord r = (ConsentRecord) rows.read(rs);
-                    b.current.put(r.purpose(), r);
-                }
-            }
-        }
     }
 
     @Override
@@ -799,22 +823,22 @@ public final class JdbcConsentStore implements ConsentStore {
     /** One subject's state inside a write transaction, and the rows to write when it commits. */
     private final class Working {
         final SubjectKey key;
+        final boolean rowExisted;
         final Map<PurposeId, ConsentRecord> current;
         final Set<PurposeId> existingState;
         final Set<PurposeId> changedState = new HashSet<>();
-        final Map<String, PreferenceRecord> preferences;
-        final Set<String> existingPreferences;
+        @Nullable Map<String, PreferenceRecord> preferences;
+        Set<String> existingPreferences = Set.of();
         final Set<String> changedPreferences = new HashSet<>();
         Optional<ChainLink> head;
         boolean erased;
         boolean headMoved;
 
-        Working(SubjectKey key, SubjectState state, Map<String, PreferenceRecord> preferences) {
+        Working(SubjectKey key, SubjectState state, boolean rowExisted) {
             this.key = key;
+            this.rowExisted = rowExisted;
             this.current = new HashMap<>(state.current());
             this.existingState = new HashSet<>(state.current().keySet());
-            this.preferences = new HashMap<>(preferences);
-            this.existingPreferences = new HashSet<>(preferences.keySet());
             this.head = state.head();
             this.erased = state.erased();
         }
@@ -823,7 +847,7 @@ public final class JdbcConsentStore implements ConsentStore {
             return new SubjectState(key.tenant, key.subject, head, current, erased);
         }
 
-        void add(AuditEntry e) {
+        void add(Connection c, AuditEntry e) throws SQLException {
             if (e instanceof ConsentRecord r) {
                 ConsentRecord existing = current.get(r.purpose());
                 if (existing == null || SubjectState.supersedes(r, existing)) {
@@ -831,6 +855,11 @@ public final class JdbcConsentStore implements ConsentStore {
                     changedState.add(r.purpose());
                 }
             } else if (e instanceof PreferenceRecord p) {
+                if (preferences == null) { // loaded only when a preference is written
+                    preferences = rowExisted ? preferencesIn(c, key.tenant, key.subject) : new HashMap<>();
+                    existingPreferences = new HashSet<>(preferences.keySet());
+                    preferences = new HashMap<>(preferences);
+                }
                 preferences.put(p.key(), p);
                 changedPreferences.add(p.key());
             } else if (e instanceof ErasureRecord) {
@@ -839,50 +868,63 @@ public final class JdbcConsentStore implements ConsentStore {
             head = Optional.of(e.link());
             headMoved = true;
         }
+    }
 
-        void flush(Connection c) throws SQLException {
-            if (!headMoved) {
-                return;
-            }
-            writeRows(c, tables.insertState, tables.updateState, changedState, existingState,
-                    id -> current.get(id).id(), PurposeId::value);
-            writeRows(c, tables.insertPreference, tables.updatePreference, changedPreferences, existingPreferences,
-                    k -> preferences.get(k).id(), k -> k);
-            try (PreparedStatement ps = c.prepareStatement(tables.updateSubject)) {
-                ps.setLong(1, head.get().sequence());
-                ps.setString(2, head.get().hash());
-                ps.setBoolean(3, erased);
-                ps.setString(4, key.tenant);
-                ps.setString(5, key.subject.value());
-                ps.executeUpdate();
-            }
-        }
-
-        private <K> void writeRows(Connection c, String insert, String update, Set<K> changed, Set<K> existing,
-                                   Function<K, UUID> entry, Function<K, String> name) throws SQLException {
-            if (changed.isEmpty()) {
-                return;
-            }
-            for (boolean updating : new boolean[] {true, false}) {
-                try (PreparedStatement ps = c.prepareStatement(updating ? update : insert)) {
-                    int n = 0;
-                    for (K k : changed) {
-                        if (existing.contains(k) != updating) {
-                            continue;
-                        }
-                        ps.setString(1, entry.apply(k).toString());
-                        ps.setString(2, key.tenant);
-                        ps.setString(3, key.subject.value());
-                        ps.setString(4, name.apply(k));
-                        ps.addBatch();
-                        n++;
-                    }
-                    if (n > 0) {
-                        ps.executeBatch();
+    /** Writes the state, preference and head rows of every subject that moved: one batch per statement. */
+    private void flush(Connection c, Collection<Working> all) throws SQLException {
+        List<Working> moved = all.stream().filter(w -> w.headMoved).toList();
+        try (PreparedStatement insert = c.prepareStatement(tables.insertState);
+             PreparedStatement update = c.prepareStatement(tables.updateState)) {
+            int inserts = 0;
+            int updates = 0;
+            for (Working w : moved) {
+                for (PurposeId id : w.changedState) {
+                    boolean existed = w.existingState.contains(id);
+                    keyRow(existed ? update : insert, w.current.get(id).id(), w.key, id.value());
+                    if (existed) {
+                        updates++;
+                    } else {
+                        inserts++;
                     }
                 }
             }
+            if (inserts > 0) {
+                insert.executeBatch();
+            }
+            if (updates > 0) {
+                update.executeBatch();
+            }
         }
+        for (Working w : moved) {
+            for (String k : w.changedPreferences) {
+                try (PreparedStatement ps = c.prepareStatement(w.existingPreferences.contains(k)
+                        ? tables.updatePreference : tables.insertPreference)) {
+                    keyRow(ps, w.preferences.get(k).id(), w.key, k);
+                    ps.executeBatch();
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(tables.updateSubject)) {
+            for (Working w : moved) {
+                ps.setLong(1, w.head.orElseThrow().sequence());
+                ps.setString(2, w.head.orElseThrow().hash());
+                ps.setBoolean(3, w.erased);
+                ps.setString(4, w.key.tenant);
+                ps.setString(5, w.key.subject.value());
+                ps.addBatch();
+            }
+            if (!moved.isEmpty()) {
+                ps.executeBatch();
+            }
+        }
+    }
+
+    private static void keyRow(PreparedStatement ps, UUID entry, SubjectKey key, String name) throws SQLException {
+        ps.setString(1, entry.toString());
+        ps.setString(2, key.tenant);
+        ps.setString(3, key.subject.value());
+        ps.setString(4, name);
+        ps.addBatch();
     }
 
     /** Builds a {@link JdbcConsentStore}. */
