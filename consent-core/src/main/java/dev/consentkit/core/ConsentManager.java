@@ -358,8 +358,8 @@ public final class ConsentManager {
         Instant now = now();
         Optional<SubjectState> state = store.state(tenant, subject);
         if (state.isEmpty()) {
-            boolean erased = (p.basis() != LegalBasis.CONSENT) && isErased(subject);
-            return decide(p, null, erased, now);
+            // an erased subject's state lives under its pseudonym; rule 8 answers ERASED for every basis
+            return decide(p, null, isErased(subject), now);
         }
         return decide(p, effective(state.get().current(), p.id(), now), state.get().erased(), now);
     }
