@@ -357,6 +357,7 @@ public final class ConsentManager {
         Instant now = now();
         Optional<SubjectState> state = store.state(tenant, subject);
         if (state.isEmpty()) {
+            // an erased subject's state lives under its pseudonym; rule 8 answers ERASED for every basis
             return decide(p, null, isErased(subject), now);
         }
         return decide(p, effective(state.get().current(), p.id(), now), state.get().erased(), now);

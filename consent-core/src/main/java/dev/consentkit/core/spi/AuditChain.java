@@ -154,7 +154,10 @@ public final class AuditChain {
             ChainLink link = e.link();
             Problem problem = null;
             if (link.sequence() > expected) {
-                problem = Problem.RECORD_MISSING;
+                // a skipped number that turns up later in the chain was moved, not removed
+                long skipped = expected;
+                problem = chain.stream().anyMatch(x -> x.link().sequence() == skipped)
+                        ? Problem.ORDER_CHANGED : Problem.RECORD_MISSING;
             } else if (link.sequence() < expected || !link.previousHash().equals(previousHash)) {
                 problem = Problem.ORDER_CHANGED;
             } else if (!hash(e, link.sequence(), link.previousHash()).equals(link.hash())) {
