@@ -145,7 +145,8 @@ public final class ConsentManager {
         for (ConsentCommand c : commands) {
             SubjectId subject = SubjectId.of(c.subject());
             refuseIfErased(subject);
-            requests.add(new AppendRequest(tenant, subject, c.idempotencyKey(), planFor(c, subject, now)));
+            requests.add(new AppendRequest(tenant, subject, c.idempotencyKey(), pseudonymFor(subject),
+                    planFor(c, subject, now)));
         }
         List<AppendResult> results = store.appendAll(requests);
         List<ConsentRecord> recorded = new ArrayList<>(results.size());
@@ -211,7 +212,7 @@ public final class ConsentManager {
         Instant now = now();
         String digest = AuditChain.personalDataDigest(id, null, gpc.ipAddress().orElse(null),
                 gpc.userAgent().orElse(null), gpc.comment().orElse(null));
-        AppendResult result = store.append(new AppendRequest(tenant, id, Optional.empty(), state -> {
+        AppendResult result = store.append(new AppendRequest(tenant, id, Optional.empty(), pseudonymFor(id), state -> {
             if (state.erased()) {
                 return List.of();
             }
@@ -306,7 +307,7 @@ public final class ConsentManager {
                 minimised.userAgent().orElse(null), minimised.comment().orElse(null));
         PreferenceRecord entry = new PreferenceRecord(UUID.randomUUID(), tenant, id, key, value, now(), minimised,
                 digest, ChainLink.UNSEALED);
-        AppendResult result = store.append(new AppendRequest(tenant, id, Optional.empty(), state -> {
+        AppendResult result = store.append(new AppendRequest(tenant, id, Optional.empty(), pseudonymFor(id), state -> {
             if (state.erased()) {
                 throw new SubjectErasedException();
             }
@@ -732,6 +733,10 @@ public final class ConsentManager {
             return false;
         }
         return store.state(tenant, pseudonym(subject)).map(SubjectState::erased).orElse(false);
+    }
+
+    private Optional<SubjectId> pseudonymFor(SubjectId subject) {
+        return pseudonymKey == null ? Optional.empty() : Optional.of(pseudonym(subject));
     }
 
     private SubjectId pseudonym(SubjectId subject) {

@@ -64,7 +64,18 @@ public final class InMemoryConsentStore implements ConsentStore {
                     idempotencyLock.unlock();
                 }
             } finally {
+                forgetEmpty(locked);
                 locked.forEach(l -> l.lock.unlock());
+            }
+        }
+    }
+
+    /** Drops the lock objects of subjects that still have no entries, so no identifier lingers for nothing. */
+    private void forgetEmpty(List<SubjectLog> locked) {
+        for (SubjectLog l : locked) {
+            if (l.entries.isEmpty() && !l.removed) {
+                l.removed = true;
+                subjects.remove(l.key, l);
             }
         }
     }
@@ -84,6 +95,16 @@ public final class InMemoryConsentStore implements ConsentStore {
                         results.add(new AppendResult(List.of(earlier), true));
                         continue;
                     }
+                }
+                if (w.state.head().isEmpty() && erasedUnder(request)) {
+                    // erased concurrently (or before): the plan sees an erased subject and nothing is stored
+                    List<AuditEntry> refused = request.plan().plan(new SubjectState(request.tenant(),
+                            request.subject(), Optional.empty(), Map.of(), true));
+                    if (!refused.isEmpty()) {
+                        throw new IllegalStateException("a write plan returned entries for an erased subject");
+                    }
+                    results.add(new AppendResult(List.of(), false));
+                    continue;
                 }
                 List<AuditEntry> planned = request.plan().plan(w.state);
                 List<AuditEntry> sealed = new ArrayList<>(planned.size());
@@ -108,6 +129,13 @@ public final class InMemoryConsentStore implements ConsentStore {
         }
         working.values().forEach(Working::commit);
         return results;
+    }
+
+    private boolean erasedUnder(AppendRequest request) {
+        return request.pseudonym()
+                .map(p -> subjects.get(new Key(request.tenant(), p)))
+                .map(l -> l.state.erased())
+                .orElse(false);
     }
 
     private List<SubjectLog> lockAll(List<Key> keys) {

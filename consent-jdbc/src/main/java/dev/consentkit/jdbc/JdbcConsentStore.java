@@ -121,8 +121,11 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     private List<AppendResult> appendIn(Connection c, List<AppendRequest> requests) throws SQLException {
-        Map<SubjectKey, Working> working = lockAndLoad(c, requests.stream()
-                .map(r -> new SubjectKey(r.tenant(), r.subject())).collect(Collectors.toCollection(java.util.TreeSet::new)));
+        Map<SubjectKey, Optional<SubjectId>> keys = new TreeMap<>();
+        for (AppendRequest r : requests) {
+            keys.merge(new SubjectKey(r.tenant(), r.subject()), r.pseudonym(), (a, b) -> a.isPresent() ? a : b);
+        }
+        Map<SubjectKey, Working> working = lockAndLoad(c, keys);
         Map<String, ConsentRecord> earlier = findByIdempotencyKeys(c, requests);
         List<AppendResult> results = new ArrayList<>(requests.size());
         List<AuditEntry> inserts = new ArrayList<>();
@@ -134,7 +137,11 @@ public final class JdbcConsentStore implements ConsentStore {
                 continue;
             }
             List<AuditEntry> sealed = new ArrayList<>();
-            for (AuditEntry e : r.plan().plan(w.snapshot())) {
+            List<AuditEntry> planned = r.plan().plan(w.snapshot());
+            if (!planned.isEmpty() && w.erased && w.head.isEmpty()) {
+                throw new IllegalStateException("a write plan returned entries for an erased subject");
+            }
+            for (AuditEntry e : planned) {
                 AuditEntry s = AuditChain.seal(e, w.head);
                 w.add(c, s);
                 sealed.add(s);
@@ -179,16 +186,24 @@ public final class JdbcConsentStore implements ConsentStore {
      * Locks the subjects' rows (creating missing ones) in a fixed order and loads their current state: a few
      * statements however many subjects the batch holds.
      */
-    private Map<SubjectKey, Working> lockAndLoad(Connection c, java.util.SortedSet<SubjectKey> keys) throws SQLException {
+    private Map<SubjectKey, Working> lockAndLoad(Connection c, Map<SubjectKey, Optional<SubjectId>> keys)
+            throws SQLException {
         Map<SubjectKey, Working> working = new TreeMap<>();
         Map<String, List<SubjectId>> byTenant = new TreeMap<>();
-        keys.forEach(k -> byTenant.computeIfAbsent(k.tenant, t -> new ArrayList<>()).add(k.subject));
+        keys.keySet().forEach(k -> byTenant.computeIfAbsent(k.tenant, t -> new ArrayList<>()).add(k.subject));
         for (Map.Entry<String, List<SubjectId>> e : byTenant.entrySet()) {
             String tenant = e.getKey();
             Set<SubjectId> existing = new HashSet<>();
             forSubjects(c, tenant, "SELECT subject FROM " + tables.subject + " WHERE tenant = ? AND subject", e.getValue(),
                     " ORDER BY subject FOR UPDATE", rs -> existing.add(new SubjectId(rs.getString(1))));
-            List<SubjectId> missing = e.getValue().stream().filter(s -> !existing.contains(s)).toList();
+            Set<SubjectId> erased = erasedAmong(c, tenant, e.getValue().stream().filter(s -> !existing.contains(s))
+                    .collect(Collectors.toMap(s -> s, s -> keys.get(new SubjectKey(tenant, s)))));
+            for (SubjectId s : erased) {
+                working.put(new SubjectKey(tenant, s), new Working(new SubjectKey(tenant, s),
+                        new SubjectState(tenant, s, Optional.empty(), Map.of(), true), false));
+            }
+            List<SubjectId> missing = e.getValue().stream()
+                    .filter(s -> !existing.contains(s) && !erased.contains(s)).toList();
             if (!missing.isEmpty()) {
                 // a concurrent first writer makes this fail with a unique violation; the transaction is retried
                 try (PreparedStatement ps = c.prepareStatement(tables.insertSubject)) {
@@ -205,12 +220,29 @@ public final class JdbcConsentStore implements ConsentStore {
             Map<SubjectId, SubjectState> states = existing.isEmpty() ? Map.of()
                     : readStates(c, tenant, List.copyOf(existing));
             for (SubjectId s : e.getValue()) {
+                if (erased.contains(s)) {
+                    continue;
+                }
                 SubjectState state = states.get(s);
                 working.put(new SubjectKey(tenant, s), new Working(new SubjectKey(tenant, s),
                         state != null ? state : SubjectState.empty(tenant, s), existing.contains(s)));
             }
         }
         return working;
+    }
+
+    /** Which of the new subjects were erased: their pseudonym's chain is erased. */
+    private Set<SubjectId> erasedAmong(Connection c, String tenant, Map<SubjectId, Optional<SubjectId>> pseudonyms)
+            throws SQLException {
+        Map<SubjectId, SubjectId> byPseudonym = new HashMap<>();
+        pseudonyms.forEach((s, p) -> p.ifPresent(x -> byPseudonym.put(x, s)));
+        if (byPseudonym.isEmpty()) {
+            return Set.of();
+        }
+        Set<SubjectId> erased = new HashSet<>();
+        forSubjects(c, tenant, "SELECT subject FROM " + tables.subject + " WHERE erased = TRUE AND tenant = ? AND subject",
+                List.copyOf(byPseudonym.keySet()), "", rs -> erased.add(byPseudonym.get(new SubjectId(rs.getString(1)))));
+        return erased;
     }
 
     /** The earlier consent records of the batch's idempotency keys, by tenant and key. */

@@ -388,6 +388,38 @@ public abstract class ConsentStoreContract {
     }
 
     @Nested
+    class ErasureRace {
+
+        @Test
+        void aWriteThatArrivesAfterTheErasureSeesAnErasedSubjectAndStoresNothing() {
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            SubjectId pseudonym = consents.erase("cust-1", "art17-request").orElseThrow().subject();
+            List<SubjectState> seen = new ArrayList<>();
+
+            AppendResult result = store.append(new AppendRequest("default", SubjectId.of("cust-1"), Optional.empty(),
+                    Optional.of(pseudonym), state -> {
+                        seen.add(state);
+                        return List.of();
+                    }));
+
+            assertThat(seen).singleElement().satisfies(s -> assertThat(s.erased()).isTrue());
+            assertThat(result.entries()).isEmpty();
+            assertThat(store.state("default", SubjectId.of("cust-1"))).isEmpty();
+            assertThat(consents.verify().intact()).isTrue();
+        }
+
+        @Test
+        void aWriteWithoutPseudonymForANewSubjectIsNotTreatedAsErased() {
+            List<SubjectState> seen = new ArrayList<>();
+            store.append(new AppendRequest("default", SubjectId.of("cust-9"), Optional.empty(), state -> {
+                seen.add(state);
+                return List.of();
+            }));
+            assertThat(seen).singleElement().satisfies(s -> assertThat(s.erased()).isFalse());
+        }
+    }
+
+    @Nested
     class Concurrency {
 
         @Test
