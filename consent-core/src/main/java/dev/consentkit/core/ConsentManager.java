@@ -378,10 +378,10 @@ public final class ConsentManager {
         Purpose p = purpose(purpose);
         Instant now = now();
         List<InvalidConsentRequestException.Violation> violations = new ArrayList<>();
-        if (at == null || at.isAfter(now)) {
+        if (at == null || at.truncatedTo(ChronoUnit.MICROS).isAfter(now)) {
             violations.add(new InvalidConsentRequestException.Violation("at", "must not be null or in the future"));
         }
-        if (asKnownAt == null || asKnownAt.isAfter(now)) {
+        if (asKnownAt == null || asKnownAt.truncatedTo(ChronoUnit.MICROS).isAfter(now)) {
             violations.add(new InvalidConsentRequestException.Violation("asKnownAt", "must not be null or in the future"));
         }
         throwIfAny(violations);
