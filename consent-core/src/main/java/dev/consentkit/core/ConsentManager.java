@@ -184,16 +184,23 @@ public final class ConsentManager {
         };
     }
 
+    /**
+     * Rule 7: a grant on {@code purpose} also covers its descendants, so it is refused if any covered purpose is
+     * under a direct-marketing objection and the grant does not come from the subject itself.
+     */
     private void refuseIfObjectionInForce(SubjectState state, Purpose purpose, Evidence evidence, Instant now) {
-        ConsentRecord effective = effective(state.current(), purpose.id(), now);
-        if (effective == null || effective.status() != ConsentStatus.OPTED_OUT) {
+        if (evidence.actor().isSubject() && evidence.source().isDirectFromSubject()) {
             return;
         }
-        boolean directMarketing = purpose.directMarketing()
-                || purposes.current(effective.purpose()).map(Purpose::directMarketing).orElse(false);
-        boolean bySubject = evidence.actor().isSubject() && evidence.source().isDirectFromSubject();
-        if (directMarketing && !bySubject) {
-            throw new ObjectionInForceException(purpose.id());
+        for (Purpose covered : purposes.currentPurposes()) {
+            if (!purpose.id().covers(covered.id())) {
+                continue;
+            }
+            ConsentRecord effective = effective(state.current(), covered.id(), now);
+            if (effective != null && effective.status() == ConsentStatus.OPTED_OUT && (covered.directMarketing()
+                    || purposes.current(effective.purpose()).map(Purpose::directMarketing).orElse(false))) {
+                throw new ObjectionInForceException(purpose.id());
+            }
         }
     }
 

@@ -717,6 +717,23 @@ class DecidingRulesTest {
         }
 
         @Test
+        void grantByAgentOnParentWhenDirectMarketingChildObjectedThenRefused() {
+            ConsentManager withParent = manager(consent("marketing"),
+                    Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).directMarketing(true).build());
+            later(withParent, ConsentCommand.optOut(ALICE, "marketing.email").evidence(WEB));
+            long before = auditEntries(withParent);
+
+            // the parent grant would cover the child and so lift its objection through the hierarchy
+            assertThatExceptionOfType(ObjectionInForceException.class).isThrownBy(() -> withParent.record(
+                    ConsentCommand.grant(ALICE, "marketing").evidence(AGENT_BY_PHONE).build()));
+            assertThat(auditEntries(withParent)).isEqualTo(before);
+            assertThat(withParent.check(ALICE, "marketing.email").reason()).isEqualTo(DecisionReason.OPTED_OUT);
+
+            later(withParent, ConsentCommand.grant(ALICE, "marketing").evidence(WEB));
+            assertThat(withParent.check(ALICE, "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
+        }
+
+        @Test
         void grantByAgentWhenObjectionOnNonDirectMarketingPurposeThenLifted() {
             later(m, ConsentCommand.optOut(ALICE, "research").evidence(WEB));
 
