@@ -1,7 +1,6 @@
 package dev.consentkit.core;
 
 import dev.consentkit.core.internal.SafeText;
-import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.PastOrPresent;
@@ -12,7 +11,8 @@ import java.util.Optional;
 
 /**
  * A request to record one statement. Built with {@link #grant}, {@link #deny}, {@link #withdraw} or
- * {@link #optOut}; validated when recorded, so that every violation is reported at once.
+ * {@link #optOut}; validated when recorded, so that every violation is reported at once. The evidence is
+ * validated on its own (commands of a batch often share one evidence instance, validated once).
  *
  * @param subject             the subject id (1..255 characters, no control characters)
  * @param purpose             the purpose id; must be declared
@@ -28,7 +28,7 @@ public record ConsentCommand(
         @NotNull String subject,
         @NotNull String purpose,
         @NotNull ConsentStatus status,
-        @NotNull @Valid Evidence evidence,
+        @NotNull Evidence evidence,
         @NotNull Optional<@PastOrPresent Instant> effectiveAt,
         @NotNull Optional<@Min(1) Integer> purposeVersion,
         @NotNull Optional<@SafeText(max = 255) String> idempotencyKey,

@@ -131,6 +131,7 @@ public final class ConsentManager {
         Objects.requireNonNull(commands, "commands");
         Instant now = now();
         List<InvalidConsentRequestException.Violation> violations = new ArrayList<>();
+        Map<Evidence, List<InvalidConsentRequestException.Violation>> evidenceChecked = new java.util.IdentityHashMap<>();
         for (int i = 0; i < commands.size(); i++) {
             String prefix = commands.size() == 1 ? "" : "commands[" + i + "].";
             ConsentCommand c = commands.get(i);
@@ -138,7 +139,14 @@ public final class ConsentManager {
                 violations.add(new InvalidConsentRequestException.Violation("commands[" + i + "]", "must not be null"));
                 continue;
             }
-            violations.addAll(validate(c, prefix));
+            List<InvalidConsentRequestException.Violation> found = validate(c, prefix);
+            if (c.evidence() != null) {
+                evidenceChecked.computeIfAbsent(c.evidence(), e -> violations(validator.validate(e), ""))
+                        .forEach(v -> found.add(new InvalidConsentRequestException.Violation(
+                                prefix + "evidence." + v.field(), v.message())));
+            }
+            found.sort(Comparator.comparing(InvalidConsentRequestException.Violation::field));
+            violations.addAll(found);
         }
         throwIfAny(violations);
         List<AppendRequest> requests = new ArrayList<>(commands.size());

@@ -183,8 +183,9 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     /**
-     * Locks the subjects' rows (creating missing ones) in a fixed order and loads their current state: a few
-     * statements however many subjects the batch holds.
+     * Locks the subjects' rows in a fixed order and loads their current state: a few statements however many
+     * subjects the batch holds. A subject without a row is locked by inserting its row when the batch is
+     * flushed: a concurrent first writer then fails on the primary key and the transaction is retried.
      */
     private Map<SubjectKey, Working> lockAndLoad(Connection c, Map<SubjectKey, Optional<SubjectId>> keys)
             throws SQLException {
@@ -201,21 +202,6 @@ public final class JdbcConsentStore implements ConsentStore {
             for (SubjectId s : erased) {
                 working.put(new SubjectKey(tenant, s), new Working(new SubjectKey(tenant, s),
                         new SubjectState(tenant, s, Optional.empty(), Map.of(), true), false));
-            }
-            List<SubjectId> missing = e.getValue().stream()
-                    .filter(s -> !existing.contains(s) && !erased.contains(s)).toList();
-            if (!missing.isEmpty()) {
-                // a concurrent first writer makes this fail with a unique violation; the transaction is retried
-                try (PreparedStatement ps = c.prepareStatement(tables.insertSubject)) {
-                    for (SubjectId s : missing) {
-                        ps.setString(1, tenant);
-                        ps.setString(2, s.value());
-                        ps.setString(3, ChainLink.GENESIS);
-                        ps.setBoolean(4, false);
-                        ps.addBatch();
-                    }
-                    ps.executeBatch();
-                }
             }
             Map<SubjectId, SubjectState> states = existing.isEmpty() ? Map.of()
                     : readStates(c, tenant, List.copyOf(existing));
@@ -936,17 +922,35 @@ public final class JdbcConsentStore implements ConsentStore {
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement(tables.updateSubject)) {
+        try (PreparedStatement update = c.prepareStatement(tables.updateSubject);
+             PreparedStatement insert = c.prepareStatement(tables.insertSubject)) {
+            int updates = 0;
+            int inserts = 0;
             for (Working w : moved) {
-                ps.setLong(1, w.head.orElseThrow().sequence());
-                ps.setString(2, w.head.orElseThrow().hash());
-                ps.setBoolean(3, w.erased);
-                ps.setString(4, w.key.tenant);
-                ps.setString(5, w.key.subject.value());
-                ps.addBatch();
+                ChainLink head = w.head.orElseThrow();
+                if (w.rowExisted) {
+                    update.setLong(1, head.sequence());
+                    update.setString(2, head.hash());
+                    update.setBoolean(3, w.erased);
+                    update.setString(4, w.key.tenant);
+                    update.setString(5, w.key.subject.value());
+                    update.addBatch();
+                    updates++;
+                } else {
+                    insert.setString(1, w.key.tenant);
+                    insert.setString(2, w.key.subject.value());
+                    insert.setLong(3, head.sequence());
+                    insert.setString(4, head.hash());
+                    insert.setBoolean(5, w.erased);
+                    insert.addBatch();
+                    inserts++;
+                }
             }
-            if (!moved.isEmpty()) {
-                ps.executeBatch();
+            if (updates > 0) {
+                update.executeBatch();
+            }
+            if (inserts > 0) {
+                insert.executeBatch();
             }
         }
     }

@@ -48,7 +48,7 @@ final class Tables {
         this.lockSubject = "SELECT head_seq, head_hash, erased FROM " + subject
                 + " WHERE tenant = ? AND subject = ? FOR UPDATE";
         this.insertSubject = "INSERT INTO " + subject + " (tenant, subject, head_seq, head_hash, erased)"
-                + " VALUES (?, ?, 0, ?, ?)";
+                + " VALUES (?, ?, ?, ?, ?)";
         this.updateSubject = "UPDATE " + subject + " SET head_seq = ?, head_hash = ?, erased = ?"
                 + " WHERE tenant = ? AND subject = ?";
         this.selectHead = "SELECT head_seq, head_hash FROM " + subject + " WHERE tenant = ? AND subject = ?";

@@ -12,7 +12,6 @@ import dev.consentkit.core.VerificationReport.BrokenChain;
 import dev.consentkit.core.VerificationReport.Problem;
 import org.jspecify.annotations.Nullable;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -78,7 +77,7 @@ public final class AuditChain {
         } else {
             throw new IllegalArgumentException("unknown entry kind " + entry.getClass());
         }
-        return HexFormat.of().formatHex(sha256().digest(c.toByteArray()));
+        return c.hex();
     }
 
     /** The digest over an entry's personal fields; absent fields are encoded as absent. */
@@ -93,7 +92,7 @@ public final class AuditChain {
         c.text(ipAddress);
         c.text(userAgent);
         c.text(comment);
-        return HexFormat.of().formatHex(sha256().digest(c.toByteArray()));
+        return c.hex();
     }
 
     /** Recomputes the personal-data digest from the fields an entry holds now. */
@@ -210,13 +209,17 @@ public final class AuditChain {
         }
     }
 
-    /** Length-prefixed field encoding: 4-byte big-endian length then UTF-8 bytes; -1 for an absent field. */
+    /**
+     * Length-prefixed field encoding: 4-byte big-endian length then UTF-8 bytes; -1 for an absent field. Fed
+     * straight into the digest, so nothing is copied.
+     */
     private static final class Canonical {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        private final MessageDigest digest = sha256();
+        private final byte[] length = new byte[4];
 
         void bytes(byte[] b) {
             length(b.length);
-            out.write(b, 0, b.length);
+            digest.update(b);
         }
 
         void text(@Nullable String s) {
@@ -236,14 +239,15 @@ public final class AuditChain {
         }
 
         private void length(int n) {
-            out.write(n >>> 24);
-            out.write(n >>> 16);
-            out.write(n >>> 8);
-            out.write(n);
+            length[0] = (byte) (n >>> 24);
+            length[1] = (byte) (n >>> 16);
+            length[2] = (byte) (n >>> 8);
+            length[3] = (byte) n;
+            digest.update(length);
         }
 
-        byte[] toByteArray() {
-            return out.toByteArray();
+        String hex() {
+            return HexFormat.of().formatHex(digest.digest());
         }
     }
 }
