@@ -152,7 +152,6 @@ public final class ConsentManager {
         List<AppendRequest> requests = new ArrayList<>(commands.size());
         for (ConsentCommand c : commands) {
             SubjectId subject = SubjectId.of(c.subject());
-            refuseIfErased(subject);
             requests.add(new AppendRequest(tenant, subject, c.idempotencyKey(), pseudonymFor(subject),
                     planFor(c, subject, now)));
         }
@@ -221,9 +220,6 @@ public final class ConsentManager {
     public List<ConsentRecord> applyGlobalPrivacyControl(String subject, Evidence evidence) {
         SubjectId id = SubjectId.of(subject);
         Evidence gpc = evidencePolicy.apply(validEvidence(evidence.toBuilder().source(Source.GPC_SIGNAL).build()));
-        if (isErased(id)) {
-            return List.of();
-        }
         Instant now = now();
         String digest = AuditChain.personalDataDigest(id, null, gpc.ipAddress().orElse(null),
                 gpc.userAgent().orElse(null), gpc.comment().orElse(null));
@@ -316,7 +312,6 @@ public final class ConsentManager {
         }
         throwIfAny(violations);
         SubjectId id = SubjectId.of(subject);
-        refuseIfErased(id);
         Evidence minimised = evidencePolicy.apply(evidence);
         String digest = AuditChain.personalDataDigest(id, null, minimised.ipAddress().orElse(null),
                 minimised.userAgent().orElse(null), minimised.comment().orElse(null));
@@ -734,12 +729,6 @@ public final class ConsentManager {
     private static void throwIfAny(List<InvalidConsentRequestException.Violation> violations) {
         if (!violations.isEmpty()) {
             throw new InvalidConsentRequestException(violations);
-        }
-    }
-
-    private void refuseIfErased(SubjectId subject) {
-        if (isErased(subject)) {
-            throw new SubjectErasedException();
         }
     }
 
