@@ -20,6 +20,8 @@ import java.util.UUID;
  */
 final class TestDatabase implements AutoCloseable {
 
+    private static final java.util.Set<String> ANNOUNCED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     final String name;
     final HikariDataSource dataSource;
     final String schema;
@@ -49,7 +51,7 @@ final class TestDatabase implements AutoCloseable {
             if (ci) {
                 Assertions.fail(key + "_URL is not set: CI must run the " + name + " tests");
             }
-            Assumptions.abort(name + " tests skipped: set " + key + "_URL (and _USER, _PASSWORD) to run them");
+            skip(name + " tests skipped: set " + key + "_URL (and _USER, _PASSWORD) to run them");
         }
         String run = "ck" + Long.toString(System.nanoTime(), 36) + Integer.toString((int) (Math.random() * 1000), 36);
         HikariConfig config = new HikariConfig();
@@ -67,7 +69,7 @@ final class TestDatabase implements AutoCloseable {
             if (ci) {
                 Assertions.fail(message, e);
             }
-            Assumptions.abort(name + " tests skipped: " + message);
+            skip(name + " tests skipped: " + message);
             throw e;
         }
         try (Connection c = ds.getConnection()) {
@@ -84,6 +86,14 @@ final class TestDatabase implements AutoCloseable {
             ds.close();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Skips the calling test; says why once per database on standard error. */
+    private static void skip(String reason) {
+        if (ANNOUNCED.add(reason)) {
+            System.err.println("[consentkit] " + reason);
+        }
+        Assumptions.abort(reason);
     }
 
     /** A store on this database's tables, created if missing. */
