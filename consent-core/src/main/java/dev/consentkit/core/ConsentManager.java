@@ -67,6 +67,7 @@ public final class ConsentManager {
     private static final Logger log = LoggerFactory.getLogger(ConsentManager.class);
     private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Instant EARLIEST = Instant.EPOCH;
+    private static final Pattern PSEUDONYM = Pattern.compile("erased-[0-9a-f]{64}");
 
     private final ConsentStore store;
     private final PurposeRegistry purposes;
@@ -366,12 +367,18 @@ public final class ConsentManager {
 
     private ConsentDecision check(SubjectId subject, Purpose p) {
         Instant now = now();
-        Optional<SubjectState> state = store.state(tenant, subject);
-        if (state.isEmpty()) {
-            // an erased subject's state lives under its pseudonym; rule 8 answers ERASED for every basis
+        if (PSEUDONYM.matcher(subject.value()).matches()) {
+            // asked about an erased subject by its pseudonym: the full state carries the erasure
+            Optional<SubjectState> state = store.state(tenant, subject);
+            return decide(p, state.map(st -> effective(st.current(), p.id(), now)).orElse(null),
+                    state.map(SubjectState::erased).orElse(false), now);
+        }
+        Map<PurposeId, ConsentRecord> current = store.currentStatements(tenant, subject, covering.get(p.id()));
+        if (current.isEmpty()) {
+            // an erased subject's statements live under its pseudonym; rule 8 answers ERASED for every basis
             return decide(p, null, isErased(subject), now);
         }
-        return decide(p, effective(state.get().current(), p.id(), now), state.get().erased(), now);
+        return decide(p, effective(current, p.id(), now), false, now);
     }
 
     /** Was processing allowed at {@code at}, from everything recorded so far? */

@@ -405,6 +405,33 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     @Override
+    public Map<PurposeId, ConsentRecord> currentStatements(String tenant, SubjectId subject,
+                                                           Collection<PurposeId> purposes) {
+        if (purposes.isEmpty()) {
+            return Map.of();
+        }
+        List<PurposeId> ids = List.copyOf(purposes);
+        String sql = tables.selectStatements + (ids.size() == 1 ? " = ?" : " IN (" + "?, ".repeat(ids.size() - 1) + "?)");
+        return withConnection("state", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, tenant);
+                ps.setString(2, subject.value());
+                for (int i = 0; i < ids.size(); i++) {
+                    ps.setString(i + 3, ids.get(i).value());
+                }
+                Map<PurposeId, ConsentRecord> result = new HashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ConsentRecord r = (ConsentRecord) rows.read(rs);
+                        result.put(r.purpose(), r);
+                    }
+                }
+                return result;
+            }
+        });
+    }
+
+    @Override
     public Map<SubjectId, SubjectState> states(String tenant, Collection<SubjectId> subjects) {
         if (subjects.isEmpty()) {
             return Map.of();

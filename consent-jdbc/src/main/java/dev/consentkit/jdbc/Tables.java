@@ -23,6 +23,7 @@ final class Tables {
     final String updateSubject;
     final String selectHead;
     final String selectState;
+    final String selectStatements;
     final String insertState;
     final String updateState;
     final String insertPreference;
@@ -57,6 +58,8 @@ final class Tables {
                 + " LEFT JOIN " + state + " s ON s.tenant = h.tenant AND s.subject = h.subject"
                 + " LEFT JOIN " + log + " l ON l.entry_id = s.entry_id"
                 + " WHERE h.tenant = ? AND h.subject";
+        this.selectStatements = selectLog + " JOIN " + state + " s ON s.entry_id = l.entry_id"
+                + " WHERE s.tenant = ? AND s.subject = ? AND s.purpose_id";
         this.insertState = "INSERT INTO " + state + " (entry_id, tenant, subject, purpose_id) VALUES (?, ?, ?, ?)";
         this.updateState = "UPDATE " + state + " SET entry_id = ? WHERE tenant = ? AND subject = ? AND purpose_id = ?";
         this.insertPreference = "INSERT INTO " + preference + " (entry_id, tenant, subject, pref_key) VALUES (?, ?, ?, ?)";

@@ -7,6 +7,7 @@ import dev.consentkit.core.ErasureRecord;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
+import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 
 import java.util.ArrayList;
@@ -52,6 +53,24 @@ public interface ConsentStore {
 
     /** The subject's current state, or empty if the store holds nothing for it. One round trip. */
     Optional<SubjectState> state(String tenant, SubjectId subject);
+
+    /**
+     * The subject's current statements on {@code purposes} only (absent purposes have none): what a single
+     * {@code check} needs. An erased subject's identifier has no statements. The default filters {@link #state};
+     * database stores answer with one narrow query.
+     */
+    default Map<PurposeId, ConsentRecord> currentStatements(String tenant, SubjectId subject,
+                                                            Collection<PurposeId> purposes) {
+        Map<PurposeId, ConsentRecord> current = state(tenant, subject).map(SubjectState::current).orElse(Map.of());
+        Map<PurposeId, ConsentRecord> result = new LinkedHashMap<>();
+        for (PurposeId p : purposes) {
+            ConsentRecord r = current.get(p);
+            if (r != null) {
+                result.put(p, r);
+            }
+        }
+        return result;
+    }
 
     /**
      * The current state of many subjects at once, for bulk filtering; subjects without entries are absent

@@ -380,6 +380,8 @@ public abstract class ConsentStoreContract {
                             }
                         });
             }
+            assertThat(consents.check(erasure.get().subject().value(), "marketing.email").reason())
+                    .isEqualTo(DecisionReason.ERASED);
             VerificationReport report = consents.verify();
             assertThat(report.intact()).isTrue();
             assertThat(report.subjectsChecked()).isEqualTo(2);
