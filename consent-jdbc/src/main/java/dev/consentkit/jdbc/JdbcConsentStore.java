@@ -79,8 +79,8 @@ public final class JdbcConsentStore implements ConsentStore {
 
     private final DataSource dataSource;
     private final Dialect dialect;
-    private final Tables tables;
-    private final EntryRows rows;
+    final Tables tables;
+    final EntryRows rows;
     private final int maxAttempts;
     private final int fetchSize;
     private final Clock clock;
@@ -760,11 +760,11 @@ public final class JdbcConsentStore implements ConsentStore {
     // ------------------------------------------------------------------ plumbing
 
     @FunctionalInterface
-    private interface SqlWork<T> {
+    interface SqlWork<T> {
         T run(Connection c) throws SQLException;
     }
 
-    private <T> T withConnection(String operation, SqlWork<T> work) {
+    <T> T withConnection(String operation, SqlWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
             return work.run(c);
         } catch (SQLException e) {
@@ -773,7 +773,7 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     /** Runs {@code work} in its own transaction, or joins the caller's if the connection has one. */
-    private <T> T inTransaction(String operation, SqlWork<T> work) {
+    <T> T inTransaction(String operation, SqlWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             Connection c;
             try {

@@ -238,6 +238,106 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
     }
 
     @Nested
+    class Outbox {
+
+        private JdbcConsentStore jdbcStore() {
+            return (JdbcConsentStore) store;
+        }
+
+        @Test
+        void deliversEveryCommittedEntryOnceInChainOrderAndEmptiesTheOutbox() throws SQLException {
+            List<ConsentRecord> alice = threeRecords("alice");
+            List<ConsentRecord> bob = threeRecords("bob");
+            List<dev.consentkit.core.AuditEntry> received = new java.util.ArrayList<>();
+            OutboxRelay relay = OutboxRelay.builder(jdbcStore()).listener(received::add).batchSize(4).clock(clock).build();
+
+            int first = relay.deliverPending();
+            int second = relay.deliverPending();
+            int third = relay.deliverPending();
+
+            assertThat(List.of(first, second, third)).containsExactly(4, 2, 0);
+            assertThat(received).filteredOn(e -> e.subject().value().equals("alice")).containsExactlyElementsOf(alice);
+            assertThat(received).filteredOn(e -> e.subject().value().equals("bob")).containsExactlyElementsOf(bob);
+            assertThat(count("outbox")).isZero();
+        }
+
+        @Test
+        void aRolledBackWriteNeverReachesTheListener() throws SQLException {
+            try (Connection c = db().dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                ConsentManager joined = ConsentManager.builder().purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
+                        .store(db().storeBuilder().dataSource(sameConnection(c)).dialect(db().dialect).build())
+                        .clock(clock).build();
+                joined.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+            List<dev.consentkit.core.AuditEntry> received = new java.util.ArrayList<>();
+            assertThat(OutboxRelay.builder(jdbcStore()).listener(received::add).build().deliverPending()).isZero();
+            assertThat(received).isEmpty();
+        }
+
+        @Test
+        void aFailingListenerBacksOffForThatSubjectOnlyAndKeepsItsOrder() throws SQLException {
+            List<ConsentRecord> alice = threeRecords("alice");
+            List<ConsentRecord> bob = threeRecords("bob");
+            List<dev.consentkit.core.AuditEntry> received = new java.util.ArrayList<>();
+            AtomicInteger aliceFailures = new AtomicInteger(2);
+            OutboxRelay relay = OutboxRelay.builder(jdbcStore()).clock(clock)
+                    .initialBackoff(Duration.ofSeconds(10)).maxBackoff(Duration.ofMinutes(1))
+                    .listener(e -> {
+                        if (e.subject().value().equals("alice") && aliceFailures.getAndDecrement() > 0) {
+                            throw new IllegalStateException("CRM unavailable");
+                        }
+                        received.add(e);
+                    }).build();
+
+            assertThat(relay.deliverPending()).isEqualTo(3);
+            assertThat(received).containsExactlyElementsOf(bob);
+            assertThat(relay.deliverPending()).as("alice is backing off").isZero();
+            clock.advance(Duration.ofSeconds(10));
+            assertThat(relay.deliverPending()).as("second failure doubles the wait").isZero();
+            clock.advance(Duration.ofSeconds(10));
+            assertThat(relay.deliverPending()).as("still within 20 s").isZero();
+            clock.advance(Duration.ofSeconds(10));
+            assertThat(relay.deliverPending()).isEqualTo(3);
+            assertThat(received.subList(3, 6)).containsExactlyElementsOf(alice);
+            assertThat(count("outbox")).isZero();
+        }
+
+        @Test
+        void entriesOfAPassThatDiedAreDeliveredAgainAfterARestart() throws SQLException {
+            List<ConsentRecord> records = threeRecords("alice");
+            List<dev.consentkit.core.AuditEntry> beforeCrash = new java.util.ArrayList<>();
+            OutboxRelay dying = OutboxRelay.builder(jdbcStore()).clock(clock).listener(e -> {
+                if (beforeCrash.size() == 2) {
+                    throw new OutOfMemoryError("simulated crash of the application");
+                }
+                beforeCrash.add(e);
+            }).build();
+            assertThatThrownBy(dying::deliverPending).isInstanceOf(OutOfMemoryError.class);
+            assertThat(count("outbox")).isEqualTo(3);
+
+            List<dev.consentkit.core.AuditEntry> afterRestart = new java.util.ArrayList<>();
+            OutboxRelay restarted = OutboxRelay.builder(db().storeBuilder().build()).listener(afterRestart::add).build();
+            assertThat(restarted.deliverPending()).isEqualTo(3);
+
+            assertThat(beforeCrash).containsExactlyElementsOf(records.subList(0, 2));
+            assertThat(afterRestart).containsExactlyElementsOf(records);
+        }
+
+        @Test
+        void startedRelayDeliversInTheBackgroundUntilClosed() throws Exception {
+            java.util.concurrent.CountDownLatch delivered = new java.util.concurrent.CountDownLatch(3);
+            try (OutboxRelay relay = OutboxRelay.builder(jdbcStore()).listener(e -> delivered.countDown()).build()) {
+                relay.start(Duration.ofMillis(20));
+                threeRecords("alice");
+                assertThat(delivered.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+
+    @Nested
     class Schema {
 
         @Test

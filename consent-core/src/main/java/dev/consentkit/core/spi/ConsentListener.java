@@ -9,7 +9,7 @@ import dev.consentkit.core.AuditEntry;
  * <p>Two limits to know: entries of one write arrive in chain order, but concurrent writers of one subject may
  * deliver their entries interleaved (order by {@code link().sequence()} if it matters); and when a JDBC store
  * joined the caller's own transaction, the listener runs before the caller commits. Where delivery must follow
- * the commit and keep order, read the JDBC store's outbox table.
+ * the commit and keep order, register the listener with the JDBC module's {@code OutboxRelay} instead.
  */
 @FunctionalInterface
 public interface ConsentListener {

@@ -1,0 +1,244 @@
+package dev.consentkit.jdbc;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.spi.ConsentListener;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Drains the JDBC store's outbox table to a {@link ConsentListener}: every committed entry (never a rolled-back
+ * one, since outbox rows commit with the entries) is delivered at least once, in chain order per subject, also
+ * after an application restart between write and delivery. An outbox row is deleted only after the listener
+ * returned; if the process dies in between, the entry is delivered again, so listeners should be idempotent
+ * (the entry id is stable).
+ *
+ * <p>A listener that throws for an entry is retried with exponential back-off (1 s doubling up to 5 min by
+ * default); meanwhile that subject's later entries wait, and other subjects are delivered. On PostgreSQL,
+ * MariaDB and MySQL a pass claims its rows with {@code FOR UPDATE SKIP LOCKED}, so relays in several instances
+ * share the work; on H2 run one relay.
+ *
+ * <pre>{@code
+ * OutboxRelay relay = OutboxRelay.builder(store).listener(entry -> crm.send(entry)).build();
+ * relay.start(Duration.ofSeconds(1));   // or call relay.deliverPending() from your own scheduler
+ * ...
+ * relay.close();
+ * }</pre>
+ */
+public final class OutboxRelay implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+
+    private final JdbcConsentStore store;
+    private final ConsentListener listener;
+    private final int batchSize;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final Clock clock;
+    private final Map<String, Backoff> backoffs = new HashMap<>();
+    private @Nullable ScheduledExecutorService scheduler;
+
+    private OutboxRelay(Builder b) {
+        this.store = b.store;
+        this.listener = Objects.requireNonNull(b.listener, "listener");
+        this.batchSize = b.batchSize;
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.clock = b.clock;
+    }
+
+    /** A builder for a relay on {@code store}'s outbox; {@link Builder#listener} is required. */
+    public static Builder builder(JdbcConsentStore store) {
+        return new Builder(Objects.requireNonNull(store, "store"));
+    }
+
+    /**
+     * One pass: delivers up to the batch size of pending entries in outbox order, skipping subjects that are
+     * backing off, and deletes the delivered rows in the same transaction. Returns how many were delivered.
+     */
+    public synchronized int deliverPending() {
+        Instant now = clock.instant();
+        return store.inTransaction("deliverOutbox", c -> {
+            Tables t = store.tables;
+            String lock = store.dialect() == Dialect.H2 ? "" : " FOR UPDATE OF o SKIP LOCKED";
+            if (store.dialect() == Dialect.MARIADB || store.dialect() == Dialect.MYSQL) {
+                lock = " FOR UPDATE SKIP LOCKED";
+            }
+            String sql = t.selectLog.replace(" FROM " + t.log + " l", ", o.outbox_id FROM " + t.outbox + " o JOIN "
+                    + t.log + " l ON l.entry_id = o.entry_id") + " WHERE o.outbox_id > ? ORDER BY o.outbox_id LIMIT "
+                    + batchSize + lock;
+            Set<String> waiting = new HashSet<>();
+            List<Long> delivered = new ArrayList<>();
+            long after = 0;
+            boolean more = true;
+            while (more && delivered.size() < batchSize) {
+                more = false;
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setLong(1, after);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            more = true;
+                            after = rs.getLong("outbox_id");
+                            AuditEntry entry = store.rows.read(rs);
+                            String subject = entry.tenant() + '\u0000' + entry.subject().value();
+                            if (waiting.contains(subject) || !due(subject, now)) {
+                                waiting.add(subject); // keep this subject's order: its later entries wait too
+                                continue;
+                            }
+                            try {
+                                listener.onCommitted(entry);
+                                backoffs.remove(subject);
+                                delivered.add(after);
+                            } catch (RuntimeException e) {
+                                waiting.add(subject);
+                                Backoff b = backoffs.merge(subject, new Backoff(1, now.plus(initialBackoff)),
+                                        (old, x) -> old.next(now, initialBackoff, maxBackoff));
+                                log.warn("Outbox delivery of entry {} failed (attempt {}); retrying after {}",
+                                        entry.id(), b.attempts, b.notBefore, e);
+                            }
+                        }
+                    }
+                }
+            }
+            if (!delivered.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.outbox + " WHERE outbox_id = ?")) {
+                    for (long id : delivered) {
+                        ps.setLong(1, id);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+            }
+            return delivered.size();
+        });
+    }
+
+    private boolean due(String subject, Instant now) {
+        Backoff b = backoffs.get(subject);
+        return b == null || !now.isBefore(b.notBefore);
+    }
+
+    /** Calls {@link #deliverPending()} every {@code interval} on a daemon thread until {@link #close()}. */
+    public synchronized void start(Duration interval) {
+        if (scheduler != null) {
+            throw new IllegalStateException("already started");
+        }
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "consentkit-outbox-relay");
+            thread.setDaemon(true);
+            return thread;
+        });
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                while (deliverPending() >= batchSize) {
+                    // a full batch: more may be waiting
+                }
+            } catch (RuntimeException e) {
+                log.warn("Outbox pass failed; trying again in {}", interval, e);
+            }
+        }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the polling thread, waiting up to ten seconds for a running pass. */
+    @Override
+    public void close() {
+        ScheduledExecutorService s;
+        synchronized (this) {
+            s = scheduler;
+            scheduler = null;
+        }
+        if (s != null) {
+            s.shutdown();
+            try {
+                s.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private record Backoff(int attempts, Instant notBefore) {
+        Backoff next(Instant now, Duration initial, Duration max) {
+            Duration delay = initial.multipliedBy(1L << Math.min(attempts, 20));
+            return new Backoff(attempts + 1, now.plus(delay.compareTo(max) > 0 ? max : delay));
+        }
+    }
+
+    /** Builds an {@link OutboxRelay}. */
+    public static final class Builder {
+        private final JdbcConsentStore store;
+        private @Nullable ConsentListener listener;
+        private int batchSize = 100;
+        private Duration initialBackoff = Duration.ofSeconds(1);
+        private Duration maxBackoff = Duration.ofMinutes(5);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(JdbcConsentStore store) {
+            this.store = store;
+        }
+
+        /** Receives each entry (required). */
+        public Builder listener(ConsentListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Entries delivered per pass at most; default 100. */
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** First wait after a failed delivery, doubled per further failure; default 1 s. */
+        public Builder initialBackoff(Duration initialBackoff) {
+            this.initialBackoff = Objects.requireNonNull(initialBackoff, "initialBackoff");
+            return this;
+        }
+
+        /** Longest wait between attempts; default 5 min. */
+        public Builder maxBackoff(Duration maxBackoff) {
+            this.maxBackoff = Objects.requireNonNull(maxBackoff, "maxBackoff");
+            return this;
+        }
+
+        /** The clock for back-off; default {@link Clock#systemUTC()}. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Builds the relay.
+         *
+         * @throws IllegalStateException naming the missing or invalid property
+         */
+        public OutboxRelay build() {
+            if (listener == null) {
+                throw new IllegalStateException("listener is required");
+            }
+            if (batchSize < 1) {
+                throw new IllegalStateException("batchSize must be at least 1");
+            }
+            if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
+                throw new IllegalStateException("initialBackoff must be positive and not above maxBackoff");
+            }
+            return new OutboxRelay(this);
+        }
+    }
+}
