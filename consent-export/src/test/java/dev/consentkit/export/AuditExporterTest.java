@@ -1,0 +1,186 @@
+package dev.consentkit.export;
+
+import dev.consentkit.core.Actor;
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ConsentCommand;
+import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.Evidence;
+import dev.consentkit.core.EvidencePolicy;
+import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.LegalBasis;
+import dev.consentkit.core.PreferenceDefinition;
+import dev.consentkit.core.Purpose;
+import dev.consentkit.core.Source;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.MappingIterator;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.csv.CsvMapper;
+import tools.jackson.dataformat.csv.CsvSchema;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.Period;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AuditExporterTest {
+
+    private final Clock clock = new Clock() {
+        private Instant now = Instant.parse("2026-06-01T08:00:00.123456Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            now = now.plus(Duration.ofSeconds(1));
+            return now;
+        }
+    };
+    private ConsentManager consents;
+    private List<AuditEntry> trail;
+
+    @BeforeEach
+    void record() {
+        consents = ConsentManager.builder()
+                .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).validFor(Period.ofMonths(13)).build(),
+                        Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).build())
+                .preferences(PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly"))
+                .evidencePolicy(EvidencePolicy.builder().ipAddress(EvidencePolicy.Minimisation.KEEP).build())
+                .pseudonymKey("export-test-key-0123456789".getBytes(StandardCharsets.UTF_8))
+                .clock(clock).build();
+        Evidence tricky = Evidence.builder().source(Source.PHONE).collectionPoint("call, centre \"east\"")
+                .actor(Actor.agent("-agent-7")).locale(Locale.GERMANY).ipAddress("198.51.100.7")
+                .userAgent("@evil").comment("=HYPERLINK(\"http://x\")\nsecond line, with comma").noticeText("notice")
+                .proofReference("+proof").build();
+        consents.record(ConsentCommand.grant("alice", "marketing.email").evidence(tricky).idempotencyKey("k-1").build());
+        consents.record(ConsentCommand.optOut("bob", "analytics").build());
+        consents.setPreference("alice", "newsletter.frequency", "weekly", Evidence.of(Source.WEB, "prefs"));
+        consents.record(ConsentCommand.grant("carol", "marketing.email").build());
+        consents.erase("carol", "art17-request");
+        try (Stream<AuditEntry> s = consents.auditTrail(HistoryQuery.all())) {
+            trail = s.toList();
+        }
+    }
+
+    private static String export(boolean csv, ConsentManager consents, HistoryQuery query) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        AuditExporter exporter = AuditExporter.of(consents);
+        long n = csv ? exporter.writeCsv(query, out) : exporter.writeJsonLines(query, out);
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(n).isEqualTo(csv ? text.split("\r\n(?=[a-z]+,)").length - 1 : text.lines().count());
+        return text;
+    }
+
+    private static Map<String, String> expected(AuditEntry e, boolean neutralised) {
+        Map<String, String> m = new LinkedHashMap<>();
+        AuditExporter.fields(e).forEach((k, v) -> {
+            if (v != null) {
+                m.put(k, neutralised ? AuditExporter.neutralise(v.toString()) : v.toString());
+            }
+        });
+        return m;
+    }
+
+    @Nested
+    class JsonLines {
+
+        @Test
+        void everyEntryRoundTripsInAppendOrder() {
+            String text = export(false, consents, HistoryQuery.all());
+            List<Map<String, String>> parsed = new ArrayList<>();
+            JsonMapper mapper = JsonMapper.builder().build();
+            text.lines().forEach(line -> {
+                Map<String, Object> raw = mapper.readValue(line, Map.class);
+                Map<String, String> m = new LinkedHashMap<>();
+                raw.forEach((k, v) -> m.put(k, Objects.toString(v)));
+                parsed.add(m);
+            });
+
+            assertThat(trail).hasSize(5);
+            assertThat(parsed).hasSize(trail.size());
+            for (int i = 0; i < trail.size(); i++) {
+                assertThat(parsed.get(i)).as("entry %d", i).isEqualTo(expected(trail.get(i), false));
+            }
+            assertThat(parsed).extracting(m -> m.get("kind"))
+                    .containsExactly("consent", "consent", "preference", "consent", "erasure");
+            assertThat(text).endsWith("\n").doesNotContain("carol");
+        }
+
+        @Test
+        void filtersBySubjectAndTime() {
+            String alice = export(false, consents, HistoryQuery.forSubject("alice"));
+            assertThat(alice.lines()).hasSize(2).allMatch(l -> l.contains("\"subject\":\"alice\""));
+
+            Instant from = trail.get(1).recordedAt();
+            String window = export(false, consents, HistoryQuery.builder().recordedFrom(from)
+                    .recordedTo(trail.get(2).recordedAt()).build());
+            assertThat(window.lines()).singleElement().satisfies(l -> assertThat(l).contains("\"subject\":\"bob\""));
+
+            assertThat(export(false, consents, HistoryQuery.forSubject("nobody"))).isEmpty();
+        }
+    }
+
+    @Nested
+    class Csv {
+
+        @Test
+        void everyEntryRoundTripsThroughAnRfc4180Parser() {
+            String text = export(true, consents, HistoryQuery.all());
+            CsvMapper mapper = CsvMapper.builder().build();
+            List<Map<String, String>> rows;
+            try (MappingIterator<Map<String, String>> it = mapper.readerFor(Map.class)
+                    .with(CsvSchema.emptySchema().withHeader()).readValues(text)) {
+                rows = it.readAll();
+            }
+
+            assertThat(text).startsWith(String.join(",", AuditExporter.COLUMNS) + "\r\n");
+            assertThat(rows).hasSize(trail.size());
+            for (int i = 0; i < trail.size(); i++) {
+                Map<String, String> row = new LinkedHashMap<>(rows.get(i));
+                row.values().removeIf(String::isEmpty);
+                assertThat(row).as("row %d", i).isEqualTo(expected(trail.get(i), true));
+            }
+        }
+
+        @Test
+        void cellsASpreadsheetWouldEvaluateAreNeutralised() {
+            String text = export(true, consents, HistoryQuery.forSubject("alice"));
+            Map<String, String> row;
+            try (MappingIterator<Map<String, String>> it = CsvMapper.builder().build().readerFor(Map.class)
+                    .with(CsvSchema.emptySchema().withHeader()).readValues(text)) {
+                row = it.next();
+            }
+
+            assertThat(row).containsEntry("comment", "'=HYPERLINK(\"http://x\")\nsecond line, with comma")
+                    .containsEntry("actor_id", "'-agent-7").containsEntry("user_agent", "'@evil")
+                    .containsEntry("proof_reference", "'+proof").containsEntry("collection_point", "call, centre \"east\"");
+            assertThat(text).contains("\"call, centre \"\"east\"\"\"");
+            assertThat(AuditExporter.neutralise("=1+1")).isEqualTo("'=1+1");
+            assertThat(AuditExporter.neutralise("\tx")).isEqualTo("'\tx");
+            assertThat(AuditExporter.neutralise("plain")).isEqualTo("plain");
+            assertThat(AuditExporter.neutralise("")).isEmpty();
+        }
+    }
+}
