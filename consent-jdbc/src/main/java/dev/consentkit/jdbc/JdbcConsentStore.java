@@ -378,22 +378,39 @@ public final class JdbcConsentStore implements ConsentStore {
                     ps.setString(4, p.title());
                     ps.setString(5, p.description());
                     ps.setString(6, p.basis().name());
-                    ps.setString(7, String.join("\n", p.dataCategories()));
+                    ps.setString(7, PurposeColumns.categories(p));
                     ps.setString(8, p.validity().map(Object::toString).orElse(null));
                     ps.setInt(9, p.reconsentFromVersion());
                     ps.setBoolean(10, p.saleOrShare());
                     ps.setBoolean(11, p.directMarketing());
-                    ps.setString(12, p.texts().entrySet().stream()
-                            .sorted(Map.Entry.comparingByKey(Comparator.comparing(java.util.Locale::toLanguageTag)))
-                            .map(e -> e.getKey().toLanguageTag() + "\t" + e.getValue().title() + "\t"
-                                    + e.getValue().description())
-                            .collect(Collectors.joining("\n")));
+                    ps.setString(12, PurposeColumns.texts(p));
                     dialect.bindInstant(ps, 13, now);
                     ps.addBatch();
                 }
                 ps.executeBatch();
             }
             return null;
+        });
+    }
+
+    /**
+     * Every purpose version saved for {@code tenant} (managers save theirs when they are built), ordered by id
+     * and version: what an auditor's tool declares when it opens the store without the application's code.
+     */
+    public List<Purpose> savedPurposes(String tenant) {
+        return withConnection("savedPurposes", c -> {
+            List<Purpose> result = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT purpose_id, version, title, description, basis,"
+                    + " data_categories, validity, reconsent_from_version, sale_or_share, direct_marketing, texts FROM "
+                    + tables.purpose + " WHERE tenant = ? ORDER BY purpose_id, version")) {
+                ps.setString(1, tenant);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        result.add(PurposeColumns.read(rs));
+                    }
+                }
+            }
+            return result;
         });
     }
 

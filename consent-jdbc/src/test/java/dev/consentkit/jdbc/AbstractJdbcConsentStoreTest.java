@@ -5,6 +5,8 @@ import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.ConsentStoreException;
 import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.LegalBasis;
+import dev.consentkit.core.Purpose;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.VerificationReport.Problem;
@@ -339,6 +341,21 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
 
     @Nested
     class Schema {
+
+        @Test
+        void everyPurposeVersionTheManagersDeclaredIsSavedAndReadBackExactly() {
+            Purpose tricky = Purpose.builder("marketing.email").version(2).basis(LegalBasis.CONSENT)
+                    .title("Newsletter\tv2").description("line one\nline two \\ backslash")
+                    .dataCategories("email", "name\nsurname").validFor(java.time.Period.ofMonths(6))
+                    .reconsentFromVersion(2).directMarketing(true)
+                    .text(java.util.Locale.GERMANY, "Titel", "Beschreibung\tmit Tab").build();
+            ConsentManager.builder().purposes(NEWSLETTER, tricky, ANALYTICS).store(store).clock(clock).build();
+
+            List<Purpose> saved = ((JdbcConsentStore) store).savedPurposes("default");
+
+            assertThat(saved).contains(NEWSLETTER, tricky, ANALYTICS, MARKETING, AD_SALE, BILLING).hasSize(6);
+            assertThat(((JdbcConsentStore) store).savedPurposes("other-tenant")).isEmpty();
+        }
 
         @Test
         void createSchemaIfMissingIsRepeatable() {
