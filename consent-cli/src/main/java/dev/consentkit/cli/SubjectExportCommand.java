@@ -1,0 +1,38 @@
+package dev.consentkit.cli;
+
+import dev.consentkit.export.SubjectAccessExport;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "subject-export", mixinStandardHelpOptions = true,
+        description = {"Write one subject's access export (GDPR Art. 15/20) as JSON.",
+                "Current decisions, preferences, full history and the purpose texts agreed to."})
+final class SubjectExportCommand implements Callable<Integer> {
+
+    @CommandLine.Mixin
+    ConsentCli.Database database;
+
+    @Option(names = "--subject", required = true, description = "The subject")
+    String subject;
+
+    @Option(names = "--output", description = "File to write (default: standard output)")
+    @Nullable Path output;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        SubjectAccessExport export = SubjectAccessExport.of(database.open());
+        try (OutputStream out = Outputs.open(output, spec)) {
+            export.write(subject, out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,145 @@
+package dev.consentkit.cli;
+
+import dev.consentkit.core.ConsentCommand;
+import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.LegalBasis;
+import dev.consentkit.core.Purpose;
+import dev.consentkit.jdbc.JdbcConsentStore;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Runs the real command line (the same {@code run} that {@code main} calls) against an H2 database. */
+class CliTest {
+
+    private String url;
+    private ConsentRecord aliceSecond;
+
+    /** Exit code and what the tool printed. */
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = ConsentCli.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private String[] with(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--url");
+        all.add(url);
+        return all.toArray(String[]::new);
+    }
+
+    @BeforeEach
+    void database() {
+        url = "jdbc:h2:mem:cli" + UUID.randomUUID().toString().replace("-", "") + ";DB_CLOSE_DELAY=-1";
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL(url);
+        JdbcConsentStore store = JdbcConsentStore.builder().dataSource(ds).build();
+        store.createSchemaIfMissing();
+        ConsentManager consents = ConsentManager.builder()
+                .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).title("Newsletter").build(),
+                        Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).build())
+                .store(store).build();
+        consents.record(ConsentCommand.grant("alice", "marketing.email").build());
+        aliceSecond = consents.record(ConsentCommand.withdraw("alice", "marketing.email").build());
+        consents.record(ConsentCommand.grant("bob", "marketing.email").build());
+    }
+
+    private void sql(String statement) throws SQLException {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL(url);
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            st.executeUpdate(statement);
+        }
+    }
+
+    @Test
+    void helpListsEveryCommand() {
+        Result r = cli("--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("verify", "export", "subject-export", "receipts", "stats", "CONSENTKIT_DB_PASSWORD");
+    }
+
+    @Test
+    void verifyExitsZeroWhenEveryChainVerifies() {
+        Result r = cli(with("verify"));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("INTACT: 3 records in 2 chains checked, 0 broken");
+    }
+
+    @Test
+    void verifyExitsOneAndNamesTheRecordWhenTheLogWasTampered() throws SQLException {
+        sql("UPDATE consent_log SET status = 'GRANTED' WHERE entry_id = '" + aliceSecond.id() + "'");
+
+        Result r = cli(with("verify"));
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out()).contains("BROKEN subject=alice sequence=2 problem=CONTENT_CHANGED first-bad-record="
+                + aliceSecond.id()).contains("BROKEN: 3 records in 2 chains checked, 1 broken");
+    }
+
+    @Test
+    void exportWritesCsvToAFileAndJsonLinesToStandardOutput(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("log.csv");
+        Result toFile = cli(with("export", "--format", "csv", "--output", csv.toString()));
+        Result alice = cli(with("export", "--format", "jsonl", "--subject", "alice"));
+
+        assertThat(toFile.exit()).as(toFile.err()).isZero();
+        assertThat(toFile.err()).contains("Exported 3 entries");
+        assertThat(Files.readString(csv).split("\r\n")).hasSize(4);
+        assertThat(alice.exit()).isZero();
+        assertThat(alice.out().lines()).hasSize(2).allMatch(l -> l.contains("\"subject\":\"alice\""));
+    }
+
+    @Test
+    void subjectExportReceiptsAndStatsRun() {
+        Result doc = cli(with("subject-export", "--subject", "bob"));
+        Result receipts = cli(with("receipts", "--controller-name", "ACME GmbH", "--format", "iso27560"));
+        Result stats = cli(with("stats"));
+
+        assertThat(doc.exit()).isZero();
+        assertThat(doc.out()).contains("\"subject\":\"bob\"", "\"reason\":\"GRANTED\"");
+        assertThat(receipts.exit()).isZero();
+        assertThat(receipts.out().lines()).hasSize(2).allMatch(l -> l.contains("dpv:ConsentGiven"));
+        assertThat(stats.exit()).isZero();
+        assertThat(stats.out()).contains("ConsentRecord: 3", "marketing.email {GRANTED=2, WITHDRAWN=1}");
+    }
+
+    @Test
+    void wrongUrlPrefixOrValuesGiveAClearErrorAndExitTwo() {
+        Result noDriver = cli("verify", "--url", "jdbc:nosuch:db");
+        Result noTables = cli(with("verify", "--table-prefix", "other_"));
+        Result badDate = cli(with("export", "--format", "csv", "--from", "yesterday"));
+        Result badFormat = cli(with("export", "--format", "xml"));
+
+        assertThat(noDriver.exit()).isEqualTo(2);
+        assertThat(noDriver.err()).contains("cannot connect to jdbc:nosuch:db");
+        assertThat(noTables.exit()).isEqualTo(2);
+        assertThat(noTables.err()).contains("no ConsentKit tables with prefix 'other_'");
+        assertThat(badDate.exit()).isEqualTo(2);
+        assertThat(badDate.err()).contains("--from");
+        assertThat(badFormat.exit()).isEqualTo(2);
+        assertThat(badFormat.err()).contains("--format");
+    }
+}
