@@ -117,7 +117,7 @@ public final class JdbcConsentStore implements ConsentStore {
         if (requests.isEmpty()) {
             return List.of();
         }
-        return inTransaction("append", c -> appendIn(c, requests));
+        return inTransaction("append", true, c -> appendIn(c, requests));
     }
 
     private List<AppendResult> appendIn(Connection c, List<AppendRequest> requests) throws SQLException {
@@ -304,7 +304,7 @@ public final class JdbcConsentStore implements ConsentStore {
     @Override
     public Optional<ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
                                          Function<SubjectState, ErasureRecord> erasure) {
-        return inTransaction("erase", c -> {
+        return inTransaction("erase", true, c -> {
             try (PreparedStatement ps = c.prepareStatement(tables.lockSubject)) {
                 ps.setString(1, tenant);
                 ps.setString(2, subject.value());
@@ -569,8 +569,50 @@ public final class JdbcConsentStore implements ConsentStore {
         return stream("chains", sql + " ORDER BY l.subject, l.seq", params);
     }
 
+    /**
+     * Verifies with one streamed query that reads each entry together with its subject's recorded head, instead
+     * of one head query per subject.
+     */
+    @Override
+    public dev.consentkit.core.VerificationReport verify(String tenant, Optional<SubjectId> subject) {
+        List<Object> params = new ArrayList<>();
+        params.add(tenant);
+        String sql = tables.selectLog.replace(" FROM " + tables.log + " l", ", h.head_seq AS h_seq, h.head_hash AS h_hash"
+                + " FROM " + tables.log + " l LEFT JOIN " + tables.subject + " h ON h.tenant = l.tenant AND h.subject = l.subject")
+                + " WHERE l.tenant = ?";
+        if (subject.isPresent()) {
+            sql += " AND l.subject = ?";
+            params.add(subject.get().value());
+        }
+        // heads of the subjects read so far in this pass; verify asks for a subject's head right after its chain
+        Map<SubjectId, Optional<ChainLink>> heads = new LinkedHashMap<>(4, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<SubjectId, Optional<ChainLink>> eldest) {
+                return size() > 2;
+            }
+        };
+        try (Stream<AuditEntry> entries = stream("verify", sql + " ORDER BY l.subject, l.seq", params, rs -> {
+            AuditEntry e = rows.read(rs);
+            long seq = rs.getLong("h_seq");
+            heads.put(e.subject(), rs.wasNull() || seq == 0 ? Optional.empty()
+                    : Optional.of(new ChainLink(seq, "", rs.getString("h_hash"))));
+            return e;
+        })) {
+            return AuditChain.verify(entries, (t, s) -> heads.containsKey(s) ? heads.get(s) : head(t, s));
+        }
+    }
+
     /** A lazily read result set; the connection is released when the stream is closed. */
     private Stream<AuditEntry> stream(String operation, String sql, List<Object> params) {
+        return stream(operation, sql, params, rows::read);
+    }
+
+    @FunctionalInterface
+    private interface RowReader {
+        AuditEntry read(ResultSet rs) throws SQLException;
+    }
+
+    private Stream<AuditEntry> stream(String operation, String sql, List<Object> params, RowReader reader) {
         Connection c = null;
         PreparedStatement ps = null;
         ResultSet rs = null;
@@ -596,7 +638,7 @@ public final class JdbcConsentStore implements ConsentStore {
             closeQuietly(rs, ps, c, restoreAutoCommit);
             throw failure(operation, e);
         }
-        Cursor cursor = new Cursor(operation, c, ps, rs, restoreAutoCommit);
+        Cursor cursor = new Cursor(operation, c, ps, rs, restoreAutoCommit, reader);
         return StreamSupport.stream(cursor, false).onClose(cursor::close);
     }
 
@@ -606,16 +648,18 @@ public final class JdbcConsentStore implements ConsentStore {
         private final PreparedStatement statement;
         private final ResultSet resultSet;
         private final boolean restoreAutoCommit;
+        private final RowReader reader;
         private boolean closed;
 
         Cursor(String operation, Connection connection, PreparedStatement statement, ResultSet resultSet,
-               boolean restoreAutoCommit) {
+               boolean restoreAutoCommit, RowReader reader) {
             super(Long.MAX_VALUE, Spliterator.ORDERED | Spliterator.NONNULL);
             this.operation = operation;
             this.connection = connection;
             this.statement = statement;
             this.resultSet = resultSet;
             this.restoreAutoCommit = restoreAutoCommit;
+            this.reader = reader;
         }
 
         @Override
@@ -627,7 +671,7 @@ public final class JdbcConsentStore implements ConsentStore {
                 if (!resultSet.next()) {
                     return false;
                 }
-                action.accept(rows.read(resultSet));
+                action.accept(reader.read(resultSet));
                 return true;
             } catch (SQLException e) {
                 close();
@@ -791,6 +835,15 @@ public final class JdbcConsentStore implements ConsentStore {
 
     /** Runs {@code work} in its own transaction, or joins the caller's if the connection has one. */
     <T> T inTransaction(String operation, SqlWork<T> work) {
+        return inTransaction(operation, false, work);
+    }
+
+    /**
+     * Like {@link #inTransaction(String, SqlWork)}; {@code writes} asks PostgreSQL to plan this transaction's
+     * statements for their actual parameters. A plan cached while the tables were empty would otherwise keep
+     * scanning a whole tenant to lock a batch's subjects until statistics are gathered.
+     */
+    private <T> T inTransaction(String operation, boolean writes, SqlWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             Connection c;
             try {
@@ -803,6 +856,11 @@ public final class JdbcConsentStore implements ConsentStore {
                 owned = c.getAutoCommit();
                 if (owned) {
                     c.setAutoCommit(false);
+                    if (writes && dialect == Dialect.POSTGRESQL) {
+                        try (Statement st = c.createStatement()) {
+                            st.execute("SET LOCAL plan_cache_mode = force_custom_plan");
+                        }
+                    }
                 }
                 T result = work.run(c);
                 if (owned) {

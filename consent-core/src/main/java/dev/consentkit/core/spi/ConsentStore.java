@@ -9,6 +9,7 @@ import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.VerificationReport;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -101,6 +102,17 @@ public interface ConsentStore {
      * {@code subject} narrows it to one subject. Must be closed.
      */
     Stream<AuditEntry> chains(String tenant, Optional<SubjectId> subject);
+
+    /**
+     * Recomputes the chains of a tenant (or one subject) with {@link AuditChain#verify}. The default streams
+     * {@link #chains} and looks each subject's head up with {@link #head}; database stores read the heads with
+     * the entries instead of one query per subject.
+     */
+    default VerificationReport verify(String tenant, Optional<SubjectId> subject) {
+        try (Stream<AuditEntry> entries = chains(tenant, subject)) {
+            return AuditChain.verify(entries, this::head);
+        }
+    }
 
     /** The chain head the store recorded for a subject. */
     Optional<ChainLink> head(String tenant, SubjectId subject);
