@@ -7,6 +7,9 @@ import dev.consentkit.core.ErasureRecord;
 import dev.consentkit.core.Evidence;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.PreferenceRecord;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.io.SerializedString;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.SequenceWriter;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.csv.CsvMapper;
@@ -43,7 +46,10 @@ public final class AuditExporter {
             "erasure_reason", "personal_data_digest", "previous_hash", "hash");
 
     private final ConsentManager consents;
-    private final JsonMapper json = JsonMapper.builder().build();
+    /** JSON Lines: each root object is followed by a line feed instead of Jackson's default space. */
+    private final JsonMapper json = JsonMapper.builder(JsonFactory.builder().rootValueSeparator("\n").build()).build();
+    private static final SerializedString[] NAMES = COLUMNS.stream().map(SerializedString::new)
+            .toArray(SerializedString[]::new);
     private final CsvMapper csv = CsvMapper.builder().build();
 
     private AuditExporter(ConsentManager consents) {
@@ -63,11 +69,27 @@ public final class AuditExporter {
     public long writeJsonLines(HistoryQuery query, OutputStream out) {
         long n = 0;
         try (Stream<AuditEntry> entries = consents.auditTrail(query);
-             SequenceWriter writer = json.writer().withRootValueSeparator("\n").writeValues(unclosable(out))) {
+             JsonGenerator g = json.createGenerator(unclosable(out))) {
             for (Iterator<AuditEntry> it = entries.iterator(); it.hasNext(); ) {
-                Map<String, Object> fields = fields(it.next());
-                fields.values().removeIf(Objects::isNull);
-                writer.write(fields);
+                Object[] values = values(it.next());
+                g.writeStartObject();
+                for (int i = 0; i < values.length; i++) {
+                    Object v = values[i];
+                    if (v == null) {
+                        continue;
+                    }
+                    g.writeName(NAMES[i]);
+                    if (v instanceof String s) {
+                        g.writeString(s);
+                    } else if (v instanceof Long l) {
+                        g.writeNumber(l);
+                    } else if (v instanceof Integer x) {
+                        g.writeNumber(x);
+                    } else {
+                        g.writeBoolean((Boolean) v);
+                    }
+                }
+                g.writeEndObject();
                 n++;
             }
         }
@@ -90,10 +112,9 @@ public final class AuditExporter {
         try (Stream<AuditEntry> entries = consents.auditTrail(query);
              SequenceWriter writer = csv.writer(schema.build()).writeValues(unclosable(out))) {
             for (Iterator<AuditEntry> it = entries.iterator(); it.hasNext(); ) {
-                Map<String, Object> fields = fields(it.next());
-                List<String> row = new ArrayList<>(COLUMNS.size());
-                for (String column : COLUMNS) {
-                    Object value = fields.get(column);
+                Object[] values = values(it.next());
+                List<String> row = new ArrayList<>(values.length);
+                for (Object value : values) {
                     row.add(value == null ? "" : neutralise(value.toString()));
                 }
                 writer.write(row);
@@ -113,52 +134,61 @@ public final class AuditExporter {
                 ? "'" + cell : cell;
     }
 
-    /** The exported fields of one entry, in column order; absent fields map to {@code null}. */
+    /** The exported fields of one entry by column name, in column order; absent fields map to {@code null}. */
     static Map<String, Object> fields(AuditEntry e) {
+        Object[] values = values(e);
         Map<String, Object> f = new LinkedHashMap<>();
-        COLUMNS.forEach(c -> f.put(c, null));
-        f.put("id", e.id().toString());
-        f.put("tenant", e.tenant());
-        f.put("subject", e.subject().value());
-        f.put("sequence", e.link().sequence());
-        f.put("recorded_at", e.recordedAt().toString());
-        f.put("personal_data_digest", e.personalDataDigest());
-        f.put("previous_hash", e.link().previousHash());
-        f.put("hash", e.link().hash());
-        if (e instanceof ConsentRecord r) {
-            f.put("kind", "consent");
-            f.put("purpose", r.purpose().value());
-            f.put("purpose_version", r.purposeVersion());
-            f.put("status", r.status().name());
-            f.put("effective_at", r.effectiveAt().toString());
-            f.put("expires_at", r.expiresAt().map(Object::toString).orElse(null));
-            f.put("conflict", r.conflict());
-            f.put("idempotency_key", r.idempotencyKey().orElse(null));
-            evidence(f, r.evidence());
-        } else if (e instanceof PreferenceRecord p) {
-            f.put("kind", "preference");
-            f.put("preference_key", p.key());
-            f.put("preference_value", p.value());
-            evidence(f, p.evidence());
-        } else if (e instanceof ErasureRecord x) {
-            f.put("kind", "erasure");
-            f.put("erasure_reason", x.reason());
+        for (int i = 0; i < values.length; i++) {
+            f.put(COLUMNS.get(i), values[i]);
         }
         return f;
     }
 
-    private static void evidence(Map<String, Object> f, Evidence e) {
-        f.put("source", e.source().name());
-        f.put("collection_point", e.collectionPoint());
-        f.put("notice_version", e.noticeVersion().orElse(null));
-        f.put("notice_sha256", e.noticeTextSha256().orElse(null));
-        f.put("locale", e.locale().map(Locale::toLanguageTag).orElse(null));
-        f.put("actor_type", e.actor().type().name());
-        f.put("actor_id", e.actor().id().orElse(null));
-        f.put("ip_address", e.ipAddress().orElse(null));
-        f.put("user_agent", e.userAgent().orElse(null));
-        f.put("comment", e.comment().orElse(null));
-        f.put("proof_reference", e.proofReference().orElse(null));
+    /** The exported values of one entry in {@link #COLUMNS} order: String, Long, Integer, Boolean or null. */
+    static Object[] values(AuditEntry e) {
+        Object[] v = new Object[COLUMNS.size()];
+        v[1] = e.id().toString();
+        v[2] = e.tenant();
+        v[3] = e.subject().value();
+        v[4] = e.link().sequence();
+        v[5] = e.recordedAt().toString();
+        v[27] = e.personalDataDigest();
+        v[28] = e.link().previousHash();
+        v[29] = e.link().hash();
+        if (e instanceof ConsentRecord r) {
+            v[0] = "consent";
+            v[6] = r.purpose().value();
+            v[7] = r.purposeVersion();
+            v[8] = r.status().name();
+            v[9] = r.effectiveAt().toString();
+            v[10] = r.expiresAt().map(Object::toString).orElse(null);
+            v[11] = r.conflict();
+            v[23] = r.idempotencyKey().orElse(null);
+            evidence(v, r.evidence());
+        } else if (e instanceof PreferenceRecord p) {
+            v[0] = "preference";
+            v[24] = p.key();
+            v[25] = p.value();
+            evidence(v, p.evidence());
+        } else if (e instanceof ErasureRecord x) {
+            v[0] = "erasure";
+            v[26] = x.reason();
+        }
+        return v;
+    }
+
+    private static void evidence(Object[] v, Evidence e) {
+        v[12] = e.source().name();
+        v[13] = e.collectionPoint();
+        v[14] = e.noticeVersion().orElse(null);
+        v[15] = e.noticeTextSha256().orElse(null);
+        v[16] = e.locale().map(Locale::toLanguageTag).orElse(null);
+        v[17] = e.actor().type().name();
+        v[18] = e.actor().id().orElse(null);
+        v[19] = e.ipAddress().orElse(null);
+        v[20] = e.userAgent().orElse(null);
+        v[21] = e.comment().orElse(null);
+        v[22] = e.proofReference().orElse(null);
     }
 
     private static void writeNewline(OutputStream out) {
