@@ -117,7 +117,7 @@ public final class JdbcConsentStore implements ConsentStore {
         if (requests.isEmpty()) {
             return List.of();
         }
-        return inTransaction("append", true, c -> appendIn(c, requests));
+        return inTransaction("append", c -> appendIn(c, requests));
     }
 
     private List<AppendResult> appendIn(Connection c, List<AppendRequest> requests) throws SQLException {
@@ -287,6 +287,9 @@ public final class JdbcConsentStore implements ConsentStore {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement(head + " = ANY(?)" + tail)) {
+            if (dialect == Dialect.POSTGRESQL) {
+                PostgresStatements.planForEachExecution(ps);
+            }
             ps.setString(1, tenant);
             ps.setArray(2, c.createArrayOf("VARCHAR", subjects.stream().map(SubjectId::value).toArray()));
             run(ps, consumer);
@@ -304,7 +307,7 @@ public final class JdbcConsentStore implements ConsentStore {
     @Override
     public Optional<ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
                                          Function<SubjectState, ErasureRecord> erasure) {
-        return inTransaction("erase", true, c -> {
+        return inTransaction("erase", c -> {
             try (PreparedStatement ps = c.prepareStatement(tables.lockSubject)) {
                 ps.setString(1, tenant);
                 ps.setString(2, subject.value());
@@ -835,15 +838,6 @@ public final class JdbcConsentStore implements ConsentStore {
 
     /** Runs {@code work} in its own transaction, or joins the caller's if the connection has one. */
     <T> T inTransaction(String operation, SqlWork<T> work) {
-        return inTransaction(operation, false, work);
-    }
-
-    /**
-     * Like {@link #inTransaction(String, SqlWork)}; {@code writes} asks PostgreSQL to plan this transaction's
-     * statements for their actual parameters. A plan cached while the tables were empty would otherwise keep
-     * scanning a whole tenant to lock a batch's subjects until statistics are gathered.
-     */
-    private <T> T inTransaction(String operation, boolean writes, SqlWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             Connection c;
             try {
@@ -856,11 +850,6 @@ public final class JdbcConsentStore implements ConsentStore {
                 owned = c.getAutoCommit();
                 if (owned) {
                     c.setAutoCommit(false);
-                    if (writes && dialect == Dialect.POSTGRESQL) {
-                        try (Statement st = c.createStatement()) {
-                            st.execute("SET LOCAL plan_cache_mode = force_custom_plan");
-                        }
-                    }
                 }
                 T result = work.run(c);
                 if (owned) {

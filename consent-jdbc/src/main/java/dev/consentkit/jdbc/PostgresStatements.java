@@ -1,0 +1,27 @@
+package dev.consentkit.jdbc;
+
+import org.postgresql.PGStatement;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * PostgreSQL-only statement settings; loaded only when the dialect is PostgreSQL, so the driver is an optional
+ * dependency.
+ */
+final class PostgresStatements {
+
+    private PostgresStatements() {
+    }
+
+    /**
+     * Keeps the driver from turning {@code ps} into a server-side prepared statement, so that PostgreSQL plans it
+     * for its actual array argument every time. A generic plan cached while the tables were still empty would
+     * otherwise keep scanning a whole tenant to find a batch's subjects until statistics are gathered.
+     */
+    static void planForEachExecution(PreparedStatement ps) throws SQLException {
+        if (ps.isWrapperFor(PGStatement.class)) {
+            ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+        }
+    }
+}
