@@ -191,7 +191,8 @@ public final class AuditExporter {
         v[22] = e.proofReference().orElse(null);
     }
 
-    private static void writeNewline(OutputStream out) {
+    /** Ends a JSON Lines document with a line feed and flushes. */
+    static void writeNewline(OutputStream out) {
         try {
             out.write('\n');
             out.flush();
@@ -201,7 +202,7 @@ public final class AuditExporter {
     }
 
     /** Lets the writer flush at the end without closing the caller's stream. */
-    private static OutputStream unclosable(OutputStream out) {
+    static OutputStream unclosable(OutputStream out) {
         return new java.io.FilterOutputStream(out) {
             @Override
             public void write(byte[] b, int off, int len) throws java.io.IOException {

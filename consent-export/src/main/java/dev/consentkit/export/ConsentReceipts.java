@@ -57,17 +57,8 @@ public final class ConsentReceipts {
     public long write(HistoryQuery query, Format format, OutputStream out) {
         long n = 0;
         try (Stream<ConsentRecord> records = consents.history(query);
-             SequenceWriter writer = json.writer().withRootValueSeparator("\n").writeValues(new java.io.FilterOutputStream(out) {
-                 @Override
-                 public void write(byte[] b, int off, int len) throws java.io.IOException {
-                     out.write(b, off, len);
-                 }
-
-                 @Override
-                 public void close() throws java.io.IOException {
-                     out.flush();
-                 }
-             })) {
+             SequenceWriter writer = json.writer().withRootValueSeparator("\n")
+                     .writeValues(AuditExporter.unclosable(out))) {
             for (Iterator<ConsentRecord> it = records.iterator(); it.hasNext(); ) {
                 ConsentRecord r = it.next();
                 if (r.status() == ConsentStatus.GRANTED) {
@@ -77,12 +68,7 @@ public final class ConsentReceipts {
             }
         }
         if (n > 0) {
-            try {
-                out.write('\n');
-                out.flush();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            AuditExporter.writeNewline(out);
         }
         return n;
     }

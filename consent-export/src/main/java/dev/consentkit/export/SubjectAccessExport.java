@@ -54,17 +54,7 @@ public final class SubjectAccessExport {
     public void write(String subject, OutputStream out) {
         SubjectConsents state = consents.stateOf(subject);
         Map<PurposeId, TreeSet<Integer>> referenced = new TreeMap<>();
-        try (JsonGenerator g = json.createGenerator(new java.io.FilterOutputStream(out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws java.io.IOException {
-                out.write(b, off, len);
-            }
-
-            @Override
-            public void close() throws java.io.IOException {
-                out.flush();
-            }
-        })) {
+        try (JsonGenerator g = json.createGenerator(AuditExporter.unclosable(out))) {
             g.writeStartObject();
             g.writeStringProperty("tenant", consents.tenant());
             g.writeStringProperty("subject", state.subject().value());
