@@ -850,6 +850,14 @@ public final class JdbcConsentStore implements ConsentStore {
                 owned = c.getAutoCommit();
                 if (owned) {
                     c.setAutoCommit(false);
+                    if (dialect == Dialect.MARIADB || dialect == Dialect.MYSQL) {
+                        // InnoDB's default REPEATABLE READ gap-locks the missing rows of new subjects, so two
+                        // first writers deadlock on their inserts; under READ COMMITTED the second one waits
+                        // for the first and then retries on the duplicate key. Applies to this transaction only.
+                        try (Statement st = c.createStatement()) {
+                            st.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+                        }
+                    }
                 }
                 T result = work.run(c);
                 if (owned) {
@@ -860,6 +868,7 @@ public final class JdbcConsentStore implements ConsentStore {
                 rollbackQuietly(c, owned);
                 if (owned && attempt < maxAttempts && dialect.isRetryable(e)) {
                     log.debug("Retrying {} after SQLState {} (attempt {})", operation, e.getSQLState(), attempt);
+                    backOff(attempt);
                     continue;
                 }
                 throw failure(operation, e);
@@ -880,6 +889,16 @@ public final class JdbcConsentStore implements ConsentStore {
                     // nothing more to do
                 }
             }
+        }
+    }
+
+    /** A short random pause before a retry, growing with the attempt, so that colliding writers fall apart. */
+    private static void backOff(int attempt) {
+        long bound = Math.min(200, 5L << Math.min(attempt, 5));
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, bound + 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
