@@ -152,7 +152,8 @@ public class ConsentRestController {
      * {@code WITHDRAWN}, {@code OPTED_OUT}) are required; optional {@code pendingConfirmation},
      * {@code purposeVersion}, {@code source} (default {@code WEB}), {@code collectionPoint} (default
      * {@code consentkit-api}), {@code noticeVersion}, {@code noticeTextSha256}, {@code locale}, {@code comment},
-     * {@code idempotencyKey}, {@code effectiveAt}. The IP address and user agent come from the request.
+     * {@code idempotencyKey}, {@code effectiveAt} (admins only: it backdates the choice). The IP address and user
+     * agent come from the request.
      */
     @PostMapping("/subjects/{subject}/choices")
     public ResponseEntity<Map<String, Object>> record(@PathVariable String subject,
@@ -366,6 +367,10 @@ public class ConsentRestController {
         String collectionPoint = text(body, "collectionPoint", violations);
         String localeText = text(body, "locale", violations);
         Instant effectiveAt = instant("effectiveAt", text(body, "effectiveAt", violations), violations);
+        if (effectiveAt != null && !caller.open() && !caller.admin()) {
+            // a backdated choice changes what checkAt answers about the past: imports are an admin's job
+            violations.add(new Violation("effectiveAt", "may be set by an admin only"));
+        }
         String noticeVersion = text(body, "noticeVersion", violations);
         String noticeSha = text(body, "noticeTextSha256", violations);
         String comment = text(body, "comment", violations);
