@@ -7,6 +7,7 @@ import dev.consentkit.core.ErasureRecord;
 import dev.consentkit.core.Evidence;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.internal.IsoInstants;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.io.SerializedString;
 import tools.jackson.core.json.JsonFactory;

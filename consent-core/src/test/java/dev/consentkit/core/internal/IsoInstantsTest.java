@@ -1,4 +1,4 @@
-package dev.consentkit.export;
+package dev.consentkit.core.internal;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
