@@ -330,15 +330,13 @@ public class ConsentRestController {
         }
         String purpose = text(body, "purpose", violations);
         String statusText = text(body, "status", violations);
-        if (purpose == null && !violations.stream().anyMatch(v -> v.field().equals("purpose"))) {
+        if (body.get("purpose") == null) {
             violations.add(new Violation("purpose", "must not be null"));
         }
         ConsentStatus status = null;
-        if (statusText == null) {
-            if (!violations.stream().anyMatch(v -> v.field().equals("status"))) {
-                violations.add(new Violation("status", "must not be null"));
-            }
-        } else {
+        if (body.get("status") == null) {
+            violations.add(new Violation("status", "must not be null"));
+        } else if (statusText != null) {
             status = switch (statusText.toUpperCase(Locale.ROOT)) {
                 case "GRANTED" -> ConsentStatus.GRANTED;
                 case "DENIED" -> ConsentStatus.DENIED;
@@ -404,29 +402,25 @@ public class ConsentRestController {
     }
 
     private static @Nullable String text(Map<String, Object> body, String field, List<Violation> violations) {
-        Object value = body.get(field);
-        if (value == null || value instanceof String) {
-            return (String) value;
-        }
-        violations.add(new Violation(field, "must be a string"));
-        return null;
+        return value(body, field, String.class, "must be a string", violations);
     }
 
     private static @Nullable Boolean flag(Map<String, Object> body, String field, List<Violation> violations) {
-        Object value = body.get(field);
-        if (value == null || value instanceof Boolean) {
-            return (Boolean) value;
-        }
-        violations.add(new Violation(field, "must be true or false"));
-        return null;
+        return value(body, field, Boolean.class, "must be true or false", violations);
     }
 
     private static @Nullable Integer number(Map<String, Object> body, String field, List<Violation> violations) {
+        return value(body, field, Integer.class, "must be a whole number", violations);
+    }
+
+    /** The field's value if absent or of {@code type}; otherwise a violation saying {@code expected}. */
+    private static <T> @Nullable T value(Map<String, Object> body, String field, Class<T> type, String expected,
+                                         List<Violation> violations) {
         Object value = body.get(field);
-        if (value == null || value instanceof Integer) {
-            return (Integer) value;
+        if (value == null || type.isInstance(value)) {
+            return type.cast(value);
         }
-        violations.add(new Violation(field, "must be a whole number"));
+        violations.add(new Violation(field, expected));
         return null;
     }
 
