@@ -373,7 +373,7 @@ public final class ConsentManager {
 
     private ConsentDecision check(SubjectId subject, Purpose p) {
         Instant now = now();
-        if (PSEUDONYM.matcher(subject.value()).matches()) {
+        if (subject.value().startsWith("erased-") && PSEUDONYM.matcher(subject.value()).matches()) {
             // asked about an erased subject by its pseudonym: the full state carries the erasure
             Optional<SubjectState> state = store.state(tenant, subject);
             return decide(p, state.map(st -> effective(st.current(), p.id(), now)).orElse(null),

@@ -8,12 +8,14 @@ import dev.consentkit.core.spi.SubjectState;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -156,6 +158,60 @@ public final class InMemoryConsentStore implements ConsentStore {
             return Optional.empty();
         }
         return Optional.of(l.state);
+    }
+
+    /** A view of the current snapshot narrowed to {@code purposes}: nothing is copied on the check path. */
+    @Override
+    public Map<PurposeId, ConsentRecord> currentStatements(String tenant, SubjectId subject,
+                                                           Collection<PurposeId> purposes) {
+        SubjectLog l = subjects.get(new Key(tenant, subject));
+        if (l == null || l.state.head().isEmpty()) {
+            return Map.of();
+        }
+        return new Narrowed(l.state.current(), purposes);
+    }
+
+    /** An unmodifiable view of {@code current} restricted to the keys in {@code keys}. */
+    private static final class Narrowed extends java.util.AbstractMap<PurposeId, ConsentRecord> {
+        private final Map<PurposeId, ConsentRecord> current;
+        private final Collection<PurposeId> keys;
+
+        Narrowed(Map<PurposeId, ConsentRecord> current, Collection<PurposeId> keys) {
+            this.current = current;
+            this.keys = keys;
+        }
+
+        @Override
+        public ConsentRecord get(Object key) {
+            return keys.contains(key) ? current.get(key) : null;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return keys.contains(key) && current.containsKey(key);
+        }
+
+        @Override
+        public boolean isEmpty() {
+            for (PurposeId k : keys) {
+                if (current.containsKey(k)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public Set<Entry<PurposeId, ConsentRecord>> entrySet() {
+            Map<PurposeId, ConsentRecord> copy = new LinkedHashMap<>();
+            for (PurposeId k : keys) {
+                ConsentRecord r = current.get(k);
+                if (r != null) {
+                    copy.put(k, r);
+                }
+            }
+            return Collections.unmodifiableMap(copy).entrySet();
+        }
     }
 
     @Override
