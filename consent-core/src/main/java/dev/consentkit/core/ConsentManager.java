@@ -7,6 +7,7 @@ import dev.consentkit.core.spi.AuditChain;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.DecisionObserver;
 import dev.consentkit.core.spi.SubjectState;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Path;
@@ -78,6 +79,7 @@ public final class ConsentManager {
     private final EvidencePolicy evidencePolicy;
     private final List<ConsentListener> listeners;
     private final @Nullable CommitHook commitHook;
+    private final @Nullable DecisionObserver decisionObserver;
     private final java.util.concurrent.atomic.AtomicBoolean warnedListenersSkipped = new java.util.concurrent.atomic.AtomicBoolean();
     private final String tenant;
     private final Map<String, PreferenceDefinition> preferenceDefinitions;
@@ -91,6 +93,7 @@ public final class ConsentManager {
         this.evidencePolicy = b.evidencePolicy;
         this.listeners = List.copyOf(b.listeners);
         this.commitHook = b.commitHook;
+        this.decisionObserver = b.decisionObserver;
         this.tenant = b.tenant;
         this.preferenceDefinitions = Map.copyOf(b.preferences);
         this.pseudonymKey = b.pseudonymKey;
@@ -372,6 +375,22 @@ public final class ConsentManager {
     }
 
     private ConsentDecision check(SubjectId subject, Purpose p) {
+        if (decisionObserver == null) {
+            return decideNow(subject, p);
+        }
+        long start = System.nanoTime();
+        ConsentDecision decision = decideNow(subject, p);
+        long nanos = System.nanoTime() - start;
+        try {
+            decisionObserver.decided(decision, nanos);
+        } catch (RuntimeException e) {
+            log.warn("Decision observer {} failed for purpose {}", decisionObserver.getClass().getName(),
+                    decision.purpose().value(), e);
+        }
+        return decision;
+    }
+
+    private ConsentDecision decideNow(SubjectId subject, Purpose p) {
         Instant now = now();
         if (subject.value().startsWith("erased-") && PSEUDONYM.matcher(subject.value()).matches()) {
             // asked about an erased subject by its pseudonym: the full state carries the erasure
@@ -823,6 +842,7 @@ public final class ConsentManager {
         private EvidencePolicy evidencePolicy = EvidencePolicy.defaults();
         private final List<ConsentListener> listeners = new ArrayList<>();
         private @Nullable CommitHook commitHook;
+        private @Nullable DecisionObserver decisionObserver;
         private String tenant = "default";
         private final Map<String, PreferenceDefinition> preferences = new LinkedHashMap<>();
         private byte @Nullable [] pseudonymKey;
@@ -873,6 +893,12 @@ public final class ConsentManager {
          */
         public Builder commitHook(CommitHook commitHook) {
             this.commitHook = Objects.requireNonNull(commitHook, "commitHook");
+            return this;
+        }
+
+        /** Told of every {@code check} and {@code require} decision with its duration, for metrics. Optional. */
+        public Builder decisionObserver(DecisionObserver decisionObserver) {
+            this.decisionObserver = Objects.requireNonNull(decisionObserver, "decisionObserver");
             return this;
         }
 

@@ -5,6 +5,7 @@ import dev.consentkit.core.ConsentStoreException;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.DecisionObserver;
 import dev.consentkit.spring.internal.ApplicationEventConsentListener;
 import dev.consentkit.spring.internal.SpringTransactionCommitHook;
 import org.springframework.beans.factory.ObjectProvider;
@@ -20,6 +21,7 @@ import org.springframework.util.StringUtils;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Builds the application's {@link ConsentManager} from the {@code consentkit.*} properties. The store is a
@@ -38,7 +40,7 @@ public final class ConsentKitAutoConfiguration {
     @ConditionalOnMissingBean
     ConsentManager consentManager(ConsentKitProperties properties, ConsentStore store,
                                   ObjectProvider<ConsentListener> listeners, ObjectProvider<CommitHook> commitHook,
-                                  ObjectProvider<Clock> clock,
+                                  ObjectProvider<DecisionObserver> decisionObservers, ObjectProvider<Clock> clock,
                                   ObjectProvider<ConsentManagerBuilderCustomizer> customizers) {
         ConsentManager.Builder builder = ConsentManager.builder()
                 .tenant(properties.getTenant())
@@ -52,6 +54,10 @@ public final class ConsentKitAutoConfiguration {
         clock.ifUnique(builder::clock);
         commitHook.ifUnique(builder::commitHook);
         listeners.orderedStream().forEach(builder::listener);
+        List<DecisionObserver> observers = decisionObservers.orderedStream().toList();
+        if (!observers.isEmpty()) {
+            builder.decisionObserver((decision, nanos) -> observers.forEach(o -> o.decided(decision, nanos)));
+        }
         customizers.orderedStream().forEach(c -> c.customize(builder));
         try {
             return builder.build();

@@ -1,7 +1,6 @@
 package dev.consentkit.spring.autoconfigure;
 
 import dev.consentkit.core.ConsentManager;
-import dev.consentkit.spring.internal.ConsentCheckObserver;
 import dev.consentkit.spring.internal.RequiresConsentAdvisor;
 import dev.consentkit.spring.internal.RequiresConsentInterceptor;
 import dev.consentkit.spring.internal.RequiresConsentVerifier;
@@ -35,9 +34,8 @@ final class RequiresConsentConfiguration {
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     @ConditionalOnMissingBean
     static RequiresConsentAdvisor requiresConsentAdvisor(ObjectProvider<ConsentManager> consents,
-                                                         ObjectProvider<ConsentCheckObserver> observer,
                                                          BeanFactory beanFactory) {
-        return new RequiresConsentAdvisor(new RequiresConsentInterceptor(consents, observer, beanFactory));
+        return new RequiresConsentAdvisor(new RequiresConsentInterceptor(consents, beanFactory));
     }
 
     @Bean

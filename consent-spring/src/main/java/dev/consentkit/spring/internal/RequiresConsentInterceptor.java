@@ -34,14 +34,11 @@ public final class RequiresConsentInterceptor implements MethodInterceptor {
     private static final Target NOT_ANNOTATED = new Target(null, null, "");
 
     private final ObjectProvider<ConsentManager> consents;
-    private final ObjectProvider<ConsentCheckObserver> observer;
     private final @Nullable BeanFactory beanFactory;
     private final Map<MethodClassKey, Target> targets = new ConcurrentHashMap<>();
 
-    public RequiresConsentInterceptor(ObjectProvider<ConsentManager> consents,
-                                      ObjectProvider<ConsentCheckObserver> observer, @Nullable BeanFactory beanFactory) {
+    public RequiresConsentInterceptor(ObjectProvider<ConsentManager> consents, @Nullable BeanFactory beanFactory) {
         this.consents = consents;
-        this.observer = observer;
         this.beanFactory = beanFactory;
     }
 
@@ -78,9 +75,7 @@ public final class RequiresConsentInterceptor implements MethodInterceptor {
                         "must not be null (the @RequiresConsent subject of " + target.where + ")");
             }
         }
-        long start = System.nanoTime();
         ConsentDecision decision = consents.getObject().check(subject.toString(), target.annotation.purpose());
-        observer.getIfAvailable(() -> ConsentCheckObserver.NONE).checked(decision, System.nanoTime() - start);
         if (decision.allowed()) {
             return invocation.proceed();
         }

@@ -30,7 +30,7 @@ class ConsentKitObservabilityAutoConfigurationTest {
             .withPropertyValues(ConsentKitAutoConfigurationTest.TWO_PURPOSES);
 
     @Test
-    void withAMeterRegistryChecksAreTimedAndRecordsCounted() {
+    void withAMeterRegistryEveryCheckIsTimedAndRecordsCounted() {
         runner.withBean(SimpleMeterRegistry.class).withBean(Guarded.class).run(context -> {
             MeterRegistry meters = context.getBean(MeterRegistry.class);
             ConsentManager consents = context.getBean(ConsentManager.class);
@@ -41,11 +41,13 @@ class ConsentKitObservabilityAutoConfigurationTest {
             consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
             guarded.send("cust-1");
             guarded.send("cust-1");
+            consents.check("cust-1", "marketing.email");
+            consents.check("cust-2", "marketing.email");
 
             assertThat(meters.get("consentkit.checks").tags("purpose", "marketing.email", "outcome", "denied")
-                    .timer().count()).isEqualTo(1);
+                    .timer().count()).as("one advised call, one direct check").isEqualTo(2);
             assertThat(meters.get("consentkit.checks").tags("purpose", "marketing.email", "outcome", "allowed")
-                    .timer().count()).isEqualTo(2);
+                    .timer().count()).as("two advised calls, one direct check").isEqualTo(3);
             assertThat(meters.get("consentkit.records").tags("purpose", "marketing.email", "status", "GRANTED")
                     .counter().count()).isEqualTo(2);
             assertThat(meters.get("consentkit.records").tags("purpose", "marketing.email", "status", "WITHDRAWN")
