@@ -4,6 +4,7 @@ import dev.consentkit.core.internal.TextValidators;
 import dev.consentkit.core.spi.AppendRequest;
 import dev.consentkit.core.spi.AppendResult;
 import dev.consentkit.core.spi.AuditChain;
+import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.SubjectState;
@@ -76,6 +77,8 @@ public final class ConsentManager {
     private final Clock clock;
     private final EvidencePolicy evidencePolicy;
     private final List<ConsentListener> listeners;
+    private final @Nullable CommitHook commitHook;
+    private final java.util.concurrent.atomic.AtomicBoolean warnedListenersSkipped = new java.util.concurrent.atomic.AtomicBoolean();
     private final String tenant;
     private final Map<String, PreferenceDefinition> preferenceDefinitions;
     private final byte @Nullable [] pseudonymKey;
@@ -87,6 +90,7 @@ public final class ConsentManager {
         this.clock = b.clock;
         this.evidencePolicy = b.evidencePolicy;
         this.listeners = List.copyOf(b.listeners);
+        this.commitHook = b.commitHook;
         this.tenant = b.tenant;
         this.preferenceDefinitions = Map.copyOf(b.preferences);
         this.pseudonymKey = b.pseudonymKey;
@@ -158,12 +162,14 @@ public final class ConsentManager {
         }
         List<AppendResult> results = store.appendAll(requests);
         List<ConsentRecord> recorded = new ArrayList<>(results.size());
+        List<AuditEntry> written = new ArrayList<>();
         for (AppendResult r : results) {
             recorded.add((ConsentRecord) r.entries().get(0));
             if (!r.replayed()) {
-                publish(r.entries());
+                written.addAll(r.entries());
             }
         }
+        publish(written);
         return recorded;
     }
 
@@ -758,7 +764,32 @@ public final class ConsentManager {
         }
     }
 
+    /**
+     * Tells the listeners about written entries once they are committed: at once when the store committed them,
+     * through the {@link CommitHook} when they sit in the caller's transaction, and not at all when they sit in a
+     * caller's transaction that no hook can follow (the outbox carries those).
+     */
     private void publish(List<AuditEntry> entries) {
+        if (entries.isEmpty() || listeners.isEmpty()) {
+            return;
+        }
+        List<AuditEntry> written = List.copyOf(entries);
+        if (commitHook != null && commitHook.afterCommit(() -> deliver(written))) {
+            return;
+        }
+        if (store.joinsCallerTransaction()) {
+            if (warnedListenersSkipped.compareAndSet(false, true)) {
+                log.warn("A write joined the caller's transaction and no CommitHook is configured, so consent "
+                        + "listeners are not called for such writes (they could still roll back); configure "
+                        + "ConsentManager.builder().commitHook(...) or deliver changes with the JDBC OutboxRelay");
+            }
+            log.debug("Listeners skipped for {} entries written in the caller's transaction", written.size());
+            return;
+        }
+        deliver(written);
+    }
+
+    private void deliver(List<AuditEntry> entries) {
         for (AuditEntry e : entries) {
             if (log.isDebugEnabled()) {
                 log.debug("Committed {} {} seq={}", e.getClass().getSimpleName(), e.id(), e.link().sequence());
@@ -791,6 +822,7 @@ public final class ConsentManager {
         private Clock clock = Clock.systemUTC();
         private EvidencePolicy evidencePolicy = EvidencePolicy.defaults();
         private final List<ConsentListener> listeners = new ArrayList<>();
+        private @Nullable CommitHook commitHook;
         private String tenant = "default";
         private final Map<String, PreferenceDefinition> preferences = new LinkedHashMap<>();
         private byte @Nullable [] pseudonymKey;
@@ -830,6 +862,17 @@ public final class ConsentManager {
         /** Adds a listener for committed entries. */
         public Builder listener(ConsentListener listener) {
             this.listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /**
+         * Bridges to the application's transaction manager so that listeners hear of a write made inside the
+         * caller's transaction only after that transaction commits (see {@link CommitHook}). Optional: without
+         * it, listeners are called at once for writes the store committed itself and not at all for writes in a
+         * caller's transaction.
+         */
+        public Builder commitHook(CommitHook commitHook) {
+            this.commitHook = Objects.requireNonNull(commitHook, "commitHook");
             return this;
         }
 

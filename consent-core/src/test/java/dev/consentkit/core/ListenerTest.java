@@ -1,5 +1,6 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -14,6 +15,8 @@ import java.util.stream.Stream;
 import static dev.consentkit.core.TestFixtures.CLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.Mockito.spy;
+import static org.mockito.Mockito.when;
 
 class ListenerTest {
 
@@ -115,6 +118,89 @@ class ListenerTest {
                     ConsentCommand.grant("dave", "analytics").build()));
 
             assertThat(visibleWhenCalled).containsExactly(true, true, true);
+        }
+    }
+
+    /** A caller's transaction as a transaction manager would run it: actions wait for the commit. */
+    static final class CallerTransaction implements CommitHook {
+        private final List<Runnable> afterCommit = new ArrayList<>();
+        private boolean active;
+
+        void begin() {
+            active = true;
+        }
+
+        void commit() {
+            active = false;
+            afterCommit.forEach(Runnable::run);
+            afterCommit.clear();
+        }
+
+        void rollback() {
+            active = false;
+            afterCommit.clear();
+        }
+
+        @Override
+        public boolean afterCommit(Runnable action) {
+            if (active) {
+                afterCommit.add(action);
+            }
+            return active;
+        }
+    }
+
+    @Nested
+    class InTheCallersTransaction {
+
+        private final CallerTransaction transaction = new CallerTransaction();
+
+        @Test
+        void reachTheListenerOnlyWhenItCommits() {
+            ConsentManager manager = builder().listener(first).commitHook(transaction).build();
+            transaction.begin();
+            ConsentRecord single = manager.record(ConsentCommand.grant("alice", "analytics").build());
+            List<ConsentRecord> batch = manager.recordAll(List.of(ConsentCommand.grant("bob", "analytics").build(),
+                    ConsentCommand.grant("alice", "marketing.email").build()));
+            ErasureRecord erasure = manager.erase("bob", "art17-request").orElseThrow();
+            assertThat(first.seen).isEmpty();
+
+            transaction.commit();
+
+            assertThat(first.seen).containsExactly(single, batch.get(0), batch.get(1), erasure);
+        }
+
+        @Test
+        void neverReachTheListenerWhenItRollsBack() {
+            ConsentManager manager = builder().listener(first).commitHook(transaction).build();
+            transaction.begin();
+            manager.record(ConsentCommand.grant("alice", "analytics").build());
+
+            transaction.rollback();
+
+            assertThat(first.seen).isEmpty();
+        }
+
+        @Test
+        void reachTheListenerAtOnceWhenNoTransactionIsActive() {
+            ConsentManager manager = builder().listener(first).commitHook(transaction).build();
+
+            ConsentRecord recorded = manager.record(ConsentCommand.grant("alice", "analytics").build());
+
+            assertThat(first.seen).containsExactly(recorded);
+        }
+
+        @Test
+        void areNotDeliveredWhenTheStoreJoinedOneThatNoHookFollows() {
+            InMemoryConsentStore joining = spy(new InMemoryConsentStore());
+            when(joining.joinsCallerTransaction()).thenReturn(true);
+            ConsentManager manager = ConsentManager.builder().purposes(EMAIL, ANALYTICS).clock(CLOCK)
+                    .store(joining).listener(first).build();
+
+            ConsentRecord recorded = manager.record(ConsentCommand.grant("alice", "analytics").build());
+
+            assertThat(first.seen).isEmpty();
+            assertThat(TestFixtures.history(manager, "alice")).containsExactly(recorded);
         }
     }
 

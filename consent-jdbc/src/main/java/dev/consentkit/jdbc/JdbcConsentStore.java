@@ -66,7 +66,9 @@ import java.util.stream.StreamSupport;
  * <p><b>Transactions.</b> If a connection from the DataSource arrives with auto-commit off, the store assumes
  * the caller runs a transaction on it and joins it: it neither commits nor rolls back (and does not retry).
  * Pass a transaction-aware DataSource (for example Spring's {@code TransactionAwareDataSourceProxy}) to make a
- * consent write commit or roll back with the application's own writes.
+ * consent write commit or roll back with the application's own writes. Listeners of the manager hear of such
+ * writes only through a {@link dev.consentkit.core.spi.CommitHook}; the {@link OutboxRelay} delivers them after
+ * the commit in any case.
  *
  * <p><b>Streams.</b> {@link #history} and {@link #chains} hold a connection and a server-side cursor until the
  * stream is closed: always use try-with-resources.
@@ -106,6 +108,19 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     // ------------------------------------------------------------------ writes
+
+    /**
+     * True when the DataSource hands this thread a connection with auto-commit off, that is when a write now
+     * would join the caller's transaction instead of committing its own.
+     */
+    @Override
+    public boolean joinsCallerTransaction() {
+        try (Connection c = dataSource.getConnection()) {
+            return !c.getAutoCommit();
+        } catch (SQLException e) {
+            throw failure("joinsCallerTransaction", e);
+        }
+    }
 
     @Override
     public AppendResult append(AppendRequest request) {

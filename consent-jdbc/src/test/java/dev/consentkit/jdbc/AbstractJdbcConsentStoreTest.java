@@ -1,5 +1,6 @@
 package dev.consentkit.jdbc;
 
+import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentRecord;
@@ -27,6 +28,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -232,10 +234,43 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             assertThat(connections.get()).isEqualTo(3);
         }
 
+        @Test
+        void listenersHearOfAJoinedWriteOnlyAfterTheCommitThroughTheHook() throws SQLException {
+            List<AuditEntry> heard = new ArrayList<>();
+            List<Runnable> onCommit = new ArrayList<>();
+            ConsentRecord hooked;
+            try (Connection c = db().dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                DataSource joined = sameConnection(c);
+                managerBuilderOn(joined).listener(heard::add).build()
+                        .record(ConsentCommand.grant("cust-1", "marketing.email").build());
+                assertThat(heard).as("joined write, no hook").isEmpty();
+
+                hooked = managerBuilderOn(joined).listener(heard::add).commitHook(onCommit::add).build()
+                        .record(ConsentCommand.grant("cust-2", "marketing.email").build());
+                assertThat(heard).as("joined write before the commit").isEmpty();
+                assertThat(onCommit).hasSize(1);
+
+                c.commit();
+                c.setAutoCommit(true);
+                onCommit.forEach(Runnable::run);
+            }
+            assertThat(heard).containsExactly(hooked);
+            assertThat(consents.check("cust-1", "marketing.email").allowed()).isTrue();
+
+            ConsentRecord own = managerBuilderOn(db().dataSource).listener(heard::add).build()
+                    .record(ConsentCommand.grant("cust-3", "marketing.email").build());
+            assertThat(heard).as("own transaction: heard at once").containsExactly(hooked, own);
+        }
+
         private ConsentManager managerOn(DataSource ds) {
+            return managerBuilderOn(ds).build();
+        }
+
+        private ConsentManager.Builder managerBuilderOn(DataSource ds) {
             return ConsentManager.builder().purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
                     .store(db().storeBuilder().dataSource(ds).dialect(db().dialect).clock(clock).build())
-                    .clock(clock).build();
+                    .clock(clock);
         }
     }
 

@@ -1,6 +1,7 @@
 /**
- * Spring Boot integration. This module is a placeholder until the consent-spring work lands; it holds no
- * classes yet.
+ * ConsentKit for Spring Boot: {@link dev.consentkit.spring.RequiresConsent} guards methods,
+ * {@link dev.consentkit.spring.ConsentChangedEvent} reports committed changes. The auto-configuration lives in
+ * {@code dev.consentkit.spring.autoconfigure}, the servlet parts in {@code dev.consentkit.spring.web}.
  */
 @NullMarked
 package dev.consentkit.spring;

@@ -126,6 +126,16 @@ public interface ConsentStore {
     Optional<ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
                                   Function<SubjectState, ErasureRecord> erasure);
 
+    /**
+     * Whether a write made now, on the calling thread, would join a transaction the caller controls (and so is not
+     * committed when the write returns). The manager asks this, after a write, only when it has listeners and no
+     * {@link CommitHook} took them, so that listeners never hear of a write that may still roll back. The default,
+     * for stores that always commit their own writes, is {@code false}.
+     */
+    default boolean joinsCallerTransaction() {
+        return false;
+    }
+
     /** Keeps every purpose version the manager was built with, for auditors. The default keeps nothing. */
     default void savePurposes(String tenant, Collection<Purpose> purposes) {
     }

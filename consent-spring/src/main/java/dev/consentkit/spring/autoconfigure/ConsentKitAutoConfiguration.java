@@ -1,0 +1,85 @@
+package dev.consentkit.spring.autoconfigure;
+
+import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.ConsentStoreException;
+import dev.consentkit.core.spi.CommitHook;
+import dev.consentkit.core.spi.ConsentListener;
+import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.spring.internal.ApplicationEventConsentListener;
+import dev.consentkit.spring.internal.SpringTransactionCommitHook;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.util.StringUtils;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+
+/**
+ * Builds the application's {@link ConsentManager} from the {@code consentkit.*} properties. The store is a
+ * {@code JdbcConsentStore} on the application's {@code DataSource} when consent-jdbc is on the class path (its
+ * writes join Spring-managed transactions), otherwise an {@code InMemoryConsentStore}. Every bean backs off when
+ * the application declares its own.
+ */
+@AutoConfiguration(afterName = {"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+        "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration"})
+@EnableConfigurationProperties(ConsentKitProperties.class)
+@Import({JdbcStoreConfiguration.class, InMemoryStoreConfiguration.class,
+        ConsentKitAutoConfiguration.TransactionConfiguration.class})
+public final class ConsentKitAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    ConsentManager consentManager(ConsentKitProperties properties, ConsentStore store,
+                                  ObjectProvider<ConsentListener> listeners, ObjectProvider<CommitHook> commitHook,
+                                  ObjectProvider<Clock> clock,
+                                  ObjectProvider<ConsentManagerBuilderCustomizer> customizers) {
+        ConsentManager.Builder builder = ConsentManager.builder()
+                .tenant(properties.getTenant())
+                .purposes(PropertiesMapping.purposes(properties))
+                .store(store)
+                .evidencePolicy(PropertiesMapping.evidencePolicy(properties.getEvidence()));
+        PropertiesMapping.preferences(properties).forEach(builder::preferences);
+        if (StringUtils.hasText(properties.getPseudonymKey())) {
+            builder.pseudonymKey(properties.getPseudonymKey().getBytes(StandardCharsets.UTF_8));
+        }
+        clock.ifUnique(builder::clock);
+        commitHook.ifUnique(builder::commitHook);
+        listeners.orderedStream().forEach(builder::listener);
+        customizers.orderedStream().forEach(c -> c.customize(builder));
+        try {
+            return builder.build();
+        } catch (ConsentStoreException e) {
+            throw new IllegalStateException("ConsentKit could not save its purposes in the store (" + e.getMessage()
+                    + "); do the tables exist? See consentkit.jdbc.initialize-schema", e);
+        } catch (IllegalStateException e) {
+            String message = e.getMessage();
+            throw new IllegalStateException(message != null && message.startsWith("tenant")
+                    ? "consentkit." + message : message, e);
+        }
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ApplicationEventConsentListener consentApplicationEventListener(ApplicationEventPublisher publisher) {
+        return new ApplicationEventConsentListener(publisher);
+    }
+
+    /** Listeners hear of writes made in a Spring-managed transaction only after it commits. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.transaction.support.TransactionSynchronizationManager")
+    static final class TransactionConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        CommitHook consentCommitHook() {
+            return new SpringTransactionCommitHook();
+        }
+    }
+}

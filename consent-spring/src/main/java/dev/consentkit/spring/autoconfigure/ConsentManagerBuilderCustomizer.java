@@ -1,0 +1,15 @@
+package dev.consentkit.spring.autoconfigure;
+
+import dev.consentkit.core.ConsentManager;
+
+/**
+ * Adjusts the {@link ConsentManager.Builder} after the auto-configuration applied the {@code consentkit.*}
+ * properties and before it builds the manager: add purposes declared in code, a listener, another clock.
+ * Declare one or more as beans; they run in {@link org.springframework.core.annotation.Order} order.
+ */
+@FunctionalInterface
+public interface ConsentManagerBuilderCustomizer {
+
+    /** Customises the builder. */
+    void customize(ConsentManager.Builder builder);
+}
