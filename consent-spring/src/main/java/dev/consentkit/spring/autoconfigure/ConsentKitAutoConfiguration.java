@@ -30,7 +30,7 @@ import java.time.Clock;
 @AutoConfiguration(afterName = {"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
         "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration"})
 @EnableConfigurationProperties(ConsentKitProperties.class)
-@Import({JdbcStoreConfiguration.class, InMemoryStoreConfiguration.class,
+@Import({JdbcStoreConfiguration.class, InMemoryStoreConfiguration.class, RequiresConsentConfiguration.class,
         ConsentKitAutoConfiguration.TransactionConfiguration.class})
 public final class ConsentKitAutoConfiguration {
 
