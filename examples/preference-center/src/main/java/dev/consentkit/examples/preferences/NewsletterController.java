@@ -20,8 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The marketer's page: the newsletter audience is whoever ConsentKit allows now, computed with
- * {@link ConsentManager#filterAllowed} over every customer in one read. "Sending" records the send and its
- * audience size; a real application would hand the audience to its mailer.
+ * {@link ConsentManager#filterAllowed} over every customer in one read; sending hands each of them to the
+ * {@link NewsletterMailer}, which checks again.
  */
 @Controller
 class NewsletterController {
@@ -29,10 +29,12 @@ class NewsletterController {
     private static final Logger log = LoggerFactory.getLogger(NewsletterController.class);
 
     private final ConsentManager consents;
+    private final NewsletterMailer mailer;
     private final List<Send> sends = new CopyOnWriteArrayList<>();
 
-    NewsletterController(ConsentManager consents) {
+    NewsletterController(ConsentManager consents, NewsletterMailer mailer) {
         this.consents = consents;
+        this.mailer = mailer;
     }
 
     /** One newsletter sent. */
@@ -54,7 +56,8 @@ class NewsletterController {
     @PostMapping("/newsletter/send")
     String send(RedirectAttributes redirect) {
         Set<SubjectId> audience = audience();
-        // Here a real application hands the audience to its mailer. Logs carry counts only, never subject ids.
+        audience.forEach(customer -> mailer.deliver(customer.value()));
+        // Logs carry counts only, never subject ids.
         sends.add(new Send(PreferencesController.WHEN.format(Instant.now()), audience.size(),
                 DemoUsers.ALL_CUSTOMERS.size()));
         log.info("Newsletter sent to {} of {} customers", audience.size(), DemoUsers.ALL_CUSTOMERS.size());

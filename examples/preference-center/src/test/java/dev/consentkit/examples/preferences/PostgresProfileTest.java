@@ -1,6 +1,7 @@
 package dev.consentkit.examples.preferences;
 
 import dev.consentkit.core.ConsentCommand;
+import dev.consentkit.core.ConsentDeniedException;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.Evidence;
 import dev.consentkit.core.Source;
@@ -23,6 +24,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The {@code postgres} profile against the real PostgreSQL from {@code CONSENTKIT_TEST_POSTGRES_URL} (and
@@ -42,6 +44,9 @@ class PostgresProfileTest {
 
     @Autowired
     DemoData demoData;
+
+    @Autowired
+    NewsletterMailer mailer;
 
     @BeforeAll
     static void createSchema() throws SQLException {
@@ -75,7 +80,7 @@ class PostgresProfileTest {
     }
 
     @Test
-    void startsOnPostgresqlSeedsOnceAndAnswersFromTheDatabase() {
+    void startsOnPostgresqlSeedsOnceAnswersFromTheDatabaseAndTheMailerChecksEachRecipient() {
         assertThat(consents.store()).isInstanceOfSatisfying(JdbcConsentStore.class,
                 store -> assertThat(store.dialect()).isEqualTo(Dialect.POSTGRESQL));
         assertThat(consents.verify().recordsChecked()).isEqualTo(44);
@@ -88,6 +93,13 @@ class PostgresProfileTest {
                 .evidence(Evidence.of(Source.WEB, "preference-centre")).build());
         assertThat(consents.filterAllowed(Purposes.NEWSLETTER, DemoUsers.ALL_CUSTOMERS)).hasSize(33);
         assertThat(consents.verify().intact()).isTrue();
+
+        // @RequiresConsent checks every recipient again before the mailer runs
+        long delivered = mailer.delivered();
+        mailer.deliver("bob");
+        assertThatThrownBy(() -> mailer.deliver("alice")).isInstanceOf(ConsentDeniedException.class);
+        assertThatThrownBy(() -> mailer.deliver("customer-003")).isInstanceOf(ConsentDeniedException.class);
+        assertThat(mailer.delivered()).isEqualTo(delivered + 1);
     }
 
     private static void execute(String sql) throws SQLException {
