@@ -54,6 +54,8 @@ class RequiresConsentTest {
             Mailer mailer = context.getBean(Mailer.class);
             grant(consents, "cust-2", "marketing.email");
             assertThat(mailer.byPosition("cust-2", "ignored")).isEqualTo("sent");
+            assertThat(mailer.toRecord(new Customer("cust-2"))).isEqualTo("sent");
+            assertThatThrownBy(() -> mailer.toRecord(new Customer("cust-3"))).isInstanceOf(ConsentDeniedException.class);
             assertThatThrownBy(() -> mailer.byPosition("cust-3", "cust-2")).isInstanceOf(ConsentDeniedException.class);
             context.getBean(Subjects.class).current = "cust-2";
             assertThat(mailer.forCurrentSubject()).isEqualTo("sent");
@@ -161,6 +163,10 @@ class RequiresConsentTest {
         }
     }
 
+    /** A record argument: its component is read like a property. */
+    public record Customer(String id) {
+    }
+
     /** A bean the expressions can refer to. */
     public static class Subjects {
         volatile String current = "nobody";
@@ -181,6 +187,11 @@ class RequiresConsentTest {
         @RequiresConsent(purpose = "marketing.email", subject = "#order.customerId")
         public void send(Order order) {
             sent.add(order.getCustomerId());
+        }
+
+        @RequiresConsent(purpose = "marketing.email", subject = "#customer.id")
+        public String toRecord(Customer customer) {
+            return "sent";
         }
 
         @RequiresConsent(purpose = "marketing.email", subject = "#p0")

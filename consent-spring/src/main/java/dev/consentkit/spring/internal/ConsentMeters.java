@@ -1,0 +1,41 @@
+package dev.consentkit.spring.internal;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ConsentDecision;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.spi.ConsentListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Micrometer meters: the timer {@code consentkit.checks} (tags {@code purpose}, {@code outcome} = allowed or
+ * denied) for the checks the Spring integration makes, and the counter {@code consentkit.records} (tags
+ * {@code purpose}, {@code status}) for every committed consent record. Internal API; may change without notice.
+ */
+public final class ConsentMeters implements ConsentListener, ConsentCheckObserver {
+
+    private final MeterRegistry registry;
+
+    public ConsentMeters(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void onCommitted(AuditEntry entry) {
+        if (entry instanceof ConsentRecord r) {
+            Counter.builder("consentkit.records").description("Consent records committed")
+                    .tag("purpose", r.purpose().value()).tag("status", r.status().name())
+                    .register(registry).increment();
+        }
+    }
+
+    @Override
+    public void checked(ConsentDecision decision, long nanos) {
+        Timer.builder("consentkit.checks").description("Consent checks made by the Spring integration")
+                .tag("purpose", decision.purpose().value()).tag("outcome", decision.allowed() ? "allowed" : "denied")
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+}
