@@ -86,7 +86,7 @@ class PreferencesController {
         model.addAttribute("purposes", purposes);
         model.addAttribute("history", history);
         model.addAttribute("formToken", UUID.randomUUID().toString());
-        model.addAttribute("gpc", GlobalPrivacyControlFilter.signalled(request));
+        model.addAttribute("gpc", GpcConfiguration.signalled(request));
         return "preferences";
     }
 

@@ -64,7 +64,7 @@ class PreferenceCenterBrowserTest {
         assertThat(browser.driver.getCurrentUrl()).endsWith("/newsletter");
         int before = audience();
         assertThat(before).isEqualTo(34);
-        browser.driver.findElement(By.id("send")).click();
+        submit(By.id("send"));
         assertThat(message()).isEqualTo("Newsletter sent to 34 of 50 customers.");
         browser.screenshot("02-newsletter-before");
         signOut();
@@ -76,7 +76,7 @@ class PreferenceCenterBrowserTest {
         browser.screenshot("03-preferences");
         // choose by the label, as a person would
         browser.driver.findElement(By.cssSelector("label[for='marketing-email-newsletter-no']")).click();
-        browser.driver.findElement(By.id("save-marketing-email-newsletter")).click();
+        submit(By.id("save-marketing-email-newsletter"));
         assertThat(message()).isEqualTo("Saved: you withdrew your consent to Monthly newsletter.");
         assertThat(text("#state-marketing-email-newsletter")).isEqualTo("Not allowed: you withdrew your consent");
         assertThat(browser.driver.findElement(By.id("marketing-email-newsletter-no")).isSelected()).isTrue();
@@ -129,7 +129,7 @@ class PreferenceCenterBrowserTest {
 
             // Bob allows the partner after all: his own choice stands although the browser keeps signalling.
             browser.driver.findElement(By.cssSelector("label[for='ads-partner-yes']")).click();
-            browser.driver.findElement(By.id("save-ads-partner")).click();
+            submit(By.id("save-ads-partner"));
             assertThat(message()).isEqualTo("Saved: you allowed Sharing with our ad partner.");
             open("/preferences");
             assertThat(text("#state-ads-partner")).isEqualTo("You allowed it");
@@ -147,13 +147,22 @@ class PreferenceCenterBrowserTest {
         open("/login");
         browser.driver.findElement(By.id("username")).sendKeys(user);
         browser.driver.findElement(By.id("password")).sendKeys(DemoUsers.PASSWORD);
-        browser.driver.findElement(By.cssSelector("form.login button[type=submit]")).click();
-        wait(Duration.ofSeconds(10)).until(ExpectedConditions.not(ExpectedConditions.urlContains("/login")));
+        submit(By.cssSelector("form.login button[type=submit]"));
+        assertThat(browser.driver.getCurrentUrl()).doesNotContain("/login");
     }
 
     private void signOut() {
-        browser.driver.findElement(By.cssSelector("header button[type=submit]")).click();
-        wait(Duration.ofSeconds(10)).until(ExpectedConditions.urlContains("/login?logout"));
+        submit(By.cssSelector("header button[type=submit]"));
+        assertThat(browser.driver.getCurrentUrl()).endsWith("/login?logout");
+    }
+
+    /** Clicks a button that submits a form and waits until the next page has replaced this one. */
+    private void submit(By button) {
+        WebElement page = browser.driver.findElement(By.tagName("html"));
+        browser.driver.findElement(button).click();
+        wait(Duration.ofSeconds(15)).until(ExpectedConditions.stalenessOf(page));
+        wait(Duration.ofSeconds(15)).until(d -> "complete".equals(
+                ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return document.readyState")));
     }
 
     private int audience() {
