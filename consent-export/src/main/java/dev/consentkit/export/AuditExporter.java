@@ -7,6 +7,7 @@ import dev.consentkit.core.ErasureRecord;
 import dev.consentkit.core.Evidence;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.internal.IsoInstants;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.io.SerializedString;
 import tools.jackson.core.json.JsonFactory;
@@ -17,7 +18,6 @@ import tools.jackson.dataformat.csv.CsvSchema;
 
 import java.io.OutputStream;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +28,8 @@ import java.util.stream.Stream;
 /**
  * Streams a manager's audit log to auditors as JSON Lines or CSV, in append order (for one subject: chain
  * order), filtered by a {@link HistoryQuery} (subject, purposes, recorded-time range) within the manager's
- * tenant. Memory stays constant: entries are read through the store's cursor and written one at a time.
+ * tenant. Memory stays constant: entries are read through the store's cursor on the calling thread and handed,
+ * a few hundred at a time, to a short-lived writer thread that formats them, so reading and writing overlap.
  *
  * <p>Both formats carry the same fields, named in {@link #COLUMNS}: every audit entry kind (consent,
  * preference, erasure), the evidence as stored (already minimised), and the chain link, so an auditor can
@@ -67,11 +68,11 @@ public final class AuditExporter {
      * @return how many entries were written
      */
     public long writeJsonLines(HistoryQuery query, OutputStream out) {
-        long n = 0;
+        long n;
         try (Stream<AuditEntry> entries = consents.auditTrail(query);
              JsonGenerator g = json.createGenerator(unclosable(out))) {
-            for (Iterator<AuditEntry> it = entries.iterator(); it.hasNext(); ) {
-                Object[] values = values(it.next());
+            n = WriterThread.run(entries.iterator(), entry -> {
+                Object[] values = values(entry);
                 g.writeStartObject();
                 for (int i = 0; i < values.length; i++) {
                     Object v = values[i];
@@ -90,8 +91,7 @@ public final class AuditExporter {
                     }
                 }
                 g.writeEndObject();
-                n++;
-            }
+            });
         }
         if (n > 0) {
             writeNewline(out);
@@ -108,20 +108,17 @@ public final class AuditExporter {
     public long writeCsv(HistoryQuery query, OutputStream out) {
         CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true).setLineSeparator("\r\n");
         COLUMNS.forEach(schema::addColumn);
-        long n = 0;
         try (Stream<AuditEntry> entries = consents.auditTrail(query);
              SequenceWriter writer = csv.writer(schema.build()).writeValues(unclosable(out))) {
-            for (Iterator<AuditEntry> it = entries.iterator(); it.hasNext(); ) {
-                Object[] values = values(it.next());
+            return WriterThread.run(entries.iterator(), entry -> {
+                Object[] values = values(entry);
                 List<String> row = new ArrayList<>(values.length);
                 for (Object value : values) {
                     row.add(value == null ? "" : neutralise(value.toString()));
                 }
                 writer.write(row);
-                n++;
-            }
+            });
         }
-        return n;
     }
 
     /** Prefixes an apostrophe to a cell a spreadsheet would evaluate as a formula. */
@@ -151,7 +148,7 @@ public final class AuditExporter {
         v[2] = e.tenant();
         v[3] = e.subject().value();
         v[4] = e.link().sequence();
-        v[5] = e.recordedAt().toString();
+        v[5] = IsoInstants.format(e.recordedAt());
         v[27] = e.personalDataDigest();
         v[28] = e.link().previousHash();
         v[29] = e.link().hash();
@@ -160,8 +157,8 @@ public final class AuditExporter {
             v[6] = r.purpose().value();
             v[7] = r.purposeVersion();
             v[8] = r.status().name();
-            v[9] = r.effectiveAt().toString();
-            v[10] = r.expiresAt().map(Object::toString).orElse(null);
+            v[9] = IsoInstants.format(r.effectiveAt());
+            v[10] = r.expiresAt().map(IsoInstants::format).orElse(null);
             v[11] = r.conflict();
             v[23] = r.idempotencyKey().orElse(null);
             evidence(v, r.evidence());

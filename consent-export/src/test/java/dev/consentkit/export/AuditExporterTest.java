@@ -129,6 +129,27 @@ class AuditExporterTest {
         }
 
         @Test
+        void aLogLongerThanTheWritersQueueArrivesWholeAndInOrder() {
+            List<ConsentCommand> many = new ArrayList<>();
+            for (int i = 0; i < WriterThread.BATCH * WriterThread.IN_FLIGHT * 2; i++) {
+                many.add(ConsentCommand.grant("subject-" + i, i % 2 == 0 ? "analytics" : "marketing.email").build());
+            }
+            consents.recordAll(many);
+            List<String> ids;
+            try (Stream<AuditEntry> s = consents.auditTrail(HistoryQuery.all())) {
+                ids = s.map(e -> e.id().toString()).toList();
+            }
+
+            String jsonLines = export(false, consents, HistoryQuery.all());
+            String csv = export(true, consents, HistoryQuery.all());
+
+            JsonMapper mapper = JsonMapper.builder().build();
+            assertThat(jsonLines.lines().map(line -> (String) mapper.readValue(line, Map.class).get("id")))
+                    .containsExactlyElementsOf(ids);
+            assertThat(csv.split("\r\n")).hasSize(ids.size() + 1);
+        }
+
+        @Test
         void filtersBySubjectAndTime() {
             String alice = export(false, consents, HistoryQuery.forSubject("alice"));
             assertThat(alice.lines()).hasSize(2).allMatch(l -> l.contains("\"subject\":\"alice\""));

@@ -84,7 +84,7 @@ public enum Dialect {
         }
     }
 
-    Instant readInstant(ResultSet rs, String column) throws SQLException {
+    Instant readInstant(ResultSet rs, int column) throws SQLException {
         if (offsetTimestamps) {
             OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
             return t == null ? null : t.toInstant();

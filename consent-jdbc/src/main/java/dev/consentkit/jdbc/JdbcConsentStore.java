@@ -609,12 +609,17 @@ public final class JdbcConsentStore implements ConsentStore {
                 return size() > 2;
             }
         };
-        try (Stream<AuditEntry> entries = stream("verify", sql + " ORDER BY l.subject, l.seq", params, rs -> {
-            AuditEntry e = rows.read(rs);
-            long seq = rs.getLong("h_seq");
-            heads.put(e.subject(), rs.wasNull() || seq == 0 ? Optional.empty()
-                    : Optional.of(new ChainLink(seq, "", rs.getString("h_hash"))));
-            return e;
+        try (Stream<AuditEntry> entries = stream("verify", sql + " ORDER BY l.subject, l.seq", params, result -> {
+            EntryRows.Reader entry = rows.reader(result);
+            int headSeq = result.findColumn("h_seq");
+            int headHash = result.findColumn("h_hash");
+            return rs -> {
+                AuditEntry e = entry.read(rs);
+                long seq = rs.getLong(headSeq);
+                heads.put(e.subject(), rs.wasNull() || seq == 0 ? Optional.empty()
+                        : Optional.of(new ChainLink(seq, "", rs.getString(headHash))));
+                return e;
+            };
         })) {
             return AuditChain.verify(entries, (t, s) -> heads.containsKey(s) ? heads.get(s) : head(t, s));
         }
@@ -622,7 +627,7 @@ public final class JdbcConsentStore implements ConsentStore {
 
     /** A lazily read result set; the connection is released when the stream is closed. */
     private Stream<AuditEntry> stream(String operation, String sql, List<Object> params) {
-        return stream(operation, sql, params, rows::read);
+        return stream(operation, sql, params, result -> rows.reader(result)::read);
     }
 
     @FunctionalInterface
@@ -630,10 +635,17 @@ public final class JdbcConsentStore implements ConsentStore {
         AuditEntry read(ResultSet rs) throws SQLException;
     }
 
-    private Stream<AuditEntry> stream(String operation, String sql, List<Object> params, RowReader reader) {
+    /** Makes the row reader for one result set (looking column positions up once). */
+    @FunctionalInterface
+    private interface RowReaders {
+        RowReader forResult(ResultSet rs) throws SQLException;
+    }
+
+    private Stream<AuditEntry> stream(String operation, String sql, List<Object> params, RowReaders readers) {
         Connection c = null;
         PreparedStatement ps = null;
         ResultSet rs = null;
+        RowReader reader;
         boolean restoreAutoCommit = false;
         try {
             c = dataSource.getConnection();
@@ -643,6 +655,9 @@ public final class JdbcConsentStore implements ConsentStore {
             }
             ps = c.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
             ps.setFetchSize(fetchSize);
+            if (dialect == Dialect.POSTGRESQL) {
+                PostgresStatements.transferBinary(ps);
+            }
             for (int i = 0; i < params.size(); i++) {
                 Object p = params.get(i);
                 if (p instanceof Instant t) {
@@ -652,6 +667,7 @@ public final class JdbcConsentStore implements ConsentStore {
                 }
             }
             rs = ps.executeQuery();
+            reader = readers.forResult(rs);
         } catch (SQLException e) {
             closeQuietly(rs, ps, c, restoreAutoCommit);
             throw failure(operation, e);

@@ -24,4 +24,15 @@ final class PostgresStatements {
             ps.unwrap(PGStatement.class).setPrepareThreshold(0);
         }
     }
+
+    /**
+     * Makes the driver prepare {@code ps} on the server from its first execution, which is what lets PostgreSQL
+     * send timestamps and numbers in binary: formatting three timestamps per row as text on the server and
+     * parsing them back in the driver otherwise takes about half the time of a streamed export.
+     */
+    static void transferBinary(PreparedStatement ps) throws SQLException {
+        if (ps.isWrapperFor(PGStatement.class)) {
+            ps.unwrap(PGStatement.class).setPrepareThreshold(-1);
+        }
+    }
 }

@@ -34,9 +34,10 @@ public @interface RequiresConsent {
     /**
      * A SpEL expression over the method's arguments that gives the subject id: {@code #customerId},
      * {@code #order.customer.id}, {@code #p0}; {@code @bean} references are resolved. A non-string result is
-     * turned into a string; {@code null} is refused.
+     * turned into a string; {@code null} is refused. Empty (the default): the name of the principal Spring
+     * Security authenticated on the calling thread; refused when there is none.
      */
-    String subject();
+    String subject() default "";
 
     /** What happens when processing is not allowed; by default a {@link dev.consentkit.core.ConsentDeniedException}. */
     OnDenied onDenied() default OnDenied.THROW;

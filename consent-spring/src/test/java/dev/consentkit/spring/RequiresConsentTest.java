@@ -10,6 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.authority.AuthorityUtils;
+import org.springframework.security.core.context.SecurityContextHolder;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -111,6 +115,27 @@ class RequiresConsentTest {
     }
 
     @Test
+    void withoutSubjectExpressionTheAuthenticatedPrincipalIsTheSubject() {
+        runner.run(context -> {
+            Mailer mailer = context.getBean(Mailer.class);
+            try {
+                assertThatThrownBy(mailer::forMe).isInstanceOfSatisfying(InvalidConsentRequestException.class,
+                        e -> assertThat(e.fields()).containsExactly("subject"));
+                SecurityContextHolder.getContext().setAuthentication(
+                        new AnonymousAuthenticationToken("key", "anonymousUser", AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS")));
+                assertThatThrownBy(mailer::forMe).as("anonymous is nobody").isInstanceOf(InvalidConsentRequestException.class);
+                SecurityContextHolder.getContext().setAuthentication(
+                        UsernamePasswordAuthenticationToken.authenticated("cust-5", "n/a", List.of()));
+                assertThatThrownBy(mailer::forMe).isInstanceOf(ConsentDeniedException.class);
+                grant(context.getBean(ConsentManager.class), "cust-5", "marketing.email");
+                assertThat(mailer.forMe()).isEqualTo("sent");
+            } finally {
+                SecurityContextHolder.clearContext();
+            }
+        });
+    }
+
+    @Test
     void aNullSubjectIsRefusedAndTheMethodDoesNotRun() {
         runner.run(context -> {
             Mailer mailer = context.getBean(Mailer.class);
@@ -191,6 +216,11 @@ class RequiresConsentTest {
 
         @RequiresConsent(purpose = "marketing.email", subject = "#customer.id")
         public String toRecord(Customer customer) {
+            return "sent";
+        }
+
+        @RequiresConsent(purpose = "marketing.email")
+        public String forMe() {
             return "sent";
         }
 

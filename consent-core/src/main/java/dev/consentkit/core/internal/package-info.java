@@ -1,5 +1,5 @@
 /**
- * Internal API; may change without notice. Validation plumbing shared by the ConsentKit modules.
+ * Internal API; may change without notice. Validation and formatting plumbing shared by the ConsentKit modules.
  */
 @NullMarked
 package dev.consentkit.core.internal;

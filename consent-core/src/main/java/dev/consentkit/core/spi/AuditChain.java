@@ -10,6 +10,7 @@ import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.VerificationReport.BrokenChain;
 import dev.consentkit.core.VerificationReport.Problem;
+import dev.consentkit.core.internal.IsoInstants;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;
@@ -201,7 +202,18 @@ public final class AuditChain {
         c.text(e.proofReference().orElse(null));
     }
 
+    private static final MessageDigest SHA_256 = newSha256();
+
+    /** A fresh SHA-256 digest; cloning a prototype skips the provider lookup of {@code getInstance}. */
     private static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha256();
+        }
+    }
+
+    private static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -235,7 +247,7 @@ public final class AuditChain {
         }
 
         void instant(@Nullable Instant i) {
-            text(i == null ? null : i.toString());
+            text(i == null ? null : IsoInstants.format(i));
         }
 
         private void length(int n) {

@@ -1,5 +1,6 @@
 package dev.consentkit.spring.autoconfigure;
 
+import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.InMemoryConsentStore;
 import dev.consentkit.core.spi.ConsentStore;
 import org.slf4j.Logger;
@@ -8,8 +9,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Without a JDBC store: the in-memory one, with a warning that nothing survives a restart. */
+/**
+ * Without a JDBC store: the in-memory one, with a warning that nothing survives a restart. Not when the
+ * application builds its own manager (which brings its own store).
+ */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnMissingBean(ConsentManager.class)
 final class InMemoryStoreConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(ConsentKitAutoConfiguration.class);

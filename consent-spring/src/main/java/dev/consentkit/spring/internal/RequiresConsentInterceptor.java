@@ -53,21 +53,30 @@ public final class RequiresConsentInterceptor implements MethodInterceptor {
         Target target = targets.computeIfAbsent(new MethodClassKey(method, targetClass), k -> {
             RequiresConsent annotation = RequiresConsentSupport.find(method, targetClass);
             return annotation == null ? NOT_ANNOTATED
-                    : new Target(annotation, parse(annotation.subject(), method), method.getDeclaringClass()
-                    .getSimpleName() + "." + method.getName());
+                    : new Target(annotation, annotation.subject().isEmpty() ? null : parse(annotation.subject(), method),
+                    method.getDeclaringClass().getSimpleName() + "." + method.getName());
         });
-        if (target.annotation == null || target.subject == null) {
+        if (target.annotation == null) {
             return invocation.proceed();
         }
-        MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(self, method,
-                invocation.getArguments(), NAMES);
-        if (beanFactory != null) {
-            context.setBeanResolver(new BeanFactoryResolver(beanFactory));
-        }
-        Object subject = target.subject.getValue(context);
-        if (subject == null) {
-            throw InvalidConsentRequestException.of("subject",
-                    "must not be null (the @RequiresConsent subject of " + target.where + ")");
+        Object subject;
+        if (target.subject == null) {
+            subject = AuthenticatedSubject.name();
+            if (subject == null) {
+                throw InvalidConsentRequestException.of("subject", "no authenticated subject for the "
+                        + "@RequiresConsent of " + target.where + " (it has no subject expression)");
+            }
+        } else {
+            MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(self, method,
+                    invocation.getArguments(), NAMES);
+            if (beanFactory != null) {
+                context.setBeanResolver(new BeanFactoryResolver(beanFactory));
+            }
+            subject = target.subject.getValue(context);
+            if (subject == null) {
+                throw InvalidConsentRequestException.of("subject",
+                        "must not be null (the @RequiresConsent subject of " + target.where + ")");
+            }
         }
         long start = System.nanoTime();
         ConsentDecision decision = consents.getObject().check(subject.toString(), target.annotation.purpose());

@@ -69,7 +69,9 @@ public final class RequiresConsentVerifier implements SmartInitializingSingleton
                         + manager.purposes().currentPurposes().stream().map(p -> p.id().value())
                         .collect(Collectors.joining(", ")) + "); add it to consentkit.purposes");
             }
-            RequiresConsentInterceptor.parse(annotation.subject(), method);
+            if (!annotation.subject().isEmpty()) {
+                RequiresConsentInterceptor.parse(annotation.subject(), method);
+            }
             if (annotation.onDenied() == RequiresConsent.OnDenied.SKIP
                     && !RequiresConsentSupport.canSkip(method.getReturnType())) {
                 throw new IllegalStateException(where + ": onDenied = SKIP needs a method that returns void or an "

@@ -152,7 +152,8 @@ public class ConsentRestController {
      * {@code WITHDRAWN}, {@code OPTED_OUT}) are required; optional {@code pendingConfirmation},
      * {@code purposeVersion}, {@code source} (default {@code WEB}), {@code collectionPoint} (default
      * {@code consentkit-api}), {@code noticeVersion}, {@code noticeTextSha256}, {@code locale}, {@code comment},
-     * {@code idempotencyKey}, {@code effectiveAt}. The IP address and user agent come from the request.
+     * {@code idempotencyKey}, {@code effectiveAt} (admins only: it backdates the choice). The IP address and user
+     * agent come from the request.
      */
     @PostMapping("/subjects/{subject}/choices")
     public ResponseEntity<Map<String, Object>> record(@PathVariable String subject,
@@ -329,15 +330,13 @@ public class ConsentRestController {
         }
         String purpose = text(body, "purpose", violations);
         String statusText = text(body, "status", violations);
-        if (purpose == null && !violations.stream().anyMatch(v -> v.field().equals("purpose"))) {
+        if (body.get("purpose") == null) {
             violations.add(new Violation("purpose", "must not be null"));
         }
         ConsentStatus status = null;
-        if (statusText == null) {
-            if (!violations.stream().anyMatch(v -> v.field().equals("status"))) {
-                violations.add(new Violation("status", "must not be null"));
-            }
-        } else {
+        if (body.get("status") == null) {
+            violations.add(new Violation("status", "must not be null"));
+        } else if (statusText != null) {
             status = switch (statusText.toUpperCase(Locale.ROOT)) {
                 case "GRANTED" -> ConsentStatus.GRANTED;
                 case "DENIED" -> ConsentStatus.DENIED;
@@ -366,6 +365,10 @@ public class ConsentRestController {
         String collectionPoint = text(body, "collectionPoint", violations);
         String localeText = text(body, "locale", violations);
         Instant effectiveAt = instant("effectiveAt", text(body, "effectiveAt", violations), violations);
+        if (effectiveAt != null && !caller.open() && !caller.admin()) {
+            // a backdated choice changes what checkAt answers about the past: imports are an admin's job
+            violations.add(new Violation("effectiveAt", "may be set by an admin only"));
+        }
         String noticeVersion = text(body, "noticeVersion", violations);
         String noticeSha = text(body, "noticeTextSha256", violations);
         String comment = text(body, "comment", violations);
@@ -399,29 +402,25 @@ public class ConsentRestController {
     }
 
     private static @Nullable String text(Map<String, Object> body, String field, List<Violation> violations) {
-        Object value = body.get(field);
-        if (value == null || value instanceof String) {
-            return (String) value;
-        }
-        violations.add(new Violation(field, "must be a string"));
-        return null;
+        return value(body, field, String.class, "must be a string", violations);
     }
 
     private static @Nullable Boolean flag(Map<String, Object> body, String field, List<Violation> violations) {
-        Object value = body.get(field);
-        if (value == null || value instanceof Boolean) {
-            return (Boolean) value;
-        }
-        violations.add(new Violation(field, "must be true or false"));
-        return null;
+        return value(body, field, Boolean.class, "must be true or false", violations);
     }
 
     private static @Nullable Integer number(Map<String, Object> body, String field, List<Violation> violations) {
+        return value(body, field, Integer.class, "must be a whole number", violations);
+    }
+
+    /** The field's value if absent or of {@code type}; otherwise a violation saying {@code expected}. */
+    private static <T> @Nullable T value(Map<String, Object> body, String field, Class<T> type, String expected,
+                                         List<Violation> violations) {
         Object value = body.get(field);
-        if (value == null || value instanceof Integer) {
-            return (Integer) value;
+        if (value == null || type.isInstance(value)) {
+            return type.cast(value);
         }
-        violations.add(new Violation(field, "must be a whole number"));
+        violations.add(new Violation(field, expected));
         return null;
     }
 

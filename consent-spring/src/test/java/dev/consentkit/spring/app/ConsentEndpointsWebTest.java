@@ -184,6 +184,18 @@ class ConsentEndpointsWebTest {
         }
 
         @Test
+        void onlyAnAdminBackdatesAChoice() throws Exception {
+            String body = "{\"purpose\":\"ads.sale\",\"status\":\"GRANTED\",\"effectiveAt\":\"2026-01-01T00:00:00Z\"}";
+            mvc.perform(choice(body).with(user(subject)))
+                    .andExpect(status().isBadRequest())
+                    .andExpect(jsonPath("$.violations[0].field").value("effectiveAt"));
+            assertThat(history()).isEmpty();
+            mvc.perform(choice(body).with(admin()))
+                    .andExpect(status().isCreated())
+                    .andExpect(jsonPath("$.effectiveAt").value("2026-01-01T00:00:00Z"));
+        }
+
+        @Test
         void anAdminCannotLiftADirectMarketingObjection() throws Exception {
             consents.record(ConsentCommand.optOut(subject, "marketing.email").build());
             mvc.perform(choice("{\"purpose\":\"marketing.email\",\"status\":\"GRANTED\"}").with(admin()))

@@ -225,8 +225,10 @@ class ConsentKitAutoConfigurationTest {
         void theApplicationsOwnManagerWins() {
             ConsentManager own = ConsentManager.builder()
                     .purposes(Purpose.builder("own").basis(LegalBasis.CONSENT).build()).build();
-            memory.withBean(ConsentManager.class, () -> own).run(context ->
-                    assertThat(context.getBean(ConsentManager.class)).isSameAs(own));
+            memory.withBean(ConsentManager.class, () -> own).run(context -> {
+                assertThat(context.getBean(ConsentManager.class)).isSameAs(own);
+                assertThat(context).as("no unused store, no misleading warning").doesNotHaveBean(InMemoryConsentStore.class);
+            });
         }
 
         @Test

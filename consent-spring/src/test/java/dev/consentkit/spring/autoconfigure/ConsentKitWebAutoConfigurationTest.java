@@ -5,7 +5,14 @@ import dev.consentkit.spring.web.ConsentDeniedExceptionHandler;
 import dev.consentkit.spring.web.ConsentRestController;
 import dev.consentkit.spring.web.ConsentSubjectResolver;
 import dev.consentkit.spring.web.GlobalPrivacyControlFilter;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.spring.internal.ConsentAccessPolicy;
 import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockFilterChain;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.security.authentication.TestingAuthenticationToken;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.http.converter.autoconfigure.HttpMessageConvertersAutoConfiguration;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
@@ -19,6 +26,7 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
+import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,6 +78,51 @@ class ConsentKitWebAutoConfigurationTest {
                     assertThat(context).doesNotHaveBean(ConsentSubjectResolver.class);
                     assertThat(context).doesNotHaveBean(ConsentRestController.class);
                 });
+    }
+
+    @Test
+    void theGpcFilterRecordsWithTheConfiguredCollectionPointAndRunsInTheConfiguredOrder() {
+        web.withPropertyValues("consentkit.web.gpc.collection-point=gpc-v2", "consentkit.web.gpc.filter-order=5")
+                .run(context -> {
+                    FilterRegistrationBean<?> registration = context.getBean("consentGlobalPrivacyControlFilter",
+                            FilterRegistrationBean.class);
+                    assertThat(registration.getOrder()).isEqualTo(5);
+                    MockHttpServletRequest request = new MockHttpServletRequest("GET", "/page");
+                    request.addHeader("Sec-GPC", "1");
+                    request.setUserPrincipal(() -> "cust-7");
+                    registration.getFilter().doFilter(request, new MockHttpServletResponse(), new MockFilterChain());
+                    List<ConsentRecord> written = context.getBean(ConsentManager.class)
+                            .history(HistoryQuery.forSubject("cust-7")).toList();
+                    assertThat(written).singleElement().satisfies(r -> {
+                        assertThat(r.purpose().value()).isEqualTo("ads.sale");
+                        assertThat(r.evidence().collectionPoint()).isEqualTo("gpc-v2");
+                    });
+                });
+    }
+
+    @Test
+    void theAuthoritiesAreConfigurable() {
+        web.withPropertyValues("consentkit.web.enabled=true", "consentkit.web.auditor-authority=ROLE_DPO",
+                "consentkit.web.admin-authority=ROLE_SUPPORT").run(context -> {
+            ConsentAccessPolicy policy = context.getBean(ConsentAccessPolicy.class);
+            try {
+                SecurityContextHolder.getContext().setAuthentication(
+                        new TestingAuthenticationToken("dpo-1", "n/a", "ROLE_DPO"));
+                ConsentAccessPolicy.Caller dpo = policy.caller(new MockHttpServletRequest());
+                assertThat(dpo.name()).isEqualTo("dpo-1");
+                assertThat(dpo.mayAudit()).isTrue();
+                assertThat(dpo.mayRead("cust-1")).isTrue();
+                assertThat(dpo.mayWrite("cust-1")).isFalse();
+                SecurityContextHolder.getContext().setAuthentication(
+                        new TestingAuthenticationToken("support-1", "n/a", "ROLE_SUPPORT"));
+                assertThat(policy.caller(new MockHttpServletRequest()).mayWrite("cust-1")).isTrue();
+                SecurityContextHolder.getContext().setAuthentication(
+                        new TestingAuthenticationToken("old-auditor", "n/a", "CONSENT_AUDITOR"));
+                assertThat(policy.caller(new MockHttpServletRequest()).mayAudit()).isFalse();
+            } finally {
+                SecurityContextHolder.clearContext();
+            }
+        });
     }
 
     @Test
