@@ -7,8 +7,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -156,13 +157,22 @@ class PreferenceCenterBrowserTest {
         assertThat(browser.driver.getCurrentUrl()).endsWith("/login?logout");
     }
 
-    /** Clicks a button that submits a form and waits until the next page has replaced this one. */
+    /**
+     * Clicks a button that submits a form and waits until the next page has loaded: the current page carries a
+     * marker the next one lacks. (Waiting for the old element to go stale races with Chromium's inspector.)
+     */
     private void submit(By button) {
-        WebElement page = browser.driver.findElement(By.tagName("html"));
+        JavascriptExecutor js = browser.driver;
+        js.executeScript("window.consentkitOldPage = true");
         browser.driver.findElement(button).click();
-        wait(Duration.ofSeconds(15)).until(ExpectedConditions.stalenessOf(page));
-        wait(Duration.ofSeconds(15)).until(d -> "complete".equals(
-                ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return document.readyState")));
+        wait(Duration.ofSeconds(15)).until(d -> {
+            try {
+                return Boolean.TRUE.equals(js.executeScript(
+                        "return window.consentkitOldPage === undefined && document.readyState === 'complete'"));
+            } catch (WebDriverException navigating) {
+                return false;
+            }
+        });
     }
 
     private int audience() {
