@@ -1,0 +1,112 @@
+package dev.consentkit.examples.preferences;
+
+import dev.consentkit.core.ConsentCommand;
+import dev.consentkit.core.ConsentDeniedException;
+import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.Evidence;
+import dev.consentkit.core.Source;
+import dev.consentkit.jdbc.Dialect;
+import dev.consentkit.jdbc.JdbcConsentStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The {@code postgres} profile against the real PostgreSQL from {@code CONSENTKIT_TEST_POSTGRES_URL} (and
+ * {@code _USER}, {@code _PASSWORD}), in a schema of its own: the application starts, creates its tables, seeds
+ * the demo once and answers from the database. Skipped with one line without the URL; under {@code CI=true} that
+ * fails instead.
+ */
+@SpringBootTest
+@ActiveProfiles("postgres")
+class PostgresProfileTest {
+
+    private static final String SCHEMA = "pc" + Long.toString(System.nanoTime(), 36);
+    private static String url;
+
+    @Autowired
+    ConsentManager consents;
+
+    @Autowired
+    DemoData demoData;
+
+    @Autowired
+    NewsletterMailer mailer;
+
+    @BeforeAll
+    static void createSchema() throws SQLException {
+        url = System.getenv("CONSENTKIT_TEST_POSTGRES_URL");
+        if (url == null || url.isBlank()) {
+            String reason = "Preference centre PostgreSQL test skipped: set CONSENTKIT_TEST_POSTGRES_URL "
+                    + "(and _USER, _PASSWORD) to run it";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                Assertions.fail("CONSENTKIT_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL tests");
+            }
+            System.err.println("[consentkit] " + reason);
+            Assumptions.abort(reason);
+        }
+        execute("CREATE SCHEMA " + SCHEMA);
+    }
+
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> url);
+        registry.add("spring.datasource.username", () -> System.getenv("CONSENTKIT_TEST_POSTGRES_USER"));
+        registry.add("spring.datasource.password",
+                () -> System.getenv().getOrDefault("CONSENTKIT_TEST_POSTGRES_PASSWORD", ""));
+        registry.add("consentkit.jdbc.schema", () -> SCHEMA);
+    }
+
+    @AfterAll
+    static void dropSchema() throws SQLException {
+        if (url != null && !url.isBlank()) {
+            execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+        }
+    }
+
+    @Test
+    void startsOnPostgresqlSeedsOnceAnswersFromTheDatabaseAndTheMailerChecksEachRecipient() {
+        assertThat(consents.store()).isInstanceOfSatisfying(JdbcConsentStore.class,
+                store -> assertThat(store.dialect()).isEqualTo(Dialect.POSTGRESQL));
+        assertThat(consents.verify().recordsChecked()).isEqualTo(44);
+        assertThat(consents.filterAllowed(Purposes.NEWSLETTER, DemoUsers.ALL_CUSTOMERS)).hasSize(34);
+
+        demoData.afterSingletonsInstantiated(); // as at the next start-up: the data is there already
+        assertThat(consents.verify().recordsChecked()).isEqualTo(44);
+
+        consents.record(ConsentCommand.withdraw("alice", Purposes.NEWSLETTER)
+                .evidence(Evidence.of(Source.WEB, "preference-centre")).build());
+        assertThat(consents.filterAllowed(Purposes.NEWSLETTER, DemoUsers.ALL_CUSTOMERS)).hasSize(33);
+        assertThat(consents.verify().intact()).isTrue();
+
+        // @RequiresConsent checks every recipient again before the mailer runs
+        long delivered = mailer.delivered();
+        mailer.deliver("bob");
+        assertThatThrownBy(() -> mailer.deliver("alice")).isInstanceOf(ConsentDeniedException.class);
+        assertThatThrownBy(() -> mailer.deliver("customer-003")).isInstanceOf(ConsentDeniedException.class);
+        assertThat(mailer.delivered()).isEqualTo(delivered + 1);
+    }
+
+    private static void execute(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url, System.getenv("CONSENTKIT_TEST_POSTGRES_USER"),
+                System.getenv().getOrDefault("CONSENTKIT_TEST_POSTGRES_PASSWORD", ""));
+             Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+}
