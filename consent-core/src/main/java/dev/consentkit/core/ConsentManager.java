@@ -225,7 +225,9 @@ public final class ConsentManager {
      * Applies a Global Privacy Control signal ({@code Sec-GPC: 1}): records {@code OPTED_OUT} with source
      * {@link Source#GPC_SIGNAL} on every sale-or-share purpose the subject is not already opted out of. A
      * record that overrides an effective grant is marked as a {@linkplain ConsentRecord#conflict() conflict}.
-     * A repeated signal writes nothing. Returns the records written; an erased subject gets none.
+     * A repeated signal writes nothing, and neither does it override a grant the subject gave itself after an
+     * earlier signal's opt-out (the person confirmed the sale or sharing; browsers keep sending the header).
+     * Returns the records written; an erased subject gets none.
      */
     public List<ConsentRecord> applyGlobalPrivacyControl(String subject, Evidence evidence) {
         SubjectId id = SubjectId.of(subject);
@@ -233,6 +235,7 @@ public final class ConsentManager {
         Instant now = now();
         String digest = AuditChain.personalDataDigest(id, null, gpc.ipAddress().orElse(null),
                 gpc.userAgent().orElse(null), gpc.comment().orElse(null));
+        Set<UUID> confirmedGrants = grantsGivenAfterASignal(id, now);
         AppendResult result = store.append(new AppendRequest(tenant, id, Optional.empty(), pseudonymFor(id), state -> {
             if (state.erased()) {
                 return List.of();
@@ -243,7 +246,8 @@ public final class ConsentManager {
                     continue;
                 }
                 ConsentRecord effective = effective(state.current(), p.id(), now);
-                if (effective != null && effective.status() == ConsentStatus.OPTED_OUT) {
+                if (effective != null && (effective.status() == ConsentStatus.OPTED_OUT
+                        || confirmedGrants.contains(effective.id()))) {
                     continue;
                 }
                 boolean conflict = effective != null && effective.status() == ConsentStatus.GRANTED;
@@ -255,6 +259,39 @@ public final class ConsentManager {
         }));
         publish(result.entries());
         return result.entries().stream().map(ConsentRecord.class::cast).toList();
+    }
+
+    /**
+     * The subject's own current grants on sale-or-share purposes that were given after a Global Privacy Control
+     * opt-out of the same purpose: the person confirmed the sale or sharing despite the signal, so a repeated
+     * signal must not override it again (rule 6). Costs one narrow read, plus one history read per such grant.
+     */
+    private Set<UUID> grantsGivenAfterASignal(SubjectId subject, Instant now) {
+        List<PurposeId> saleOrShare = purposes.currentPurposes().stream().filter(Purpose::saleOrShare)
+                .map(Purpose::id).toList();
+        if (saleOrShare.isEmpty()) {
+            return Set.of();
+        }
+        Set<PurposeId> covering = new LinkedHashSet<>();
+        saleOrShare.forEach(p -> covering.addAll(this.covering.getOrDefault(p, p.selfAndAncestors())));
+        Map<PurposeId, ConsentRecord> current = store.currentStatements(tenant, subject, covering);
+        Set<UUID> confirmed = new java.util.HashSet<>();
+        for (PurposeId p : saleOrShare) {
+            ConsentRecord grant = effective(current, p, now);
+            if (grant == null || grant.status() != ConsentStatus.GRANTED
+                    || grant.evidence().actor().type() != Actor.Type.SUBJECT) {
+                continue;
+            }
+            long grantSequence = grant.link().sequence();
+            try (Stream<AuditEntry> entries = store.history(tenant, HistoryQuery.builder().subject(subject)
+                    .purposes(List.of(p)).build())) {
+                if (entries.anyMatch(e -> e.link().sequence() < grantSequence && e instanceof ConsentRecord r
+                        && r.status() == ConsentStatus.OPTED_OUT && r.evidence().source() == Source.GPC_SIGNAL)) {
+                    confirmed.add(grant.id());
+                }
+            }
+        }
+        return confirmed;
     }
 
     /**

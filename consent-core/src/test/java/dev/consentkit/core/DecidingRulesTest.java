@@ -604,9 +604,23 @@ class DecidingRulesTest {
         }
 
         @Test
-        void gpcAfterExplicitRegrantThenOverridesItAgainAsConflict() {
+        void gpcRepeatedAfterTheSubjectsOwnRegrantLeavesThatGrantStanding() {
             m.applyGlobalPrivacyControl(ALICE, GPC);
-            grant(m, ALICE, "ads.sale");
+            ConsentRecord regrant = grant(m, ALICE, "ads.sale");
+            clock.advance(Duration.ofMinutes(1));
+
+            List<ConsentRecord> again = m.applyGlobalPrivacyControl(ALICE, GPC);
+
+            assertThat(again).isEmpty();
+            assertThat(m.check(ALICE, "ads.sale").record()).contains(regrant);
+            assertThat(m.check(ALICE, "partners").reason()).isEqualTo(DecisionReason.OPTED_OUT);
+        }
+
+        @Test
+        void gpcAfterAnAgentsRegrantOverridesItAgainAsConflict() {
+            m.applyGlobalPrivacyControl(ALICE, GPC);
+            later(m, ConsentCommand.grant(ALICE, "ads.sale").evidence(Evidence.builder().source(Source.PHONE)
+                    .collectionPoint("call-centre").actor(Actor.agent("agent-7")).build()));
             clock.advance(Duration.ofMinutes(1));
 
             List<ConsentRecord> again = m.applyGlobalPrivacyControl(ALICE, GPC);
