@@ -80,6 +80,7 @@ public final class ConsentManager {
     private final List<ConsentListener> listeners;
     private final @Nullable CommitHook commitHook;
     private final @Nullable DecisionObserver decisionObserver;
+    private final ThreadLocal<Mac> pseudonymMac = ThreadLocal.withInitial(this::newPseudonymMac);
     private final java.util.concurrent.atomic.AtomicBoolean warnedListenersSkipped = new java.util.concurrent.atomic.AtomicBoolean();
     private final String tenant;
     private final Map<String, PreferenceDefinition> preferenceDefinitions;
@@ -429,7 +430,7 @@ public final class ConsentManager {
 
     private ConsentDecision decideNow(SubjectId subject, Purpose p) {
         Instant now = now();
-        if (subject.value().startsWith("erased-") && PSEUDONYM.matcher(subject.value()).matches()) {
+        if (isPseudonym(subject)) {
             // asked about an erased subject by its pseudonym: the full state carries the erasure
             Optional<SubjectState> state = store.state(tenant, subject);
             return decide(p, state.map(st -> effective(st.current(), p.id(), now)).orElse(null),
@@ -530,14 +531,28 @@ public final class ConsentManager {
         }
         throwIfAny(violations);
         Instant now = now();
-        Map<SubjectId, SubjectState> states = store.states(tenant, ids);
-        // without state a consent purpose is denied anyway, so only other bases look for erasures
-        Set<SubjectId> erased = p.basis() == LegalBasis.CONSENT ? Set.of() : erasedAmong(ids, states);
+        List<PurposeId> cover = covering.get(p.id());
+        // one narrow read of the statements on the purpose and its ancestors; pseudonyms (erased subjects asked
+        // about by their keyed id) need their whole state, which carries the erasure
+        List<SubjectId> pseudonyms = ids.stream().filter(ConsentManager::isPseudonym).toList();
+        Map<SubjectId, Map<PurposeId, ConsentRecord>> statements = store.currentStatements(tenant, ids, cover);
+        Map<SubjectId, SubjectState> pseudonymStates = pseudonyms.isEmpty() ? Map.of() : store.states(tenant, pseudonyms);
+        // without a statement a consent purpose is denied anyway, so only other bases look for erasures
+        Set<SubjectId> erased = p.basis() == LegalBasis.CONSENT ? Set.of()
+                : erasedAmong(ids.stream().filter(id -> !statements.containsKey(id) && !isPseudonym(id)).toList());
         Set<SubjectId> allowed = new LinkedHashSet<>();
         for (SubjectId id : ids) {
-            SubjectState st = states.get(id);
-            ConsentRecord effective = st == null ? null : effective(st.current(), p.id(), now);
-            boolean isErased = st != null ? st.erased() : erased.contains(id);
+            SubjectState pseudonymState = pseudonymStates.get(id);
+            ConsentRecord effective;
+            boolean isErased;
+            if (pseudonymState != null) {
+                effective = effective(pseudonymState.current(), p.id(), now);
+                isErased = pseudonymState.erased();
+            } else {
+                Map<PurposeId, ConsentRecord> current = statements.get(id);
+                effective = current == null ? null : effective(current, p.id(), now);
+                isErased = erased.contains(id);
+            }
             if (decide(p, effective, isErased, now).allowed()) {
                 allowed.add(id);
             }
@@ -545,18 +560,18 @@ public final class ConsentManager {
         return allowed;
     }
 
-    private Set<SubjectId> erasedAmong(List<SubjectId> ids, Map<SubjectId, SubjectState> states) {
-        if (pseudonymKey == null) {
+    private static boolean isPseudonym(SubjectId id) {
+        return id.value().startsWith("erased-") && PSEUDONYM.matcher(id.value()).matches();
+    }
+
+    /** Which of {@code withoutStatements} were erased: their keyed pseudonym's chain ends in an erasure. */
+    private Set<SubjectId> erasedAmong(List<SubjectId> withoutStatements) {
+        if (pseudonymKey == null || withoutStatements.isEmpty()) {
             return Set.of();
         }
         Map<SubjectId, SubjectId> byPseudonym = new LinkedHashMap<>();
-        for (SubjectId id : ids) {
-            if (!states.containsKey(id)) {
-                byPseudonym.put(pseudonym(id), id);
-            }
-        }
-        if (byPseudonym.isEmpty()) {
-            return Set.of();
+        for (SubjectId id : withoutStatements) {
+            byPseudonym.put(pseudonym(id), id);
         }
         return store.states(tenant, byPseudonym.keySet()).values().stream().filter(SubjectState::erased)
                 .map(s -> byPseudonym.get(s.subject())).collect(Collectors.toSet());
@@ -809,12 +824,18 @@ public final class ConsentManager {
     }
 
     private SubjectId pseudonym(SubjectId subject) {
+        Mac mac = pseudonymMac.get();
+        mac.update(tenant.getBytes(StandardCharsets.UTF_8));
+        mac.update((byte) 0);
+        return new SubjectId("erased-" + HexFormat.of().formatHex(mac.doFinal(subject.value().getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** A keyed HMAC per thread: looking the algorithm up and keying it costs more than the hashing itself. */
+    private Mac newPseudonymMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(Objects.requireNonNull(pseudonymKey), "HmacSHA256"));
-            mac.update(tenant.getBytes(StandardCharsets.UTF_8));
-            mac.update((byte) 0);
-            return new SubjectId("erased-" + HexFormat.of().formatHex(mac.doFinal(subject.value().getBytes(StandardCharsets.UTF_8))));
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
         }

@@ -287,6 +287,12 @@ public final class JdbcConsentStore implements ConsentStore {
      */
     private void forSubjects(Connection c, String tenant, String head, List<SubjectId> subjects, String tail,
                              RowConsumer consumer) throws SQLException {
+        forSubjects(c, tenant, head, subjects, tail, List.of(), consumer);
+    }
+
+    /** As above; {@code tailParameters} are bound to the placeholders of {@code tail}, after the subjects. */
+    private void forSubjects(Connection c, String tenant, String head, List<SubjectId> subjects, String tail,
+                             List<String> tailParameters, RowConsumer consumer) throws SQLException {
         if (subjects.size() == 1 || !dialect.arrayParameters()) {
             for (int from = 0; from < subjects.size(); from += IN_LIST_CHUNK) {
                 List<SubjectId> chunk = subjects.subList(from, Math.min(subjects.size(), from + IN_LIST_CHUNK));
@@ -295,6 +301,9 @@ public final class JdbcConsentStore implements ConsentStore {
                     ps.setString(1, tenant);
                     for (int i = 0; i < chunk.size(); i++) {
                         ps.setString(i + 2, chunk.get(i).value());
+                    }
+                    for (int i = 0; i < tailParameters.size(); i++) {
+                        ps.setString(chunk.size() + 2 + i, tailParameters.get(i));
                     }
                     run(ps, consumer);
                 }
@@ -307,6 +316,9 @@ public final class JdbcConsentStore implements ConsentStore {
             }
             ps.setString(1, tenant);
             ps.setArray(2, c.createArrayOf("VARCHAR", subjects.stream().map(SubjectId::value).toArray()));
+            for (int i = 0; i < tailParameters.size(); i++) {
+                ps.setString(3 + i, tailParameters.get(i));
+            }
             run(ps, consumer);
         }
     }
@@ -466,6 +478,42 @@ public final class JdbcConsentStore implements ConsentStore {
         });
     }
 
+    /** One query (per chunk of 1,000 subjects without array parameters) over the state rows of those purposes. */
+    @Override
+    public Map<SubjectId, Map<PurposeId, ConsentRecord>> currentStatements(String tenant,
+                                                                           Collection<SubjectId> subjects,
+                                                                           Collection<PurposeId> purposes) {
+        if (subjects.isEmpty() || purposes.isEmpty()) {
+            return Map.of();
+        }
+        List<String> purposeIds = purposes.stream().map(PurposeId::value).distinct().toList();
+        String tail = " AND s.purpose_id" + (purposeIds.size() == 1 ? " = ?"
+                : " IN (" + "?, ".repeat(purposeIds.size() - 1) + "?)");
+        return withConnection("currentStatements", c -> {
+            Map<SubjectId, Map<PurposeId, ConsentRecord>> result = new HashMap<>();
+            RowsOf rowsOf = new RowsOf();
+            forSubjects(c, tenant, tables.selectStatementsOfSubjects, List.copyOf(subjects), tail, purposeIds, rs -> {
+                ConsentRecord r = (ConsentRecord) rowsOf.reader(rs).read(rs);
+                result.computeIfAbsent(r.subject(), k -> new HashMap<>()).put(r.purpose(), r);
+            });
+            return result;
+        });
+    }
+
+    /** The entry reader of the result set being read, made once per result set rather than per row. */
+    private final class RowsOf {
+        private @Nullable ResultSet current;
+        private EntryRows.@Nullable Reader reader;
+
+        EntryRows.Reader reader(ResultSet rs) throws SQLException {
+            if (rs != current || reader == null) {
+                current = rs;
+                reader = rows.reader(rs);
+            }
+            return reader;
+        }
+    }
+
     @Override
     public Map<SubjectId, SubjectState> states(String tenant, Collection<SubjectId> subjects) {
         if (subjects.isEmpty()) {
@@ -478,6 +526,7 @@ public final class JdbcConsentStore implements ConsentStore {
     private Map<SubjectId, SubjectState> readStates(Connection c, String tenant, Collection<SubjectId> subjects)
             throws SQLException {
         Map<SubjectId, StateBuilder> builders = new LinkedHashMap<>();
+        RowsOf rowsOf = new RowsOf();
         forSubjects(c, tenant, tables.selectState, List.copyOf(subjects), "", rs -> {
             SubjectId subject = new SubjectId(rs.getString("h_subject"));
             StateBuilder b = builders.get(subject);
@@ -487,7 +536,7 @@ public final class JdbcConsentStore implements ConsentStore {
                 builders.put(subject, b);
             }
             if (rs.getString("entry_id") != null) {
-                ConsentRecord r = (ConsentRecord) rows.read(rs);
+                ConsentRecord r = (ConsentRecord) rowsOf.reader(rs).read(rs);
                 b.current.put(r.purpose(), r);
             }
         });

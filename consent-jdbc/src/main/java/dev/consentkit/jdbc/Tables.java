@@ -24,6 +24,7 @@ final class Tables {
     final String selectHead;
     final String selectState;
     final String selectStatements;
+    final String selectStatementsOfSubjects;
     final String insertState;
     final String updateState;
     final String insertPreference;
@@ -60,6 +61,8 @@ final class Tables {
                 + " WHERE h.tenant = ? AND h.subject";
         this.selectStatements = selectLog + " JOIN " + state + " s ON s.entry_id = l.entry_id"
                 + " WHERE s.tenant = ? AND s.subject = ? AND s.purpose_id";
+        this.selectStatementsOfSubjects = selectLog + " JOIN " + state + " s ON s.entry_id = l.entry_id"
+                + " WHERE s.tenant = ? AND s.subject";
         this.insertState = "INSERT INTO " + state + " (entry_id, tenant, subject, purpose_id) VALUES (?, ?, ?, ?)";
         this.updateState = "UPDATE " + state + " SET entry_id = ? WHERE tenant = ? AND subject = ? AND purpose_id = ?";
         this.insertPreference = "INSERT INTO " + preference + " (entry_id, tenant, subject, pref_key) VALUES (?, ?, ?, ?)";

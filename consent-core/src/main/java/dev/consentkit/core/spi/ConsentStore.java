@@ -74,6 +74,30 @@ public interface ConsentStore {
     }
 
     /**
+     * The current statements of many subjects on {@code purposes} only, for bulk filtering
+     * ({@code filterAllowed}): subjects without a statement on any of them are absent. An erased subject's
+     * identifier has none. The default narrows {@link #states}; database stores read only those rows.
+     */
+    default Map<SubjectId, Map<PurposeId, ConsentRecord>> currentStatements(String tenant,
+                                                                            Collection<SubjectId> subjects,
+                                                                            Collection<PurposeId> purposes) {
+        Map<SubjectId, Map<PurposeId, ConsentRecord>> result = new LinkedHashMap<>();
+        states(tenant, subjects).forEach((subject, state) -> {
+            Map<PurposeId, ConsentRecord> narrowed = new LinkedHashMap<>();
+            for (PurposeId p : purposes) {
+                ConsentRecord r = state.current().get(p);
+                if (r != null) {
+                    narrowed.put(p, r);
+                }
+            }
+            if (!narrowed.isEmpty()) {
+                result.put(subject, narrowed);
+            }
+        });
+        return result;
+    }
+
+    /**
      * The current state of many subjects at once, for bulk filtering; subjects without entries are absent
      * from the result. The default calls {@link #state} per subject; database stores answer set-based.
      */

@@ -16,6 +16,7 @@ import dev.consentkit.core.ObjectionInForceException;
 import dev.consentkit.core.PreferenceDefinition;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
+import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.Source;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
@@ -272,6 +273,32 @@ public abstract class ConsentStoreContract {
         }
 
         @Test
+        void currentStatementsOfManySubjectsAreNarrowedToThePurposesAsked() {
+            ConsentRecord parent = consents.record(ConsentCommand.grant("cust-1", "marketing").build());
+            clock.advance(Duration.ofSeconds(1));
+            ConsentRecord child = consents.record(ConsentCommand.deny("cust-1", "marketing.email").build());
+            consents.record(ConsentCommand.grant("cust-1", "analytics").build());
+            consents.record(ConsentCommand.optOut("cust-2", "analytics").build());
+            List<SubjectId> subjects = new ArrayList<>(List.of(SubjectId.of("cust-1"), SubjectId.of("cust-2"),
+                    SubjectId.of("nobody")));
+            for (int i = 0; i < 1500; i++) {
+                subjects.add(SubjectId.of("absent-" + i)); // more than one IN-list chunk where arrays are missing
+            }
+
+            Map<SubjectId, Map<PurposeId, ConsentRecord>> read = store.currentStatements(consents.tenant(), subjects,
+                    List.of(NEWSLETTER.id(), MARKETING.id()));
+
+            assertThat(read).containsOnlyKeys(SubjectId.of("cust-1"));
+            assertThat(read.get(SubjectId.of("cust-1"))).containsOnly(
+                    Map.entry(MARKETING.id(), parent), Map.entry(NEWSLETTER.id(), child));
+            assertThat(store.currentStatements(consents.tenant(), List.of(SubjectId.of("cust-2")), List.of(ANALYTICS.id())))
+                    .containsOnlyKeys(SubjectId.of("cust-2"));
+            assertThat(consents.filterAllowed("marketing.email", List.of("cust-1", "cust-2"))).isEmpty();
+            assertThat(consents.filterAllowed("analytics", List.of("cust-1", "cust-2", "nobody")))
+                    .containsExactly(SubjectId.of("cust-1"), SubjectId.of("nobody"));
+        }
+
+        @Test
         void historyFiltersByPurposeAndTimeRangeInAppendOrder() {
             ConsentRecord a = consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
             clock.advance(Duration.ofMinutes(1));
@@ -366,6 +393,7 @@ public abstract class ConsentStoreContract {
             assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.ERASED);
             assertThat(consents.check("cust-1", "billing").reason()).isEqualTo(DecisionReason.ERASED);
             assertThat(consents.filterAllowed("analytics", List.of("cust-1", "cust-2"))).containsExactly(SubjectId.of("cust-2"));
+            assertThat(consents.filterAllowed("analytics", List.of(erasure.get().subject().value()))).isEmpty();
             assertThat(historyOf("cust-1")).isEmpty();
             try (Stream<AuditEntry> trail = consents.auditTrail(HistoryQuery.all())) {
                 List<AuditEntry> entries = trail.toList();
