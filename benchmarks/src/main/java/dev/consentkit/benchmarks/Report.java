@@ -161,7 +161,7 @@ public final class Report {
         double kit = score(kitKey);
         double base = score(baseKey);
         Boolean met = Double.isNaN(kit) ? null : kit / base >= 0.5 && kit >= 20_000;
-        row("4", "`recordAll`, batches of " + WriteBenchmark.BATCH + " new subjects, " + database, rate(kit, error(kitKey),
+        row("4", "`recordAll`, batches of " + String.format(Locale.ROOT, "%,d", WriteBenchmark.BATCH) + " new subjects, " + database, rate(kit, error(kitKey),
                 "records/s"), "raw JDBC batch insert: " + rate(base, error(baseKey), "records/s"), ratio(kit / base),
                 "≥ 0.5x raw and ≥ 20,000 records/s", met, "`recordAll` on " + database);
     }
