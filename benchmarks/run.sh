@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 started=$(date +%s)
-command="benchmarks/run.sh $*"
+command="benchmarks/run.sh${*:+ $*}"
 
 mode=full
 build=yes
@@ -61,11 +61,11 @@ java -Xmx3g -cp "$jar" dev.consentkit.benchmarks.Seed "$subjects" "$write_pool" 
 
 echo "== JMH: in-memory, PostgreSQL reads, writes, filterAllowed, peers"
 java -jar "$jar" -e ExportBenchmark "${jmh[@]}" -p memSubjects="$mem_subjects" \
-  -rf json -rff "$work/main.json" | tee "$work/main.log" | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.)|Exception|ERROR' || true
+  -rf json -rff "$work/main.json" 2>&1 | tee "$work/main.log" | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.)|Exception|ERROR' || true
 
 echo "== JMH: history export of $export_records records with -Xmx64m"
 java -jar "$jar" ExportBenchmark "${export_iterations[@]}" -p records="$export_records" \
-  -rf json -rff "$work/export.json" | tee "$work/export.log" | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.)|Exception|ERROR' || true
+  -rf json -rff "$work/export.json" 2>&1 | tee "$work/export.log" | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.)|Exception|ERROR' || true
 
 echo "== heap per in-memory entry ($memory_entries entries)"
 java -Xmx8g -cp "$jar" dev.consentkit.benchmarks.MemoryFootprint "$memory_entries" "$work/memory.json"

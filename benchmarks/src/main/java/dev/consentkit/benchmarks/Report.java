@@ -61,7 +61,7 @@ public final class Report {
             if (b < 0 || e < b) {
                 throw new IllegalStateException(doc + " has no " + BEGIN + " ... " + END + " section");
             }
-            Files.writeString(doc, text.substring(0, b) + section + text.substring(e));
+            Files.writeString(doc, text.substring(0, b) + section + text.substring(e + END.length()));
         }
     }
 
