@@ -10,7 +10,6 @@
 #   benchmarks/run.sh --quick --no-build   reuse benchmarks/target/benchmarks.jar
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 started=$(date +%s)
 command="benchmarks/run.sh${*:+ $*}"
 
