@@ -1,0 +1,104 @@
+package dev.consentkit.benchmarks;
+
+import dev.consentkit.core.ConsentCommand;
+import dev.consentkit.core.ConsentManager;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Benchmark 1: {@code check} with the in-memory store against the floor, a {@link ConcurrentHashMap} lookup of a
+ * precomputed decision, on one and two threads. Subjects have five purposes each (hierarchy
+ * {@code marketing > marketing.email}); the checked purpose is {@code marketing.email}.
+ */
+@BenchmarkMode(Mode.Throughput)
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+public class InMemoryCheckBenchmark {
+
+    /** The decisions and the manager that made them. */
+    @State(Scope.Benchmark)
+    public static class Data {
+        /** Number of subjects in the store (five statements each). */
+        @Param("100000")
+        public int memSubjects;
+
+        ConsentManager consents;
+        String[] subjects;
+        final ConcurrentHashMap<Key, Boolean> decisions = new ConcurrentHashMap<>();
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            consents = ConsentManager.builder().purposes(BenchData.purposes()).build();
+            subjects = new String[memSubjects];
+            List<ConsentCommand> batch = new ArrayList<>(1000);
+            for (int i = 0; i < memSubjects; i++) {
+                subjects[i] = BenchData.subject(i);
+                for (int round = 0; round < BenchData.PURPOSE_IDS.size(); round++) {
+                    String purpose = BenchData.PURPOSE_IDS.get(round);
+                    ConsentCommand.Builder b = BenchData.status(i, round + BenchData.PURPOSE_IDS.size())
+                            == dev.consentkit.core.ConsentStatus.GRANTED
+                            ? ConsentCommand.grant(subjects[i], purpose) : ConsentCommand.deny(subjects[i], purpose);
+                    batch.add(b.evidence(BenchData.evidence()).build());
+                }
+                if (batch.size() >= 1000) {
+                    consents.recordAll(batch);
+                    batch.clear();
+                }
+            }
+            if (!batch.isEmpty()) {
+                consents.recordAll(batch);
+            }
+            for (String s : subjects) {
+                decisions.put(new Key(s, "marketing.email"), consents.check(s, "marketing.email").allowed());
+            }
+        }
+    }
+
+    /** A precomputed decision's key, as a hand-rolled cache would hold it. */
+    record Key(String subject, String purpose) {
+    }
+
+    /** Each thread's own walk over the subjects. */
+    @State(Scope.Thread)
+    public static class Cursor {
+        private final SplittableRandom random = new SplittableRandom();
+
+        String next(Data data) {
+            return data.subjects[random.nextInt(data.subjects.length)];
+        }
+    }
+
+    @Benchmark
+    public boolean checkKit(Data data, Cursor cursor) {
+        return data.consents.check(cursor.next(data), "marketing.email").allowed();
+    }
+
+    @Benchmark
+    public Boolean checkMap(Data data, Cursor cursor) {
+        return data.decisions.get(new Key(cursor.next(data), "marketing.email"));
+    }
+
+    @Benchmark
+    @Threads(2)
+    public boolean checkKit2Threads(Data data, Cursor cursor) {
+        return data.consents.check(cursor.next(data), "marketing.email").allowed();
+    }
+
+    @Benchmark
+    @Threads(2)
+    public Boolean checkMap2Threads(Data data, Cursor cursor) {
+        return data.decisions.get(new Key(cursor.next(data), "marketing.email"));
+    }
+}
