@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -40,6 +41,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -81,7 +83,7 @@ public final class ConsentManager {
     private final @Nullable CommitHook commitHook;
     private final @Nullable DecisionObserver decisionObserver;
     private final ThreadLocal<Mac> pseudonymMac = ThreadLocal.withInitial(this::newPseudonymMac);
-    private final java.util.concurrent.atomic.AtomicBoolean warnedListenersSkipped = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean warnedListenersSkipped = new AtomicBoolean();
     private final String tenant;
     private final Map<String, PreferenceDefinition> preferenceDefinitions;
     private final byte @Nullable [] pseudonymKey;
@@ -276,7 +278,7 @@ public final class ConsentManager {
         Set<PurposeId> covering = new LinkedHashSet<>();
         saleOrShare.forEach(p -> covering.addAll(this.covering.getOrDefault(p, p.selfAndAncestors())));
         Map<PurposeId, ConsentRecord> current = store.currentStatements(tenant, subject, covering);
-        Set<UUID> confirmed = new java.util.HashSet<>();
+        Set<UUID> confirmed = new HashSet<>();
         for (PurposeId p : saleOrShare) {
             ConsentRecord grant = effective(current, p, now);
             if (grant == null || grant.status() != ConsentStatus.GRANTED
