@@ -9,7 +9,7 @@ import dev.consentkit.core.ConsentStatus;
 import dev.consentkit.core.Evidence;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
-import dev.consentkit.core.spi.AuditChain;
+import dev.consentkit.core.internal.AuditChain;
 import dev.consentkit.jdbc.JdbcConsentStore;
 
 import java.sql.Connection;

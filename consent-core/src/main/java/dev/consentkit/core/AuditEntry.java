@@ -22,7 +22,7 @@ public sealed interface AuditEntry permits ConsentRecord, PreferenceRecord, Eras
     /** When the system learned of it, from the manager's clock, in microseconds. */
     Instant recordedAt();
 
-    /** Lower-case hex SHA-256 over the entry's personal fields (see {@link dev.consentkit.core.spi.AuditChain}). */
+    /** Lower-case hex SHA-256 over the entry's personal fields (see {@link dev.consentkit.core.internal.AuditChain}). */
     String personalDataDigest();
 
     /** The entry's link in the subject's hash chain. */

@@ -1,9 +1,11 @@
 package dev.consentkit.core;
 
 import dev.consentkit.core.internal.TextValidators;
-import dev.consentkit.core.spi.AppendRequest;
-import dev.consentkit.core.spi.AppendResult;
-import dev.consentkit.core.spi.AuditChain;
+import dev.consentkit.core.internal.AppendRequest;
+import dev.consentkit.core.internal.AppendResult;
+import dev.consentkit.core.internal.AuditChain;
+import dev.consentkit.core.internal.ChainWriter;
+import dev.consentkit.core.internal.WritePlan;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
@@ -74,6 +76,7 @@ public final class ConsentManager {
     private static final Pattern PSEUDONYM = Pattern.compile("erased-[0-9a-f]{64}");
 
     private final ConsentStore store;
+    private final ChainWriter writer;
     private final PurposeRegistry purposes;
     private final Map<String, Purpose> purposesByName;
     private final Map<PurposeId, List<PurposeId>> covering;
@@ -91,6 +94,7 @@ public final class ConsentManager {
 
     private ConsentManager(Builder b, PurposeRegistry registry) {
         this.store = b.store == null ? new InMemoryConsentStore() : b.store;
+        this.writer = new ChainWriter(store);
         this.purposes = registry;
         this.clock = b.clock;
         this.evidencePolicy = b.evidencePolicy;
@@ -166,7 +170,7 @@ public final class ConsentManager {
             requests.add(new AppendRequest(tenant, subject, c.idempotencyKey(), pseudonymFor(subject),
                     planFor(c, subject, now)));
         }
-        List<AppendResult> results = store.appendAll(requests);
+        List<AppendResult> results = writer.appendAll(requests);
         List<ConsentRecord> recorded = new ArrayList<>(results.size());
         List<AuditEntry> written = new ArrayList<>();
         for (AppendResult r : results) {
@@ -179,7 +183,7 @@ public final class ConsentManager {
         return recorded;
     }
 
-    private dev.consentkit.core.spi.WritePlan planFor(ConsentCommand c, SubjectId subject, Instant now) {
+    private WritePlan planFor(ConsentCommand c, SubjectId subject, Instant now) {
         Purpose current = purposesByName.get(c.purpose());
         int version = c.purposeVersion().orElse(current.version());
         Purpose shown = purposes.version(current.id(), version).orElseThrow();
@@ -239,7 +243,7 @@ public final class ConsentManager {
         String digest = AuditChain.personalDataDigest(id, null, gpc.ipAddress().orElse(null),
                 gpc.userAgent().orElse(null), gpc.comment().orElse(null));
         Set<UUID> confirmedGrants = grantsGivenAfterASignal(id, now);
-        AppendResult result = store.append(new AppendRequest(tenant, id, Optional.empty(), pseudonymFor(id), state -> {
+        AppendResult result = writer.append(new AppendRequest(tenant, id, Optional.empty(), pseudonymFor(id), state -> {
             if (state.erased()) {
                 return List.of();
             }
@@ -323,7 +327,7 @@ public final class ConsentManager {
         ConsentRecord granted = new ConsentRecord(UUID.randomUUID(), tenant, pending.subject(), pending.purpose(),
                 pending.purposeVersion(), ConsentStatus.GRANTED, now, now, expiresAt, Optional.empty(), evidence,
                 false, digest, ChainLink.UNSEALED);
-        AppendResult result = store.append(new AppendRequest(tenant, pending.subject(), Optional.empty(), state -> {
+        AppendResult result = writer.append(new AppendRequest(tenant, pending.subject(), Optional.empty(), state -> {
             if (state.erased()) {
                 throw new SubjectErasedException();
             }
@@ -367,7 +371,7 @@ public final class ConsentManager {
                 minimised.userAgent().orElse(null), minimised.comment().orElse(null));
         PreferenceRecord entry = new PreferenceRecord(UUID.randomUUID(), tenant, id, key, value, now(), minimised,
                 digest, ChainLink.UNSEALED);
-        AppendResult result = store.append(new AppendRequest(tenant, id, Optional.empty(), pseudonymFor(id), state -> {
+        AppendResult result = writer.append(new AppendRequest(tenant, id, Optional.empty(), pseudonymFor(id), state -> {
             if (state.erased()) {
                 throw new SubjectErasedException();
             }
@@ -691,7 +695,7 @@ public final class ConsentManager {
         SubjectId id = SubjectId.of(subject);
         SubjectId pseudonym = pseudonym(id);
         Instant now = now();
-        Optional<ErasureRecord> erased = store.erase(tenant, id, pseudonym, state -> new ErasureRecord(
+        Optional<ErasureRecord> erased = writer.erase(tenant, id, pseudonym, state -> new ErasureRecord(
                 UUID.randomUUID(), tenant, pseudonym, reason, now,
                 AuditChain.personalDataDigest(pseudonym, null, null, null, null), ChainLink.UNSEALED));
         erased.ifPresent(e -> {

@@ -1,9 +1,9 @@
 package dev.consentkit.core;
 
-import dev.consentkit.core.spi.AppendRequest;
-import dev.consentkit.core.spi.AppendResult;
-import dev.consentkit.core.spi.AuditChain;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.StoreTransaction;
+import dev.consentkit.core.spi.StoreWork;
+import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
 
 import java.util.ArrayList;
@@ -11,24 +11,23 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
  * A thread-safe {@link ConsentStore} in the JVM's memory: for tests, demos and applications that keep
  * consent elsewhere durable. Writers of one subject are serialised by a per-subject lock; readers never
- * block (each subject's current state is an immutable snapshot). {@link #appendAll} is atomic. Nothing
+ * block (each subject's current state is an immutable snapshot). A write transaction is atomic. Nothing
  * survives a restart.
  */
 public final class InMemoryConsentStore implements ConsentStore {
@@ -42,113 +41,22 @@ public final class InMemoryConsentStore implements ConsentStore {
     /** Serialises writers that carry idempotency keys, so check-then-insert of a key is atomic across subjects. */
     private final ReentrantLock idempotencyLock = new ReentrantLock();
 
+    /**
+     * Runs {@code work} under the locks it takes: each subject's lock (taken in the order asked, held to the
+     * end), and, once idempotency keys are looked up, one store-wide lock, so that check-then-insert of a key is
+     * atomic across subjects. Nothing is visible to readers until the work has returned; if it throws, nothing
+     * is kept.
+     */
     @Override
-    public AppendResult append(AppendRequest request) {
-        return appendAll(List.of(request)).get(0);
-    }
-
-    @Override
-    public List<AppendResult> appendAll(List<AppendRequest> requests) {
-        while (true) {
-            List<SubjectLog> locked = lockAll(requests.stream().map(r -> new Key(r.tenant(), r.subject())).toList());
-            try {
-                if (locked.stream().anyMatch(l -> l.removed)) {
-                    continue; // erased concurrently: look the subjects up again
-                }
-                boolean keyed = requests.stream().anyMatch(r -> r.idempotencyKey().isPresent());
-                if (!keyed) {
-                    return appendLocked(requests);
-                }
-                idempotencyLock.lock();
-                try {
-                    return appendLocked(requests);
-                } finally {
-                    idempotencyLock.unlock();
-                }
-            } finally {
-                forgetEmpty(locked);
-                locked.forEach(l -> l.lock.unlock());
-            }
-        }
-    }
-
-    /** Drops the lock objects of subjects that still have no entries, so no identifier lingers for nothing. */
-    private void forgetEmpty(List<SubjectLog> locked) {
-        for (SubjectLog l : locked) {
-            if (l.entries.isEmpty() && !l.removed) {
-                l.removed = true;
-                subjects.remove(l.key, l);
-            }
-        }
-    }
-
-    private List<AppendResult> appendLocked(List<AppendRequest> requests) {
-        Map<Key, Working> working = new HashMap<>();
-        List<IdempotencyKey> reserved = new ArrayList<>();
-        List<AppendResult> results = new ArrayList<>(requests.size());
+    public <T> T inWriteTransaction(String operation, StoreWork<T> work) {
+        Transaction tx = new Transaction();
         try {
-            for (AppendRequest request : requests) {
-                Key key = new Key(request.tenant(), request.subject());
-                Working w = working.computeIfAbsent(key, k -> new Working(subjects.get(k)));
-                if (request.idempotencyKey().isPresent()) {
-                    IdempotencyKey ik = new IdempotencyKey(request.tenant(), request.idempotencyKey().get());
-                    ConsentRecord earlier = idempotency.get(ik);
-                    if (earlier != null) {
-                        results.add(new AppendResult(List.of(earlier), true));
-                        continue;
-                    }
-                }
-                if (w.state.head().isEmpty() && erasedUnder(request)) {
-                    // erased concurrently (or before): the plan sees an erased subject and nothing is stored
-                    List<AuditEntry> refused = request.plan().plan(new SubjectState(request.tenant(),
-                            request.subject(), Optional.empty(), Map.of(), true));
-                    if (!refused.isEmpty()) {
-                        throw new IllegalStateException("a write plan returned entries for an erased subject");
-                    }
-                    results.add(new AppendResult(List.of(), false));
-                    continue;
-                }
-                List<AuditEntry> planned = request.plan().plan(w.state);
-                List<AuditEntry> sealed = new ArrayList<>(planned.size());
-                for (AuditEntry entry : planned) {
-                    AuditEntry s = AuditChain.seal(entry, w.state.head());
-                    sealed.add(s);
-                    w.add(s);
-                }
-                if (request.idempotencyKey().isPresent()) {
-                    sealed.stream().filter(ConsentRecord.class::isInstance).map(ConsentRecord.class::cast)
-                            .findFirst().ifPresent(first -> {
-                                IdempotencyKey ik = new IdempotencyKey(request.tenant(), request.idempotencyKey().get());
-                                idempotency.put(ik, first);
-                                reserved.add(ik);
-                            });
-                }
-                results.add(new AppendResult(sealed, false));
-            }
-        } catch (RuntimeException e) {
-            reserved.forEach(idempotency::remove);
-            throw e;
+            T result = work.run(tx);
+            tx.commit();
+            return result;
+        } finally {
+            tx.release();
         }
-        working.values().forEach(Working::commit);
-        return results;
-    }
-
-    private boolean erasedUnder(AppendRequest request) {
-        return request.pseudonym()
-                .map(p -> subjects.get(new Key(request.tenant(), p)))
-                .map(l -> l.state.erased())
-                .orElse(false);
-    }
-
-    private List<SubjectLog> lockAll(List<Key> keys) {
-        List<Key> ordered = keys.stream().distinct().sorted().toList();
-        List<SubjectLog> locked = new ArrayList<>(ordered.size());
-        for (Key k : ordered) {
-            SubjectLog l = subjects.computeIfAbsent(k, SubjectLog::new);
-            l.lock.lock();
-            locked.add(l);
-        }
-        return locked;
     }
 
     @Override
@@ -276,55 +184,6 @@ public final class InMemoryConsentStore implements ConsentStore {
     }
 
     @Override
-    public Optional<ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
-                                         Function<SubjectState, ErasureRecord> erasure) {
-        Key key = new Key(tenant, subject);
-        Key target = new Key(tenant, pseudonym);
-        while (true) {
-            List<SubjectLog> locked = lockAll(List.of(key, target));
-            try {
-                SubjectLog source = subjects.get(key);
-                SubjectLog moved = subjects.get(target);
-                if (source == null || moved == null || source.removed || moved.removed) {
-                    continue;
-                }
-                if (source.entries.isEmpty()) {
-                    return Optional.empty();
-                }
-                Working w = new Working(moved);
-                for (AuditEntry e : source.entries) {
-                    w.add(e.erased(pseudonym));
-                }
-                ErasureRecord sealed = (ErasureRecord) AuditChain.seal(erasure.apply(w.state), w.state.head());
-                w.add(sealed);
-                // the pseudonymised entries keep their places in the log; the erasure entry is appended
-                for (int i = 0; i < source.entries.size(); i++) {
-                    AuditEntry e = w.added.get(i);
-                    long position = source.positions.get(i);
-                    moved.entries.add(e);
-                    moved.positions.add(position);
-                    log.put(position, e);
-                    recordIndex.put(e.id(), target);
-                    if (source.entries.get(i) instanceof ConsentRecord r) {
-                        r.idempotencyKey().ifPresent(k -> idempotency.remove(new IdempotencyKey(tenant, k)));
-                    }
-                }
-                long position = positions.incrementAndGet();
-                moved.entries.add(sealed);
-                moved.positions.add(position);
-                log.put(position, sealed);
-                moved.preferences = Map.copyOf(w.preferences);
-                moved.state = w.state;
-                source.removed = true;
-                subjects.remove(key, source);
-                return Optional.of(sealed);
-            } finally {
-                locked.forEach(l -> l.lock.unlock());
-            }
-        }
-    }
-
-    @Override
     public void savePurposes(String tenant, Collection<Purpose> declared) {
         purposes.merge(tenant, List.copyOf(declared), (a, b) -> {
             List<Purpose> all = new ArrayList<>(a);
@@ -372,51 +231,145 @@ public final class InMemoryConsentStore implements ConsentStore {
         }
     }
 
-    /** Changes to one subject planned under its lock, applied by {@link #commit()} only when all succeeded. */
-    private final class Working {
-        final SubjectLog target;
-        final List<AuditEntry> added = new ArrayList<>();
-        final Map<PurposeId, ConsentRecord> current;
-        final Map<String, PreferenceRecord> preferences;
-        SubjectState state;
-        boolean erased;
+    /** One write transaction: the locks it holds and the changes it applies when the work has succeeded. */
+    private final class Transaction implements StoreTransaction {
+        private final Map<Key, SubjectLog> locked = new LinkedHashMap<>();
+        private final List<Key[]> moves = new ArrayList<>();
+        private final List<SubjectChanges> writes = new ArrayList<>();
+        private boolean holdsIdempotencyLock;
 
-        Working(SubjectLog target) {
-            this.target = target;
-            this.state = target.state;
-            this.erased = target.state.erased();
-            this.current = new TreeMap<>(target.state.current());
-            this.preferences = new LinkedHashMap<>(target.preferences);
-        }
-
-        void add(AuditEntry e) {
-            added.add(e);
-            if (e instanceof ConsentRecord r) {
-                ConsentRecord existing = current.get(r.purpose());
-                if (existing == null || SubjectState.supersedes(r, existing)) {
-                    current.put(r.purpose(), r);
+        @Override
+        public Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> ids) {
+            Map<SubjectId, SubjectState> states = new LinkedHashMap<>();
+            for (SubjectId id : ids) {
+                Key key = new Key(tenant, id);
+                SubjectLog l = locked.get(key);
+                while (l == null) {
+                    SubjectLog candidate = subjects.computeIfAbsent(key, SubjectLog::new);
+                    candidate.lock.lock();
+                    if (candidate.removed) { // erased or forgotten concurrently: look the subject up again
+                        candidate.lock.unlock();
+                        continue;
+                    }
+                    locked.put(key, candidate);
+                    l = candidate;
                 }
-            } else if (e instanceof PreferenceRecord p) {
-                preferences.put(p.key(), p);
-            } else if (e instanceof ErasureRecord) {
-                erased = true;
+                states.put(id, l.state);
             }
-            state = new SubjectState(state.tenant(), state.subject(), Optional.of(e.link()), current, erased);
+            return states;
         }
 
+        @Override
+        public Set<SubjectId> erasedAmong(String tenant, Collection<SubjectId> pseudonyms) {
+            Set<SubjectId> erased = new HashSet<>();
+            for (SubjectId p : pseudonyms) {
+                SubjectLog l = subjects.get(new Key(tenant, p));
+                if (l != null && l.state.erased()) {
+                    erased.add(p);
+                }
+            }
+            return erased;
+        }
+
+        @Override
+        public Map<String, ConsentRecord> recordsByIdempotencyKey(String tenant, Collection<String> keys) {
+            if (!holdsIdempotencyLock) {
+                idempotencyLock.lock();
+                holdsIdempotencyLock = true;
+            }
+            Map<String, ConsentRecord> found = new HashMap<>();
+            for (String k : keys) {
+                ConsentRecord r = idempotency.get(new IdempotencyKey(tenant, k));
+                if (r != null) {
+                    found.put(k, r);
+                }
+            }
+            return found;
+        }
+
+        @Override
+        public Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject) {
+            return lockedLog(new Key(tenant, subject)).preferences;
+        }
+
+        @Override
+        public void pseudonymise(String tenant, SubjectId subject, SubjectId pseudonym) {
+            lockedLog(new Key(tenant, subject));
+            lockedLog(new Key(tenant, pseudonym));
+            moves.add(new Key[] {new Key(tenant, subject), new Key(tenant, pseudonym)});
+        }
+
+        @Override
+        public void write(List<SubjectChanges> changes) {
+            for (SubjectChanges c : changes) {
+                lockedLog(new Key(c.tenant(), c.subject()));
+            }
+            writes.addAll(changes);
+        }
+
+        private SubjectLog lockedLog(Key key) {
+            SubjectLog l = locked.get(key);
+            if (l == null) {
+                throw new IllegalStateException("the subject is not locked in this transaction");
+            }
+            return l;
+        }
+
+        /** Applies the moves of erasures (entries keep their places in the log), then the appended rows. */
         void commit() {
-            for (int i = 0; i < added.size(); i++) {
-                AuditEntry e = added.get(i);
-                long position = positions.incrementAndGet();
-                target.entries.add(e);
-                target.positions.add(position);
-                log.put(position, e);
-                if (e instanceof ConsentRecord) {
+            for (Key[] move : moves) {
+                SubjectLog source = locked.get(move[0]);
+                SubjectLog target = locked.get(move[1]);
+                SubjectId pseudonym = move[1].subject;
+                Map<String, PreferenceRecord> preferences = new LinkedHashMap<>();
+                for (int i = 0; i < source.entries.size(); i++) {
+                    AuditEntry original = source.entries.get(i);
+                    AuditEntry e = original.erased(pseudonym);
+                    long position = source.positions.get(i);
+                    target.entries.add(e);
+                    target.positions.add(position);
+                    log.put(position, e);
                     recordIndex.put(e.id(), target.key);
+                    if (original instanceof ConsentRecord r) {
+                        r.idempotencyKey().ifPresent(k -> idempotency.remove(new IdempotencyKey(move[0].tenant, k)));
+                    }
+                }
+                source.preferences.forEach((k, p) -> preferences.put(k, (PreferenceRecord) p.erased(pseudonym)));
+                target.preferences = Map.copyOf(preferences);
+                source.removed = true;
+                subjects.remove(move[0], source);
+            }
+            for (SubjectChanges c : writes) {
+                SubjectLog target = locked.get(new Key(c.tenant(), c.subject()));
+                for (AuditEntry e : c.appended()) {
+                    long position = positions.incrementAndGet();
+                    target.entries.add(e);
+                    target.positions.add(position);
+                    log.put(position, e);
+                    if (e instanceof ConsentRecord r) {
+                        recordIndex.put(e.id(), target.key);
+                        r.idempotencyKey().ifPresent(k -> idempotency.putIfAbsent(new IdempotencyKey(c.tenant(), k), r));
+                    }
+                }
+                if (!c.preferencesAdded().isEmpty() || !c.preferencesReplaced().isEmpty()) {
+                    target.preferences = c.preferences();
+                }
+                target.state = c.after();
+            }
+        }
+
+        /** Forgets lock objects of subjects that still have no entries (no identifier lingers), then unlocks. */
+        void release() {
+            for (SubjectLog l : locked.values()) {
+                if (l.entries.isEmpty() && !l.removed) {
+                    l.removed = true;
+                    subjects.remove(l.key, l);
                 }
             }
-            target.preferences = Map.copyOf(preferences);
-            target.state = state;
+            locked.values().forEach(l -> l.lock.unlock());
+            if (holdsIdempotencyLock) {
+                idempotencyLock.unlock();
+            }
         }
     }
 }

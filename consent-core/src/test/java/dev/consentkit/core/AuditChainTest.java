@@ -2,7 +2,7 @@ package dev.consentkit.core;
 
 import dev.consentkit.core.VerificationReport.BrokenChain;
 import dev.consentkit.core.VerificationReport.Problem;
-import dev.consentkit.core.spi.AuditChain;
+import dev.consentkit.core.internal.AuditChain;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,11 @@
 package dev.consentkit.core;
 
-import dev.consentkit.core.spi.AppendRequest;
-import dev.consentkit.core.spi.AppendResult;
-import dev.consentkit.core.spi.AuditChain;
+import dev.consentkit.core.internal.AppendRequest;
+import dev.consentkit.core.internal.ChainWriter;
+import dev.consentkit.core.internal.AppendResult;
+import dev.consentkit.core.internal.AuditChain;
 import dev.consentkit.core.spi.SubjectState;
-import dev.consentkit.core.spi.WritePlan;
+import dev.consentkit.core.internal.WritePlan;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -27,10 +28,12 @@ class InMemoryConsentStoreTest {
     private static final SubjectId CAROL = SubjectId.of("carol");
 
     private InMemoryConsentStore store;
+    private ChainWriter writer;
 
     @BeforeEach
     void setUp() {
         store = new InMemoryConsentStore();
+        writer = new ChainWriter(store);
     }
 
     private static ConsentRecord unsealed(String tenant, SubjectId subject, String purpose, ConsentStatus status,
@@ -65,7 +68,7 @@ class InMemoryConsentStoreTest {
 
         @BeforeEach
         void carolHasARecord() {
-            carolsFirst = (ConsentRecord) store.append(request(CAROL, "analytics", Optional.empty())).entries().get(0);
+            carolsFirst = (ConsentRecord) writer.append(request(CAROL, "analytics", Optional.empty())).entries().get(0);
         }
 
         @Test
@@ -73,7 +76,7 @@ class InMemoryConsentStoreTest {
             AppendRequest first = request(ALICE, "analytics", Optional.of("key-1"));
             AppendRequest second = request(BOB, "analytics", Optional.of("key-2"));
 
-            assertThatThrownBy(() -> store.appendAll(List.of(first, second, failing(CAROL))))
+            assertThatThrownBy(() -> writer.appendAll(List.of(first, second, failing(CAROL))))
                     .isInstanceOf(ObjectionInForceException.class);
 
             assertThat(store.state(TENANT, ALICE)).isEmpty();
@@ -87,12 +90,12 @@ class InMemoryConsentStoreTest {
 
         @Test
         void aFailingPlanReservesNoIdempotencyKey() {
-            assertThatThrownBy(() -> store.appendAll(List.of(request(ALICE, "analytics", Optional.of("key-1")),
+            assertThatThrownBy(() -> writer.appendAll(List.of(request(ALICE, "analytics", Optional.of("key-1")),
                     request(BOB, "analytics", Optional.of("key-2")), failing(CAROL))))
                     .isInstanceOf(ObjectionInForceException.class);
 
-            AppendResult retry1 = store.append(request(ALICE, "analytics", Optional.of("key-1")));
-            AppendResult retry2 = store.append(request(BOB, "analytics", Optional.of("key-2")));
+            AppendResult retry1 = writer.append(request(ALICE, "analytics", Optional.of("key-1")));
+            AppendResult retry2 = writer.append(request(BOB, "analytics", Optional.of("key-2")));
 
             assertThat(retry1.replayed()).isFalse();
             assertThat(retry2.replayed()).isFalse();
@@ -102,7 +105,7 @@ class InMemoryConsentStoreTest {
 
         @Test
         void aFailingPlanOnTheSameSubjectUndoesItsEarlierRequests() {
-            assertThatThrownBy(() -> store.appendAll(List.of(request(CAROL, "marketing.email", Optional.of("key-3")),
+            assertThatThrownBy(() -> writer.appendAll(List.of(request(CAROL, "marketing.email", Optional.of("key-3")),
                     request(CAROL, "profiling", Optional.empty()), failing(CAROL))))
                     .isInstanceOf(ObjectionInForceException.class);
 
@@ -110,12 +113,12 @@ class InMemoryConsentStoreTest {
             assertThat(state.head()).contains(carolsFirst.link());
             assertThat(state.current()).containsOnlyKeys(PurposeId.of("analytics"));
             assertThat(everything()).containsExactly(carolsFirst);
-            assertThat(store.append(request(CAROL, "marketing.email", Optional.of("key-3"))).replayed()).isFalse();
+            assertThat(writer.append(request(CAROL, "marketing.email", Optional.of("key-3"))).replayed()).isFalse();
         }
 
         @Test
         void aFailingPlanForAnUnknownSubjectLeavesItUnknown() {
-            assertThatThrownBy(() -> store.append(failing(SubjectId.of("dave"))))
+            assertThatThrownBy(() -> writer.append(failing(SubjectId.of("dave"))))
                     .isInstanceOf(ObjectionInForceException.class);
 
             assertThat(store.state(TENANT, SubjectId.of("dave"))).isEmpty();
@@ -137,7 +140,7 @@ class InMemoryConsentStoreTest {
                 return List.of(second);
             };
 
-            List<AppendResult> results = store.appendAll(List.of(request(ALICE, "analytics", Optional.empty()),
+            List<AppendResult> results = writer.appendAll(List.of(request(ALICE, "analytics", Optional.empty()),
                     request(BOB, "analytics", Optional.empty()),
                     new AppendRequest(TENANT, ALICE, Optional.empty(), observing)));
 
@@ -156,7 +159,7 @@ class InMemoryConsentStoreTest {
 
         @Test
         void replaysARepeatedIdempotencyKeyWithinTheBatch() {
-            List<AppendResult> results = store.appendAll(List.of(request(ALICE, "analytics", Optional.of("key-1")),
+            List<AppendResult> results = writer.appendAll(List.of(request(ALICE, "analytics", Optional.of("key-1")),
                     request(ALICE, "analytics", Optional.of("key-1"))));
 
             assertThat(results.get(0).replayed()).isFalse();
@@ -167,7 +170,7 @@ class InMemoryConsentStoreTest {
 
         @Test
         void writesNothingForAPlanWithoutEntries() {
-            AppendResult result = store.append(new AppendRequest(TENANT, ALICE, Optional.empty(), state -> List.of()));
+            AppendResult result = writer.append(new AppendRequest(TENANT, ALICE, Optional.empty(), state -> List.of()));
 
             assertThat(result.entries()).isEmpty();
             assertThat(result.replayed()).isFalse();
@@ -181,7 +184,7 @@ class InMemoryConsentStoreTest {
 
         @Test
         void knowsNothingAboutAnUnknownSubject() {
-            store.append(request(ALICE, "analytics", Optional.empty()));
+            writer.append(request(ALICE, "analytics", Optional.empty()));
             SubjectId unknown = SubjectId.of("nobody");
 
             assertThat(store.state(TENANT, unknown)).isEmpty();
@@ -195,11 +198,11 @@ class InMemoryConsentStoreTest {
 
         @Test
         void keepsTenantsApart() {
-            ConsentRecord record = (ConsentRecord) store.append(request(ALICE, "analytics", Optional.of("key-1")))
+            ConsentRecord record = (ConsentRecord) writer.append(request(ALICE, "analytics", Optional.of("key-1")))
                     .entries().get(0);
             ConsentRecord other = unsealed("brand-b", ALICE, "analytics", ConsentStatus.DENIED, Optional.of("key-1"));
 
-            AppendResult otherTenant = store.append(new AppendRequest("brand-b", ALICE, Optional.of("key-1"),
+            AppendResult otherTenant = writer.append(new AppendRequest("brand-b", ALICE, Optional.of("key-1"),
                     state -> List.of(other)));
 
             assertThat(otherTenant.replayed()).isFalse();

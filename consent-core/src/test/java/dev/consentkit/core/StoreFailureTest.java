@@ -1,6 +1,5 @@
 package dev.consentkit.core;
 
-import dev.consentkit.core.spi.AppendRequest;
 import dev.consentkit.core.spi.ConsentStore;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -12,7 +11,6 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.anyList;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
@@ -36,11 +34,11 @@ class StoreFailureTest {
     }
 
     @Nested
-    class AStoreWhoseAppendAllFails {
+    class AStoreWhoseAppendFails {
 
         @BeforeEach
-        void failAppendAll() {
-            when(store.appendAll(anyList())).thenThrow(failure);
+        void failAppend() {
+            when(store.inWriteTransaction(eq("append"), any())).thenThrow(failure);
         }
 
         @Test
@@ -49,7 +47,7 @@ class StoreFailureTest {
                     .isSameAs(failure);
 
             assertThat(published).isEmpty();
-            verify(store, times(1)).appendAll(anyList());
+            verify(store, times(1)).inWriteTransaction(eq("append"), any());
         }
 
         @Test
@@ -64,21 +62,11 @@ class StoreFailureTest {
     }
 
     @Nested
-    class AStoreWhoseAppendFails {
+    class AStoreWhoseWriteTransactionFails {
 
         @BeforeEach
-        void failAppend() {
-            when(store.append(any(AppendRequest.class))).thenThrow(failure);
-            when(store.appendAll(anyList())).thenCallRealMethod();
-        }
-
-        @Test
-        void makesRecordPropagateTheFailureThroughTheDefaultAppendAll() {
-            assertThatThrownBy(() -> manager.record(ConsentCommand.grant("alice", "analytics").build()))
-                    .isSameAs(failure);
-
-            assertThat(published).isEmpty();
-            verify(store, times(1)).append(any(AppendRequest.class));
+        void failWrites() {
+            when(store.inWriteTransaction(any(), any())).thenThrow(failure);
         }
 
         @Test
@@ -94,7 +82,7 @@ class StoreFailureTest {
 
     @Test
     void aFailingEraseIsPropagatedWithoutNotifyingListeners() {
-        when(store.erase(eq("default"), eq(SubjectId.of("alice")), any(), any())).thenThrow(failure);
+        when(store.inWriteTransaction(eq("erase"), any())).thenThrow(failure);
 
         assertThatThrownBy(() -> manager.erase("alice", "art17-request")).isSameAs(failure);
 
@@ -112,13 +100,12 @@ class StoreFailureTest {
 
     @Test
     void anInvalidCommandNeverReachesTheStore() {
-        when(store.appendAll(anyList())).thenThrow(failure);
+        when(store.inWriteTransaction(any(), any())).thenThrow(failure);
 
         assertThatThrownBy(() -> manager.record(ConsentCommand.grant("", "analytics").build()))
                 .isInstanceOf(InvalidConsentRequestException.class);
 
-        verify(store, times(0)).appendAll(anyList());
-        verify(store, times(0)).append(any(AppendRequest.class));
+        verify(store, times(0)).inWriteTransaction(any(), any());
         assertThat(published).isEmpty();
     }
 }

@@ -10,8 +10,8 @@ import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.Source;
 import dev.consentkit.core.SubjectId;
-import dev.consentkit.core.spi.AppendRequest;
-import dev.consentkit.core.spi.AppendResult;
+import dev.consentkit.core.internal.AppendRequest;
+import dev.consentkit.core.internal.AppendResult;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.SubjectState;
 

@@ -228,7 +228,7 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             JdbcConsentStore store = db().storeBuilder().dataSource(alwaysConflicting).dialect(db().dialect)
                     .maxAttempts(3).build();
 
-            assertThatThrownBy(() -> store.appendAll(List.of(new dev.consentkit.core.spi.AppendRequest("default",
+            assertThatThrownBy(() -> store.appendAll(List.of(new dev.consentkit.core.internal.AppendRequest("default",
                     SubjectId.of("cust-1"), java.util.Optional.empty(), st -> List.of()))))
                     .isInstanceOf(ConsentStoreException.class).hasMessageContaining("40001");
             assertThat(connections.get()).isEqualTo(3);

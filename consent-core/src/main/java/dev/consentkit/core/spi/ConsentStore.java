@@ -3,27 +3,26 @@ package dev.consentkit.core.spi;
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ChainLink;
 import dev.consentkit.core.ConsentRecord;
-import dev.consentkit.core.ErasureRecord;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
+import dev.consentkit.core.internal.AuditChain;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
  * Where statements live. Each operation is shaped so that a database store does it in one round trip or
- * one transaction. Implementations must be thread-safe and must serialise writers of one subject (a row
+ * one transaction: writes are units of work over a {@link StoreTransaction}, reads are single queries or
+ * streams. Implementations must be thread-safe and must serialise writers of one subject (a row
  * lock on the chain head, not a JVM lock, when several application instances share the store).
  *
  * <p>Failures are reported as {@link dev.consentkit.core.ConsentStoreException}; a failed write leaves
@@ -32,25 +31,17 @@ import java.util.stream.Stream;
 public interface ConsentStore {
 
     /**
-     * Appends one subject's entries atomically: inside one lock or transaction, return the earlier record if
-     * the idempotency key is known; otherwise read the subject's {@link SubjectState}, ask the plan for
-     * entries, {@link AuditChain#seal seal} each after the head, store them, move the current state and the
-     * head. All or nothing.
+     * Runs {@code work} in one write transaction: commits when it returns, rolls back when it throws (and then
+     * rethrows its exception unchanged). A store may retry the whole unit of work after a serialization failure,
+     * a deadlock or a lost race on a unique key; {@code work} is written to be run again. When the store joins a
+     * transaction the caller controls ({@link #joinsCallerTransaction()}), it neither commits nor rolls back.
+     *
+     * <p>ConsentKit's chain protocol (in the manager) is the only caller: stores implement the operations of
+     * {@link StoreTransaction} and never plan, seal or decide themselves.
+     *
+     * @param operation names the write in a {@link dev.consentkit.core.ConsentStoreException}
      */
-    AppendResult append(AppendRequest request);
-
-    /**
-     * Appends several requests as one unit: all are written or none. Requests for the same subject see each
-     * other's entries in order. The default runs {@link #append} one by one and is therefore not atomic
-     * across requests; stores should override it.
-     */
-    default List<AppendResult> appendAll(List<AppendRequest> requests) {
-        List<AppendResult> results = new ArrayList<>(requests.size());
-        for (AppendRequest r : requests) {
-            results.add(append(r));
-        }
-        return results;
-    }
+    <T> T inWriteTransaction(String operation, StoreWork<T> work);
 
     /** The subject's current state, or empty if the store holds nothing for it. One round trip. */
     Optional<SubjectState> state(String tenant, SubjectId subject);
@@ -128,7 +119,7 @@ public interface ConsentStore {
     Stream<AuditEntry> chains(String tenant, Optional<SubjectId> subject);
 
     /**
-     * Recomputes the chains of a tenant (or one subject) with {@link AuditChain#verify}. The default streams
+     * Recomputes the chains of a tenant (or one subject) with ConsentKit's chain verification. The default streams
      * {@link #chains} and looks each subject's head up with {@link #head}; database stores read the heads with
      * the entries instead of one query per subject.
      */
@@ -140,15 +131,6 @@ public interface ConsentStore {
 
     /** The chain head the store recorded for a subject. */
     Optional<ChainLink> head(String tenant, SubjectId subject);
-
-    /**
-     * Erases a subject atomically: replaces the subject by {@code pseudonym} in every entry and every state
-     * row and strips the personal fields ({@link AuditEntry#erased}), then appends the entry {@code erasure}
-     * builds from the pseudonymised state, sealed on the same chain. Returns the sealed erasure entry, or
-     * empty if the store holds nothing for the subject.
-     */
-    Optional<ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
-                                  Function<SubjectState, ErasureRecord> erasure);
 
     /**
      * Whether a write made now, on the calling thread, would join a transaction the caller controls (and so is not

@@ -1,5 +1,9 @@
 package dev.consentkit.core.spi;
 
+import dev.consentkit.core.internal.AppendRequest;
+import dev.consentkit.core.internal.AppendResult;
+import dev.consentkit.core.internal.ChainWriter;
+
 import dev.consentkit.core.Actor;
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentCommand;
@@ -426,7 +430,7 @@ public abstract class ConsentStoreContract {
             SubjectId pseudonym = consents.erase("cust-1", "art17-request").orElseThrow().subject();
             List<SubjectState> seen = new ArrayList<>();
 
-            AppendResult result = store.append(new AppendRequest("default", SubjectId.of("cust-1"), Optional.empty(),
+            AppendResult result = new ChainWriter(store).append(new AppendRequest("default", SubjectId.of("cust-1"), Optional.empty(),
                     Optional.of(pseudonym), state -> {
                         seen.add(state);
                         return List.of();
@@ -441,7 +445,7 @@ public abstract class ConsentStoreContract {
         @Test
         void aWriteWithoutPseudonymForANewSubjectIsNotTreatedAsErased() {
             List<SubjectState> seen = new ArrayList<>();
-            store.append(new AppendRequest("default", SubjectId.of("cust-9"), Optional.empty(), state -> {
+            new ChainWriter(store).append(new AppendRequest("default", SubjectId.of("cust-9"), Optional.empty(), state -> {
                 seen.add(state);
                 return List.of();
             }));

@@ -1,4 +1,4 @@
-package dev.consentkit.core.spi;
+package dev.consentkit.core.internal;
 
 import dev.consentkit.core.AuditEntry;
 

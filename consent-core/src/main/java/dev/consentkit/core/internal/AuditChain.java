@@ -1,4 +1,4 @@
-package dev.consentkit.core.spi;
+package dev.consentkit.core.internal;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ChainLink;
@@ -10,7 +10,6 @@ import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.VerificationReport.BrokenChain;
 import dev.consentkit.core.VerificationReport.Problem;
-import dev.consentkit.core.internal.IsoInstants;
 import org.jspecify.annotations.Nullable;
 
 import java.nio.charset.StandardCharsets;

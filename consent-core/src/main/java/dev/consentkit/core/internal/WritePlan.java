@@ -1,6 +1,7 @@
-package dev.consentkit.core.spi;
+package dev.consentkit.core.internal;
 
 import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.spi.SubjectState;
 
 import java.util.List;
 

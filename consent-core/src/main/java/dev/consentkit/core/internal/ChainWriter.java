@@ -1,0 +1,253 @@
+package dev.consentkit.core.internal;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.ErasureRecord;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.PurposeId;
+import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.StoreTransaction;
+import dev.consentkit.core.spi.SubjectChanges;
+import dev.consentkit.core.spi.SubjectState;
+import org.jspecify.annotations.Nullable;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Internal API; may change without notice. ConsentKit's append protocol, written once for every store: inside
+ * one {@link ConsentStore#inWriteTransaction write transaction} it locks the subjects in a fixed order, looks
+ * the idempotency keys up, applies the erased-pseudonym rule, runs each request's write plan on the locked
+ * state, seals every planned entry after its subject's chain head, and hands the store the rows to write.
+ * Stores only carry out the {@link StoreTransaction} operations.
+ */
+public final class ChainWriter {
+
+    private final ConsentStore store;
+
+    public ChainWriter(ConsentStore store) {
+        this.store = store;
+    }
+
+    /** {@link #appendAll} for one request. */
+    public AppendResult append(AppendRequest request) {
+        return appendAll(List.of(request)).get(0);
+    }
+
+    /**
+     * Appends the requests as one unit: all are written or none. Requests for the same subject see each other's
+     * entries in order. For a request whose idempotency key is already known in its tenant (in the store or
+     * earlier in this batch) the earlier record is returned and nothing is written.
+     */
+    public List<AppendResult> appendAll(List<AppendRequest> requests) {
+        if (requests.isEmpty()) {
+            return List.of();
+        }
+        return store.inWriteTransaction("append", tx -> appendIn(tx, requests));
+    }
+
+    private static List<AppendResult> appendIn(StoreTransaction tx, List<AppendRequest> requests) {
+        Map<Key, Working> working = lockAll(tx, requests);
+        Map<Key, ConsentRecord> earlier = recordsByIdempotencyKey(tx, requests);
+        List<AppendResult> results = new ArrayList<>(requests.size());
+        for (AppendRequest r : requests) {
+            Working w = working.get(new Key(r.tenant(), r.subject()));
+            Key idempotency = r.idempotencyKey().map(k -> new Key(r.tenant(), k)).orElse(null);
+            if (idempotency != null && earlier.containsKey(idempotency)) {
+                results.add(new AppendResult(List.of(earlier.get(idempotency)), true));
+                continue;
+            }
+            List<AuditEntry> planned = r.plan().plan(w.snapshot());
+            if (!planned.isEmpty() && w.erasedUnderPseudonym) {
+                throw new IllegalStateException("a write plan returned entries for an erased subject");
+            }
+            List<AuditEntry> sealed = new ArrayList<>(planned.size());
+            for (AuditEntry e : planned) {
+                AuditEntry s = AuditChain.seal(e, w.head);
+                w.add(tx, s);
+                sealed.add(s);
+            }
+            if (idempotency != null) {
+                for (AuditEntry s : sealed) {
+                    if (s instanceof ConsentRecord first) {
+                        earlier.put(idempotency, first);
+                        break;
+                    }
+                }
+            }
+            results.add(new AppendResult(sealed, false));
+        }
+        List<SubjectChanges> changes = new ArrayList<>();
+        for (Working w : working.values()) {
+            if (!w.appended.isEmpty()) {
+                changes.add(w.changes());
+            }
+        }
+        if (!changes.isEmpty()) {
+            tx.write(changes);
+        }
+        return results;
+    }
+
+    /**
+     * Locks every subject of the batch, tenant by tenant, in sorted order. A subject the store has never seen
+     * whose pseudonym names an erased chain gets an erased state: its plan must refuse, and nothing is stored
+     * under the identifier, so a write racing an erasure cannot bring the identifier back.
+     */
+    private static Map<Key, Working> lockAll(StoreTransaction tx, List<AppendRequest> requests) {
+        Map<String, Map<SubjectId, Optional<SubjectId>>> byTenant = new TreeMap<>();
+        for (AppendRequest r : requests) {
+            byTenant.computeIfAbsent(r.tenant(), t -> new TreeMap<>())
+                    .merge(r.subject(), r.pseudonym(), (a, b) -> a.isPresent() ? a : b);
+        }
+        Map<Key, Working> working = new HashMap<>();
+        byTenant.forEach((tenant, subjects) -> {
+            Map<SubjectId, SubjectState> states = tx.lock(tenant, List.copyOf(subjects.keySet()));
+            Map<SubjectId, SubjectId> unseenByPseudonym = new HashMap<>();
+            subjects.forEach((subject, pseudonym) -> {
+                SubjectState state = states.get(subject);
+                if ((state == null || state.head().isEmpty()) && pseudonym.isPresent()) {
+                    unseenByPseudonym.put(pseudonym.get(), subject);
+                }
+            });
+            Set<SubjectId> erased = unseenByPseudonym.isEmpty() ? Set.of()
+                    : tx.erasedAmong(tenant, unseenByPseudonym.keySet());
+            Set<SubjectId> erasedSubjects = new TreeSet<>();
+            erased.forEach(p -> erasedSubjects.add(unseenByPseudonym.get(p)));
+            for (SubjectId subject : subjects.keySet()) {
+                SubjectState state = states.getOrDefault(subject, SubjectState.empty(tenant, subject));
+                Working w = erasedSubjects.contains(subject)
+                        ? new Working(new SubjectState(tenant, subject, Optional.empty(), Map.of(), true), true)
+                        : new Working(state, false);
+                working.put(new Key(tenant, subject.value()), w);
+            }
+        });
+        return working;
+    }
+
+    private static Map<Key, ConsentRecord> recordsByIdempotencyKey(StoreTransaction tx, List<AppendRequest> requests) {
+        Map<String, Set<String>> byTenant = new TreeMap<>();
+        for (AppendRequest r : requests) {
+            r.idempotencyKey().ifPresent(k -> byTenant.computeIfAbsent(r.tenant(), t -> new LinkedHashSet<>()).add(k));
+        }
+        Map<Key, ConsentRecord> found = new HashMap<>();
+        byTenant.forEach((tenant, keys) -> tx.recordsByIdempotencyKey(tenant, keys)
+                .forEach((key, record) -> found.put(new Key(tenant, key), record)));
+        return found;
+    }
+
+    /**
+     * Erases a subject in one transaction: locks the subject and its pseudonym, has the store pseudonymise every
+     * row of the subject, then appends the entry {@code erasure} builds from the pseudonymised state, sealed on
+     * the same chain. Empty if the store holds nothing for the subject.
+     */
+    public Optional<ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
+                                         Function<SubjectState, ErasureRecord> erasure) {
+        return store.inWriteTransaction("erase", tx -> {
+            List<SubjectId> both = new ArrayList<>(new TreeSet<>(List.of(subject, pseudonym)));
+            SubjectState state = tx.lock(tenant, both).get(subject);
+            if (state == null || state.head().isEmpty()) {
+                return Optional.<ErasureRecord>empty();
+            }
+            tx.pseudonymise(tenant, subject, pseudonym);
+            Map<PurposeId, ConsentRecord> current = new HashMap<>();
+            state.current().forEach((purpose, r) -> current.put(purpose, (ConsentRecord) r.erased(pseudonym)));
+            Working w = new Working(new SubjectState(tenant, pseudonym, state.head(), current, state.erased()), false);
+            w.known = true;
+            ErasureRecord sealed = (ErasureRecord) AuditChain.seal(erasure.apply(w.snapshot()), w.head);
+            w.add(tx, sealed);
+            tx.write(List.of(w.changes()));
+            return Optional.of(sealed);
+        });
+    }
+
+    /** A tenant and a name in it (a subject id or an idempotency key). */
+    private record Key(String tenant, String name) {
+        Key(String tenant, SubjectId subject) {
+            this(tenant, subject.value());
+        }
+    }
+
+    /** One locked subject during the transaction: its moving state and the rows that changed. */
+    private static final class Working {
+        final String tenant;
+        final SubjectId subject;
+        final boolean erasedUnderPseudonym;
+        boolean known;
+        Optional<ChainLink> head;
+        boolean erased;
+        final Map<PurposeId, ConsentRecord> current;
+        final Set<PurposeId> hadStatement;
+        final Set<PurposeId> statementsChanged = new LinkedHashSet<>();
+        @Nullable Map<String, PreferenceRecord> preferences;
+        Set<String> hadPreference = Set.of();
+        final Set<String> preferencesChanged = new LinkedHashSet<>();
+        final List<AuditEntry> appended = new ArrayList<>();
+
+        Working(SubjectState state, boolean erasedUnderPseudonym) {
+            this.tenant = state.tenant();
+            this.subject = state.subject();
+            this.erasedUnderPseudonym = erasedUnderPseudonym;
+            this.known = state.head().isPresent();
+            this.head = state.head();
+            this.erased = state.erased();
+            this.current = new HashMap<>(state.current());
+            this.hadStatement = Set.copyOf(state.current().keySet());
+        }
+
+        SubjectState snapshot() {
+            return new SubjectState(tenant, subject, head, current, erased);
+        }
+
+        /** Applies a sealed entry: the latest statement per purpose by effective time, then by sequence, is current. */
+        void add(StoreTransaction tx, AuditEntry e) {
+            if (e instanceof ConsentRecord r) {
+                ConsentRecord existing = current.get(r.purpose());
+                if (existing == null || SubjectState.supersedes(r, existing)) {
+                    current.put(r.purpose(), r);
+                    statementsChanged.add(r.purpose());
+                }
+            } else if (e instanceof PreferenceRecord p) {
+                Map<String, PreferenceRecord> loaded = preferences;
+                if (loaded == null) { // read only when a preference is written
+                    loaded = new HashMap<>(known ? tx.preferences(tenant, subject) : Map.of());
+                    hadPreference = Set.copyOf(loaded.keySet());
+                    preferences = loaded;
+                }
+                loaded.put(p.key(), p);
+                preferencesChanged.add(p.key());
+            } else if (e instanceof ErasureRecord) {
+                erased = true;
+            }
+            head = Optional.of(e.link());
+            appended.add(e);
+        }
+
+        SubjectChanges changes() {
+            Set<PurposeId> added = new LinkedHashSet<>();
+            Set<PurposeId> replaced = new LinkedHashSet<>();
+            for (PurposeId p : statementsChanged) {
+                (hadStatement.contains(p) ? replaced : added).add(p);
+            }
+            Set<String> prefsAdded = new LinkedHashSet<>();
+            Set<String> prefsReplaced = new LinkedHashSet<>();
+            for (String k : preferencesChanged) {
+                (hadPreference.contains(k) ? prefsReplaced : prefsAdded).add(k);
+            }
+            Map<String, PreferenceRecord> prefs = preferences == null ? Map.of() : preferences;
+            return new SubjectChanges(tenant, subject, known, appended, snapshot(), added, replaced,
+                    new LinkedHashMap<>(prefs), prefsAdded, prefsReplaced);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.consentkit.core.spi;
+
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.SubjectId;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What a store does inside one write transaction, and nothing more: ConsentKit's chain protocol (idempotency,
+ * the erased-pseudonym rule, the write plan, sealing after the chain head, moving state, preferences and head)
+ * runs once, in core, on top of these operations, so a store cannot get the chain wrong.
+ *
+ * <p>Every operation runs in the transaction {@link ConsentStore#inWriteTransaction} opened; what
+ * {@link #write} stores becomes visible to readers only when that transaction commits, and not at all if it
+ * fails. Implementations need not be thread-safe: one transaction is used by one thread.
+ */
+public interface StoreTransaction {
+
+    /**
+     * Locks the subjects for writing, in the order given (the protocol sorts them, so that concurrent
+     * transactions cannot deadlock), and returns the state of each: its chain head, its current statement per
+     * purpose and its erased flag; {@link SubjectState#empty} for a subject the store has never seen. The lock
+     * is held until the transaction ends and must serialise writers across application instances (a row lock,
+     * not a JVM lock, when several instances share the store). A subject without a row may be locked by the
+     * insert of its row in {@link #write}; a concurrent first writer then fails and the store retries.
+     */
+    Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects);
+
+    /** Which of {@code pseudonyms} name an erased chain in {@code tenant}. */
+    Set<SubjectId> erasedAmong(String tenant, Collection<SubjectId> pseudonyms);
+
+    /** The consent records that carry one of {@code idempotencyKeys} in {@code tenant}, by key. */
+    Map<String, ConsentRecord> recordsByIdempotencyKey(String tenant, Collection<String> idempotencyKeys);
+
+    /** A locked subject's current preferences by key (read only when a preference is written). */
+    Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject);
+
+    /**
+     * Replaces {@code subject} by {@code pseudonym} in every entry, state, preference and head row of the
+     * locked subject and strips the entries' personal fields (see
+     * {@link dev.consentkit.core.AuditEntry#erased}); entries keep their places in the log. After this the
+     * protocol appends the erasure entry under {@code pseudonym} with {@link #write}.
+     */
+    void pseudonymise(String tenant, SubjectId subject, SubjectId pseudonym);
+
+    /**
+     * Stores the prepared rows: each subject's sealed entries (in order; with their outbox rows where the store
+     * has an outbox), the current statements and preferences that changed, and the new chain head.
+     */
+    void write(List<SubjectChanges> changes);
+}

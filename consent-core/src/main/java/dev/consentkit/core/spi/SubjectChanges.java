@@ -1,0 +1,49 @@
+package dev.consentkit.core.spi;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.PurposeId;
+import dev.consentkit.core.SubjectId;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The rows one subject's write changes, prepared by ConsentKit's chain protocol for
+ * {@link StoreTransaction#write}: the store stores them as they are and decides nothing.
+ *
+ * @param tenant              the tenant
+ * @param subject             the subject whose chain grew
+ * @param known               true if the store held the subject (its head row) before this transaction: update
+ *                            the head; false: insert it
+ * @param appended            the sealed entries, in chain order
+ * @param after               the subject's state after the write: the new head, every current statement and the
+ *                            erased flag
+ * @param statementsAdded     purposes that now have a current statement and had none: insert their state rows
+ * @param statementsReplaced  purposes whose current statement changed: update their state rows
+ * @param preferences         every current preference after the write (meaningful only when a preference changed)
+ * @param preferencesAdded    preference keys that now have a value and had none
+ * @param preferencesReplaced preference keys whose value changed
+ */
+public record SubjectChanges(String tenant, SubjectId subject, boolean known, List<AuditEntry> appended,
+                             SubjectState after, Set<PurposeId> statementsAdded, Set<PurposeId> statementsReplaced,
+                             Map<String, PreferenceRecord> preferences, Set<String> preferencesAdded,
+                             Set<String> preferencesReplaced) {
+
+    public SubjectChanges {
+        Objects.requireNonNull(tenant, "tenant");
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(after, "after");
+        appended = List.copyOf(appended);
+        statementsAdded = Set.copyOf(statementsAdded);
+        statementsReplaced = Set.copyOf(statementsReplaced);
+        preferences = Map.copyOf(preferences);
+        preferencesAdded = Set.copyOf(preferencesAdded);
+        preferencesReplaced = Set.copyOf(preferencesReplaced);
+        if (after.head().isEmpty()) {
+            throw new IllegalArgumentException("after must have a chain head");
+        }
+    }
+}
