@@ -2,12 +2,8 @@ package dev.consentkit.export;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentManager;
-import dev.consentkit.core.ConsentRecord;
-import dev.consentkit.core.ErasureRecord;
-import dev.consentkit.core.Evidence;
 import dev.consentkit.core.HistoryQuery;
-import dev.consentkit.core.PreferenceRecord;
-import dev.consentkit.core.internal.IsoInstants;
+import dev.consentkit.export.internal.EntryFields;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.io.SerializedString;
 import tools.jackson.core.json.JsonFactory;
@@ -20,7 +16,6 @@ import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -40,11 +35,7 @@ import java.util.stream.Stream;
 public final class AuditExporter {
 
     /** The fields of every exported entry, in CSV column order. */
-    public static final List<String> COLUMNS = List.of("kind", "id", "tenant", "subject", "sequence", "recorded_at",
-            "purpose", "purpose_version", "status", "effective_at", "expires_at", "conflict", "source",
-            "collection_point", "notice_version", "notice_sha256", "locale", "actor_type", "actor_id", "ip_address",
-            "user_agent", "comment", "proof_reference", "idempotency_key", "preference_key", "preference_value",
-            "erasure_reason", "personal_data_digest", "previous_hash", "hash");
+    public static final List<String> COLUMNS = EntryFields.COLUMNS;
 
     private final ConsentManager consents;
     /** JSON Lines: each root object is followed by a line feed instead of Jackson's default space. */
@@ -143,49 +134,7 @@ public final class AuditExporter {
 
     /** The exported values of one entry in {@link #COLUMNS} order: String, Long, Integer, Boolean or null. */
     static Object[] values(AuditEntry e) {
-        Object[] v = new Object[COLUMNS.size()];
-        v[1] = e.id().toString();
-        v[2] = e.tenant();
-        v[3] = e.subject().value();
-        v[4] = e.link().sequence();
-        v[5] = IsoInstants.format(e.recordedAt());
-        v[27] = e.personalDataDigest();
-        v[28] = e.link().previousHash();
-        v[29] = e.link().hash();
-        if (e instanceof ConsentRecord r) {
-            v[0] = "consent";
-            v[6] = r.purpose().value();
-            v[7] = r.purposeVersion();
-            v[8] = r.status().name();
-            v[9] = IsoInstants.format(r.effectiveAt());
-            v[10] = r.expiresAt().map(IsoInstants::format).orElse(null);
-            v[11] = r.conflict();
-            v[23] = r.idempotencyKey().orElse(null);
-            evidence(v, r.evidence());
-        } else if (e instanceof PreferenceRecord p) {
-            v[0] = "preference";
-            v[24] = p.key();
-            v[25] = p.value();
-            evidence(v, p.evidence());
-        } else if (e instanceof ErasureRecord x) {
-            v[0] = "erasure";
-            v[26] = x.reason();
-        }
-        return v;
-    }
-
-    private static void evidence(Object[] v, Evidence e) {
-        v[12] = e.source().name();
-        v[13] = e.collectionPoint();
-        v[14] = e.noticeVersion().orElse(null);
-        v[15] = e.noticeTextSha256().orElse(null);
-        v[16] = e.locale().map(Locale::toLanguageTag).orElse(null);
-        v[17] = e.actor().type().name();
-        v[18] = e.actor().id().orElse(null);
-        v[19] = e.ipAddress().orElse(null);
-        v[20] = e.userAgent().orElse(null);
-        v[21] = e.comment().orElse(null);
-        v[22] = e.proofReference().orElse(null);
+        return EntryFields.values(e);
     }
 
     /** Ends a JSON Lines document with a line feed and flushes. */
