@@ -4,16 +4,16 @@ import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ChainLink;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.ConsentStoreException;
-import dev.consentkit.core.ErasureRecord;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
-import dev.consentkit.core.internal.AppendRequest;
-import dev.consentkit.core.internal.AppendResult;
 import dev.consentkit.core.internal.AuditChain;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.StoreTransaction;
+import dev.consentkit.core.spi.StoreWork;
+import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -47,7 +47,6 @@ import java.util.Spliterators;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -122,57 +121,140 @@ public final class JdbcConsentStore implements ConsentStore {
         }
     }
 
+    /**
+     * Runs {@code work} on one connection in its own transaction (retried after serialization failures,
+     * deadlocks and lost races on a unique key), or in the caller's if the connection arrives with one.
+     */
     @Override
-    public AppendResult append(AppendRequest request) {
-        return appendAll(List.of(request)).get(0);
+    public <T> T inWriteTransaction(String operation, StoreWork<T> work) {
+        return inTransaction(operation, c -> {
+            try {
+                return work.run(new Transaction(c));
+            } catch (UncheckedSql e) {
+                throw e.getCause();
+            }
+        });
     }
 
-    @Override
-    public List<AppendResult> appendAll(List<AppendRequest> requests) {
-        if (requests.isEmpty()) {
-            return List.of();
+    /** Carries a driver failure through the {@link StoreTransaction} methods, which cannot throw it. */
+    private static final class UncheckedSql extends RuntimeException {
+        UncheckedSql(SQLException cause) {
+            super(cause);
         }
-        return inTransaction("append", c -> appendIn(c, requests));
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
     }
 
-    private List<AppendResult> appendIn(Connection c, List<AppendRequest> requests) throws SQLException {
-        Map<SubjectKey, Optional<SubjectId>> keys = new TreeMap<>();
-        for (AppendRequest r : requests) {
-            keys.merge(new SubjectKey(r.tenant(), r.subject()), r.pseudonym(), (a, b) -> a.isPresent() ? a : b);
+    @FunctionalInterface
+    private interface SqlCall<T> {
+        T call() throws SQLException;
+    }
+
+    private static <T> T unchecked(SqlCall<T> call) {
+        try {
+            return call.call();
+        } catch (SQLException e) {
+            throw new UncheckedSql(e);
         }
-        Map<SubjectKey, Working> working = lockAndLoad(c, keys);
-        Map<String, ConsentRecord> earlier = findByIdempotencyKeys(c, requests);
-        List<AppendResult> results = new ArrayList<>(requests.size());
-        List<AuditEntry> inserts = new ArrayList<>();
-        for (AppendRequest r : requests) {
-            Working w = working.get(new SubjectKey(r.tenant(), r.subject()));
-            String idempotency = r.idempotencyKey().map(k -> r.tenant() + '\u0000' + k).orElse(null);
-            if (idempotency != null && earlier.containsKey(idempotency)) {
-                results.add(new AppendResult(List.of(earlier.get(idempotency)), true));
-                continue;
-            }
-            List<AuditEntry> sealed = new ArrayList<>();
-            List<AuditEntry> planned = r.plan().plan(w.snapshot());
-            if (!planned.isEmpty() && w.erased && w.head.isEmpty()) {
-                throw new IllegalStateException("a write plan returned entries for an erased subject");
-            }
-            for (AuditEntry e : planned) {
-                AuditEntry s = AuditChain.seal(e, w.head);
-                w.add(c, s);
-                sealed.add(s);
-                inserts.add(s);
-            }
-            if (idempotency != null) {
-                sealed.stream().filter(ConsentRecord.class::isInstance).map(ConsentRecord.class::cast).findFirst()
-                        .ifPresent(first -> earlier.put(idempotency, first));
-            }
-            results.add(new AppendResult(sealed, false));
+    }
+
+    /** The store's operations inside one write transaction, over its connection. */
+    private final class Transaction implements StoreTransaction {
+        private final Connection c;
+
+        Transaction(Connection c) {
+            this.c = c;
         }
-        if (!inserts.isEmpty()) {
-            insertEntries(c, inserts);
-            flush(c, working.values());
+
+        /**
+         * Locks the subjects' rows in the order given and loads their current state: two statements however many
+         * subjects there are. A subject without a row is locked by inserting its row in {@link #write}: a
+         * concurrent first writer then fails on the primary key and the transaction is retried.
+         */
+        @Override
+        public Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects) {
+            return unchecked(() -> {
+                List<SubjectId> existing = new ArrayList<>();
+                forSubjects(c, tenant, "SELECT subject FROM " + tables.subject + " WHERE tenant = ? AND subject",
+                        subjects, " ORDER BY subject FOR UPDATE", rs -> existing.add(new SubjectId(rs.getString(1))));
+                return existing.isEmpty() ? Map.of() : readStates(c, tenant, existing);
+            });
         }
-        return results;
+
+        @Override
+        public Set<SubjectId> erasedAmong(String tenant, Collection<SubjectId> pseudonyms) {
+            return unchecked(() -> {
+                Set<SubjectId> erased = new HashSet<>();
+                forSubjects(c, tenant, "SELECT subject FROM " + tables.subject
+                                + " WHERE erased = TRUE AND tenant = ? AND subject", List.copyOf(pseudonyms), "",
+                        rs -> erased.add(new SubjectId(rs.getString(1))));
+                return erased;
+            });
+        }
+
+        @Override
+        public Map<String, ConsentRecord> recordsByIdempotencyKey(String tenant, Collection<String> idempotencyKeys) {
+            return unchecked(() -> {
+                Map<String, ConsentRecord> found = new HashMap<>();
+                List<String> keys = idempotencyKeys.stream().distinct().toList();
+                for (int from = 0; from < keys.size(); from += IN_LIST_CHUNK) {
+                    List<String> chunk = keys.subList(from, Math.min(keys.size(), from + IN_LIST_CHUNK));
+                    try (PreparedStatement ps = c.prepareStatement(tables.selectLog
+                            + " WHERE l.tenant = ? AND l.idempotency_key IN (" + "?, ".repeat(chunk.size() - 1) + "?)")) {
+                        ps.setString(1, tenant);
+                        for (int i = 0; i < chunk.size(); i++) {
+                            ps.setString(i + 2, chunk.get(i));
+                        }
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                ConsentRecord r = (ConsentRecord) rows.read(rs);
+                                found.put(r.idempotencyKey().orElseThrow(), r);
+                            }
+                        }
+                    }
+                }
+                return found;
+            });
+        }
+
+        @Override
+        public Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject) {
+            return unchecked(() -> preferencesIn(c, tenant, subject));
+        }
+
+        @Override
+        public void pseudonymise(String tenant, SubjectId subject, SubjectId pseudonym) {
+            unchecked(() -> {
+                if (dialect == Dialect.POSTGRESQL) {
+                    try (Statement st = c.createStatement()) {
+                        // lets the optional log-protection trigger allow this transaction's updates
+                        st.execute("SET LOCAL consentkit.erasure = 'on'");
+                    }
+                }
+                update(c, "UPDATE " + tables.log + " SET subject = ?, ip_address = NULL, user_agent = NULL,"
+                        + " comment_text = NULL, idempotency_key = NULL WHERE tenant = ? AND subject = ?",
+                        pseudonym, tenant, subject);
+                for (String table : List.of(tables.state, tables.preference, tables.outbox, tables.subject)) {
+                    update(c, "UPDATE " + table + " SET subject = ? WHERE tenant = ? AND subject = ?",
+                            pseudonym, tenant, subject);
+                }
+                return null;
+            });
+        }
+
+        @Override
+        public void write(List<SubjectChanges> changes) {
+            unchecked(() -> {
+                List<AuditEntry> entries = new ArrayList<>();
+                changes.forEach(ch -> entries.addAll(ch.appended()));
+                insertEntries(c, entries);
+                flush(c, changes);
+                return null;
+            });
+        }
     }
 
     private void insertEntries(Connection c, List<AuditEntry> entries) throws SQLException {
@@ -195,85 +277,6 @@ public final class JdbcConsentStore implements ConsentStore {
             }
             ps.executeBatch();
         }
-    }
-
-    /**
-     * Locks the subjects' rows in a fixed order and loads their current state: a few statements however many
-     * subjects the batch holds. A subject without a row is locked by inserting its row when the batch is
-     * flushed: a concurrent first writer then fails on the primary key and the transaction is retried.
-     */
-    private Map<SubjectKey, Working> lockAndLoad(Connection c, Map<SubjectKey, Optional<SubjectId>> keys)
-            throws SQLException {
-        Map<SubjectKey, Working> working = new TreeMap<>();
-        Map<String, List<SubjectId>> byTenant = new TreeMap<>();
-        keys.keySet().forEach(k -> byTenant.computeIfAbsent(k.tenant, t -> new ArrayList<>()).add(k.subject));
-        for (Map.Entry<String, List<SubjectId>> e : byTenant.entrySet()) {
-            String tenant = e.getKey();
-            Set<SubjectId> existing = new HashSet<>();
-            forSubjects(c, tenant, "SELECT subject FROM " + tables.subject + " WHERE tenant = ? AND subject", e.getValue(),
-                    " ORDER BY subject FOR UPDATE", rs -> existing.add(new SubjectId(rs.getString(1))));
-            Set<SubjectId> erased = erasedAmong(c, tenant, e.getValue().stream().filter(s -> !existing.contains(s))
-                    .collect(Collectors.toMap(s -> s, s -> keys.get(new SubjectKey(tenant, s)))));
-            for (SubjectId s : erased) {
-                working.put(new SubjectKey(tenant, s), new Working(new SubjectKey(tenant, s),
-                        new SubjectState(tenant, s, Optional.empty(), Map.of(), true), false));
-            }
-            Map<SubjectId, SubjectState> states = existing.isEmpty() ? Map.of()
-                    : readStates(c, tenant, List.copyOf(existing));
-            for (SubjectId s : e.getValue()) {
-                if (erased.contains(s)) {
-                    continue;
-                }
-                SubjectState state = states.get(s);
-                working.put(new SubjectKey(tenant, s), new Working(new SubjectKey(tenant, s),
-                        state != null ? state : SubjectState.empty(tenant, s), existing.contains(s)));
-            }
-        }
-        return working;
-    }
-
-    /** Which of the new subjects were erased: their pseudonym's chain is erased. */
-    private Set<SubjectId> erasedAmong(Connection c, String tenant, Map<SubjectId, Optional<SubjectId>> pseudonyms)
-            throws SQLException {
-        Map<SubjectId, SubjectId> byPseudonym = new HashMap<>();
-        pseudonyms.forEach((s, p) -> p.ifPresent(x -> byPseudonym.put(x, s)));
-        if (byPseudonym.isEmpty()) {
-            return Set.of();
-        }
-        Set<SubjectId> erased = new HashSet<>();
-        forSubjects(c, tenant, "SELECT subject FROM " + tables.subject + " WHERE erased = TRUE AND tenant = ? AND subject",
-                List.copyOf(byPseudonym.keySet()), "", rs -> erased.add(byPseudonym.get(new SubjectId(rs.getString(1)))));
-        return erased;
-    }
-
-    /** The earlier consent records of the batch's idempotency keys, by tenant and key. */
-    private Map<String, ConsentRecord> findByIdempotencyKeys(Connection c, List<AppendRequest> requests)
-            throws SQLException {
-        Map<String, ConsentRecord> found = new HashMap<>();
-        Map<String, List<String>> byTenant = new TreeMap<>();
-        for (AppendRequest r : requests) {
-            r.idempotencyKey().ifPresent(k -> byTenant.computeIfAbsent(r.tenant(), t -> new ArrayList<>()).add(k));
-        }
-        for (Map.Entry<String, List<String>> e : byTenant.entrySet()) {
-            List<String> keys = e.getValue().stream().distinct().toList();
-            for (int from = 0; from < keys.size(); from += IN_LIST_CHUNK) {
-                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + IN_LIST_CHUNK));
-                try (PreparedStatement ps = c.prepareStatement(tables.selectLog
-                        + " WHERE l.tenant = ? AND l.idempotency_key IN (" + "?, ".repeat(chunk.size() - 1) + "?)")) {
-                    ps.setString(1, e.getKey());
-                    for (int i = 0; i < chunk.size(); i++) {
-                        ps.setString(i + 2, chunk.get(i));
-                    }
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            ConsentRecord r = (ConsentRecord) rows.read(rs);
-                            found.put(e.getKey() + '\u0000' + r.idempotencyKey().orElseThrow(), r);
-                        }
-                    }
-                }
-            }
-        }
-        return found;
     }
 
     @FunctionalInterface
@@ -329,43 +332,6 @@ public final class JdbcConsentStore implements ConsentStore {
                 consumer.accept(rs);
             }
         }
-    }
-
-    @Override
-    public Optional<ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
-                                         Function<SubjectState, ErasureRecord> erasure) {
-        return inTransaction("erase", c -> {
-            try (PreparedStatement ps = c.prepareStatement(tables.lockSubject)) {
-                ps.setString(1, tenant);
-                ps.setString(2, subject.value());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.<ErasureRecord>empty();
-                    }
-                }
-            }
-            if (dialect == Dialect.POSTGRESQL) {
-                try (Statement st = c.createStatement()) {
-                    // lets the optional log-protection trigger allow this transaction's updates
-                    st.execute("SET LOCAL consentkit.erasure = 'on'");
-                }
-            }
-            update(c, "UPDATE " + tables.log + " SET subject = ?, ip_address = NULL, user_agent = NULL,"
-                    + " comment_text = NULL, idempotency_key = NULL WHERE tenant = ? AND subject = ?",
-                    pseudonym, tenant, subject);
-            for (String table : List.of(tables.state, tables.preference, tables.outbox, tables.subject)) {
-                update(c, "UPDATE " + table + " SET subject = ? WHERE tenant = ? AND subject = ?",
-                        pseudonym, tenant, subject);
-            }
-            SubjectKey key = new SubjectKey(tenant, pseudonym);
-            SubjectState state = readStates(c, tenant, List.of(pseudonym)).get(pseudonym);
-            Working w = new Working(key, state, true);
-            ErasureRecord sealed = (ErasureRecord) AuditChain.seal(erasure.apply(w.snapshot()), w.head);
-            w.add(c, sealed);
-            insertEntries(c, List.of(sealed));
-            flush(c, List.of(w));
-            return Optional.of(sealed);
-        });
     }
 
     private static void update(Connection c, String sql, SubjectId to, String tenant, SubjectId from)
@@ -999,14 +965,6 @@ public final class JdbcConsentStore implements ConsentStore {
                 + e.getErrorCode(), e);
     }
 
-    private record SubjectKey(String tenant, SubjectId subject) implements Comparable<SubjectKey> {
-        @Override
-        public int compareTo(SubjectKey o) {
-            int t = tenant.compareTo(o.tenant);
-            return t != 0 ? t : subject.compareTo(o.subject);
-        }
-    }
-
     private static final class StateBuilder {
         final String tenant;
         final SubjectId subject;
@@ -1028,72 +986,21 @@ public final class JdbcConsentStore implements ConsentStore {
         }
     }
 
-    /** One subject's state inside a write transaction, and the rows to write when it commits. */
-    private final class Working {
-        final SubjectKey key;
-        final boolean rowExisted;
-        final Map<PurposeId, ConsentRecord> current;
-        final Set<PurposeId> existingState;
-        final Set<PurposeId> changedState = new HashSet<>();
-        @Nullable Map<String, PreferenceRecord> preferences;
-        Set<String> existingPreferences = Set.of();
-        final Set<String> changedPreferences = new HashSet<>();
-        Optional<ChainLink> head;
-        boolean erased;
-        boolean headMoved;
-
-        Working(SubjectKey key, SubjectState state, boolean rowExisted) {
-            this.key = key;
-            this.rowExisted = rowExisted;
-            this.current = new HashMap<>(state.current());
-            this.existingState = new HashSet<>(state.current().keySet());
-            this.head = state.head();
-            this.erased = state.erased();
-        }
-
-        SubjectState snapshot() {
-            return new SubjectState(key.tenant, key.subject, head, current, erased);
-        }
-
-        void add(Connection c, AuditEntry e) throws SQLException {
-            if (e instanceof ConsentRecord r) {
-                ConsentRecord existing = current.get(r.purpose());
-                if (existing == null || SubjectState.supersedes(r, existing)) {
-                    current.put(r.purpose(), r);
-                    changedState.add(r.purpose());
-                }
-            } else if (e instanceof PreferenceRecord p) {
-                if (preferences == null) { // loaded only when a preference is written
-                    preferences = rowExisted ? preferencesIn(c, key.tenant, key.subject) : new HashMap<>();
-                    existingPreferences = new HashSet<>(preferences.keySet());
-                    preferences = new HashMap<>(preferences);
-                }
-                preferences.put(p.key(), p);
-                changedPreferences.add(p.key());
-            } else if (e instanceof ErasureRecord) {
-                erased = true;
-            }
-            head = Optional.of(e.link());
-            headMoved = true;
-        }
-    }
-
     /** Writes the state, preference and head rows of every subject that moved: one batch per statement. */
-    private void flush(Connection c, Collection<Working> all) throws SQLException {
-        List<Working> moved = all.stream().filter(w -> w.headMoved).toList();
+    private void flush(Connection c, List<SubjectChanges> changes) throws SQLException {
         try (PreparedStatement insert = c.prepareStatement(tables.insertState);
              PreparedStatement update = c.prepareStatement(tables.updateState)) {
             int inserts = 0;
             int updates = 0;
-            for (Working w : moved) {
-                for (PurposeId id : w.changedState) {
-                    boolean existed = w.existingState.contains(id);
-                    keyRow(existed ? update : insert, w.current.get(id).id(), w.key, id.value());
-                    if (existed) {
-                        updates++;
-                    } else {
-                        inserts++;
-                    }
+            for (SubjectChanges ch : changes) {
+                Map<PurposeId, ConsentRecord> current = ch.after().current();
+                for (PurposeId id : ch.statementsAdded()) {
+                    keyRow(insert, current.get(id).id(), ch, id.value());
+                    inserts++;
+                }
+                for (PurposeId id : ch.statementsReplaced()) {
+                    keyRow(update, current.get(id).id(), ch, id.value());
+                    updates++;
                 }
             }
             if (inserts > 0) {
@@ -1103,11 +1010,16 @@ public final class JdbcConsentStore implements ConsentStore {
                 update.executeBatch();
             }
         }
-        for (Working w : moved) {
-            for (String k : w.changedPreferences) {
-                try (PreparedStatement ps = c.prepareStatement(w.existingPreferences.contains(k)
-                        ? tables.updatePreference : tables.insertPreference)) {
-                    keyRow(ps, w.preferences.get(k).id(), w.key, k);
+        for (SubjectChanges ch : changes) {
+            for (String k : ch.preferencesAdded()) {
+                try (PreparedStatement ps = c.prepareStatement(tables.insertPreference)) {
+                    keyRow(ps, ch.preferences().get(k).id(), ch, k);
+                    ps.executeBatch();
+                }
+            }
+            for (String k : ch.preferencesReplaced()) {
+                try (PreparedStatement ps = c.prepareStatement(tables.updatePreference)) {
+                    keyRow(ps, ch.preferences().get(k).id(), ch, k);
                     ps.executeBatch();
                 }
             }
@@ -1116,22 +1028,23 @@ public final class JdbcConsentStore implements ConsentStore {
              PreparedStatement insert = c.prepareStatement(tables.insertSubject)) {
             int updates = 0;
             int inserts = 0;
-            for (Working w : moved) {
-                ChainLink head = w.head.orElseThrow();
-                if (w.rowExisted) {
+            for (SubjectChanges ch : changes) {
+                ChainLink head = ch.after().head().orElseThrow();
+                boolean erased = ch.after().erased();
+                if (ch.known()) {
                     update.setLong(1, head.sequence());
                     update.setString(2, head.hash());
-                    update.setBoolean(3, w.erased);
-                    update.setString(4, w.key.tenant);
-                    update.setString(5, w.key.subject.value());
+                    update.setBoolean(3, erased);
+                    update.setString(4, ch.tenant());
+                    update.setString(5, ch.subject().value());
                     update.addBatch();
                     updates++;
                 } else {
-                    insert.setString(1, w.key.tenant);
-                    insert.setString(2, w.key.subject.value());
+                    insert.setString(1, ch.tenant());
+                    insert.setString(2, ch.subject().value());
                     insert.setLong(3, head.sequence());
                     insert.setString(4, head.hash());
-                    insert.setBoolean(5, w.erased);
+                    insert.setBoolean(5, erased);
                     insert.addBatch();
                     inserts++;
                 }
@@ -1145,14 +1058,13 @@ public final class JdbcConsentStore implements ConsentStore {
         }
     }
 
-    private static void keyRow(PreparedStatement ps, UUID entry, SubjectKey key, String name) throws SQLException {
+    private static void keyRow(PreparedStatement ps, UUID entry, SubjectChanges ch, String name) throws SQLException {
         ps.setString(1, entry.toString());
-        ps.setString(2, key.tenant);
-        ps.setString(3, key.subject.value());
+        ps.setString(2, ch.tenant());
+        ps.setString(3, ch.subject().value());
         ps.setString(4, name);
         ps.addBatch();
     }
-
     /** Builds a {@link JdbcConsentStore}. */
     public static final class Builder {
         private @Nullable DataSource dataSource;
