@@ -10,16 +10,14 @@ import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.Source;
 import dev.consentkit.core.SubjectId;
-import dev.consentkit.core.internal.AppendRequest;
-import dev.consentkit.core.internal.AppendResult;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectState;
 
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -57,7 +55,7 @@ final class GeneratedLog implements ConsentStore {
     }
 
     @Override
-    public AppendResult append(AppendRequest request) {
+    public <T> T inWriteTransaction(String operation, StoreWork<T> work) {
         throw new UnsupportedOperationException("generated log is read-only");
     }
 
@@ -84,11 +82,5 @@ final class GeneratedLog implements ConsentStore {
     @Override
     public Optional<ChainLink> head(String tenant, SubjectId subject) {
         return Optional.empty();
-    }
-
-    @Override
-    public Optional<dev.consentkit.core.ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
-            Function<SubjectState, dev.consentkit.core.ErasureRecord> erasure) {
-        throw new UnsupportedOperationException("generated log is read-only");
     }
 }

@@ -2,12 +2,11 @@ package dev.consentkit.jdbc;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.spi.ConsentListener;
+import dev.consentkit.jdbc.internal.Outbox;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +44,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
 
-    private final JdbcConsentStore store;
+    private final Outbox outbox;
     private final ConsentListener listener;
     private final int batchSize;
     private final Duration initialBackoff;
@@ -55,7 +54,7 @@ public final class OutboxRelay implements AutoCloseable {
     private @Nullable ScheduledExecutorService scheduler;
 
     private OutboxRelay(Builder b) {
-        this.store = b.store;
+        this.outbox = b.store.outbox();
         this.listener = Objects.requireNonNull(b.listener, "listener");
         this.batchSize = b.batchSize;
         this.initialBackoff = b.initialBackoff;
@@ -74,57 +73,36 @@ public final class OutboxRelay implements AutoCloseable {
      */
     public synchronized int deliverPending() {
         Instant now = clock.instant();
-        return store.inTransaction("deliverOutbox", c -> {
-            Tables t = store.tables;
-            String lock = store.dialect() == Dialect.H2 ? "" : " FOR UPDATE OF o SKIP LOCKED";
-            if (store.dialect() == Dialect.MARIADB || store.dialect() == Dialect.MYSQL) {
-                lock = " FOR UPDATE SKIP LOCKED";
-            }
-            String sql = t.selectLog.replace(" FROM " + t.log + " l", ", o.outbox_id FROM " + t.outbox + " o JOIN "
-                    + t.log + " l ON l.entry_id = o.entry_id") + " WHERE o.outbox_id > ? ORDER BY o.outbox_id LIMIT "
-                    + batchSize + lock;
+        return outbox.inTransaction("deliverOutbox", c -> {
             Set<String> waiting = new HashSet<>();
             List<Long> delivered = new ArrayList<>();
             long after = 0;
             boolean more = true;
             while (more && delivered.size() < batchSize) {
-                more = false;
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    ps.setLong(1, after);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            more = true;
-                            after = rs.getLong("outbox_id");
-                            AuditEntry entry = store.rows.read(rs);
-                            String subject = entry.tenant() + '\u0000' + entry.subject().value();
-                            if (waiting.contains(subject) || !due(subject, now)) {
-                                waiting.add(subject); // keep this subject's order: its later entries wait too
-                                continue;
-                            }
-                            try {
-                                listener.onCommitted(entry);
-                                backoffs.remove(subject);
-                                delivered.add(after);
-                            } catch (RuntimeException e) {
-                                waiting.add(subject);
-                                Backoff b = backoffs.merge(subject, new Backoff(1, now.plus(initialBackoff)),
-                                        (old, x) -> old.next(now, initialBackoff, maxBackoff));
-                                log.warn("Outbox delivery of entry {} failed (attempt {}); retrying after {}",
-                                        entry.id(), b.attempts, b.notBefore, e);
-                            }
-                        }
+                List<Outbox.Pending> pending = outbox.claim(c, after, batchSize);
+                more = !pending.isEmpty();
+                for (Outbox.Pending p : pending) {
+                    after = p.outboxId();
+                    AuditEntry entry = p.entry();
+                    String subject = entry.tenant() + '\u0000' + entry.subject().value();
+                    if (waiting.contains(subject) || !due(subject, now)) {
+                        waiting.add(subject); // keep this subject's order: its later entries wait too
+                        continue;
+                    }
+                    try {
+                        listener.onCommitted(entry);
+                        backoffs.remove(subject);
+                        delivered.add(after);
+                    } catch (RuntimeException e) {
+                        waiting.add(subject);
+                        Backoff b = backoffs.merge(subject, new Backoff(1, now.plus(initialBackoff)),
+                                (old, x) -> old.next(now, initialBackoff, maxBackoff));
+                        log.warn("Outbox delivery of entry {} failed (attempt {}); retrying after {}",
+                                entry.id(), b.attempts, b.notBefore, e);
                     }
                 }
             }
-            if (!delivered.isEmpty()) {
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.outbox + " WHERE outbox_id = ?")) {
-                    for (long id : delivered) {
-                        ps.setLong(1, id);
-                        ps.addBatch();
-                    }
-                    ps.executeBatch();
-                }
-            }
+            outbox.delete(c, delivered);
             return delivered.size();
         });
     }

@@ -1,6 +1,6 @@
 /**
- * The JDBC store for PostgreSQL, MariaDB/MySQL and H2. This module is a placeholder until the consent-jdbc
- * work lands; it holds no classes yet.
+ * The JDBC store for PostgreSQL, MariaDB/MySQL and H2: {@link dev.consentkit.jdbc.JdbcConsentStore}, the
+ * {@link dev.consentkit.jdbc.OutboxRelay} and the {@link dev.consentkit.jdbc.Dialect}s they support.
  */
 @NullMarked
 package dev.consentkit.jdbc;

@@ -11,6 +11,8 @@ import dev.consentkit.core.Purpose;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.VerificationReport.Problem;
+import dev.consentkit.core.internal.AppendRequest;
+import dev.consentkit.core.internal.ChainWriter;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.ConsentStoreContract;
 import org.junit.jupiter.api.Nested;
@@ -228,7 +230,7 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             JdbcConsentStore store = db().storeBuilder().dataSource(alwaysConflicting).dialect(db().dialect)
                     .maxAttempts(3).build();
 
-            assertThatThrownBy(() -> store.appendAll(List.of(new dev.consentkit.core.internal.AppendRequest("default",
+            assertThatThrownBy(() -> new ChainWriter(store).appendAll(List.of(new AppendRequest("default",
                     SubjectId.of("cust-1"), java.util.Optional.empty(), st -> List.of()))))
                     .isInstanceOf(ConsentStoreException.class).hasMessageContaining("40001");
             assertThat(connections.get()).isEqualTo(3);

@@ -1,8 +1,9 @@
-package dev.consentkit.jdbc;
+package dev.consentkit.jdbc.internal;
 
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Period;
@@ -16,11 +17,26 @@ import java.util.stream.Collectors;
 /**
  * How a purpose version's lists are kept in the purpose table's text columns: data categories one per line,
  * texts one locale per line as {@code tag TAB title TAB description}; backslash, tab and line feed inside a
- * value are escaped as {@code \\}, {@code \t} and {@code \n}.
+ * value are escaped as {@code \\}, {@code \t} and {@code \n}. Internal API; may change without notice.
  */
 final class PurposeColumns {
 
     private PurposeColumns() {
+    }
+
+    /** Binds the purpose version's eleven columns, in the order of the purpose table, from {@code index}. */
+    static void bind(PreparedStatement ps, int index, Purpose p) throws SQLException {
+        ps.setString(index, p.id().value());
+        ps.setInt(index + 1, p.version());
+        ps.setString(index + 2, p.title());
+        ps.setString(index + 3, p.description());
+        ps.setString(index + 4, p.basis().name());
+        ps.setString(index + 5, categories(p));
+        ps.setString(index + 6, p.validity().map(Object::toString).orElse(null));
+        ps.setInt(index + 7, p.reconsentFromVersion());
+        ps.setBoolean(index + 8, p.saleOrShare());
+        ps.setBoolean(index + 9, p.directMarketing());
+        ps.setString(index + 10, texts(p));
     }
 
     static String categories(Purpose p) {

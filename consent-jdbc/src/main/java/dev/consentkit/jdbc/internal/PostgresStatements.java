@@ -1,4 +1,4 @@
-package dev.consentkit.jdbc;
+package dev.consentkit.jdbc.internal;
 
 import org.postgresql.PGStatement;
 

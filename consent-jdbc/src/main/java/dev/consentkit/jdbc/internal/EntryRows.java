@@ -1,4 +1,4 @@
-package dev.consentkit.jdbc;
+package dev.consentkit.jdbc.internal;
 
 import dev.consentkit.core.Actor;
 import dev.consentkit.core.AuditEntry;
@@ -20,22 +20,22 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Maps audit entries to rows of the log table and back. */
-final class EntryRows {
+/** Internal API; may change without notice. Maps audit entries to rows of the log table and back. */
+public final class EntryRows {
 
-    private final Dialect dialect;
+    private final SqlStatements sql;
 
-    EntryRows(Dialect dialect) {
-        this.dialect = dialect;
+    public EntryRows(SqlStatements sql) {
+        this.sql = sql;
     }
 
-    /** Binds {@code e} to the 30 parameters of {@link Tables#insertLog}. */
-    void bind(PreparedStatement ps, AuditEntry e) throws SQLException {
+    /** Binds {@code e} to the 30 parameters of {@link SqlStatements#insertLog}. */
+    public void bind(PreparedStatement ps, AuditEntry e) throws SQLException {
         ps.setString(1, e.id().toString());
         ps.setString(2, e.tenant());
         ps.setString(3, e.subject().value());
         ps.setLong(4, e.link().sequence());
-        dialect.bindInstant(ps, 6, e.recordedAt());
+        sql.bindInstant(ps, 6, e.recordedAt());
         String purpose = null;
         Integer purposeVersion = null;
         String status = null;
@@ -71,8 +71,8 @@ final class EntryRows {
         ps.setString(7, purpose);
         ps.setObject(8, purposeVersion);
         ps.setString(9, status);
-        dialect.bindInstant(ps, 10, effectiveAt);
-        dialect.bindInstant(ps, 11, expiresAt);
+        sql.bindInstant(ps, 10, effectiveAt);
+        sql.bindInstant(ps, 11, expiresAt);
         ps.setString(12, idempotencyKey);
         ps.setBoolean(13, conflict);
         ps.setString(14, evidence == null ? null : evidence.source().name());
@@ -94,8 +94,8 @@ final class EntryRows {
         ps.setString(30, e.link().hash());
     }
 
-    /** Reads the entry of the current row; columns are named as in {@link Tables#LOG_COLUMNS}. */
-    AuditEntry read(ResultSet rs) throws SQLException {
+    /** Reads the entry of the current row; columns are named as in {@link SqlStatements#LOG_COLUMNS}. */
+    public AuditEntry read(ResultSet rs) throws SQLException {
         return reader(rs).read(rs);
     }
 
@@ -103,12 +103,12 @@ final class EntryRows {
      * A reader for every row of {@code rs}, which looks the log columns' positions up once instead of by name on
      * every row (a streamed export reads millions of rows).
      */
-    Reader reader(ResultSet rs) throws SQLException {
+    public Reader reader(ResultSet rs) throws SQLException {
         return new Reader(rs);
     }
 
     /** Reads log entries from the rows of one result set by column position. */
-    final class Reader {
+    public final class Reader {
         private final int entryId;
         private final int tenant;
         private final int subject;
@@ -174,20 +174,20 @@ final class EntryRows {
         }
 
         /** The entry of the current row. */
-        AuditEntry read(ResultSet rs) throws SQLException {
+        public AuditEntry read(ResultSet rs) throws SQLException {
             UUID id = UUID.fromString(rs.getString(entryId));
             String t = rs.getString(tenant);
             SubjectId s = new SubjectId(rs.getString(subject));
             ChainLink link = new ChainLink(rs.getLong(seq), rs.getString(prevHash), rs.getString(hash));
-            Instant recorded = dialect.readInstant(rs, recordedAt);
+            Instant recorded = sql.readInstant(rs, recordedAt);
             String digest = rs.getString(personalDigest);
             String k = rs.getString(kind);
             switch (k) {
                 case "consent":
                     return new ConsentRecord(id, t, s, new PurposeId(rs.getString(purposeId)),
                             rs.getInt(purposeVersion), ConsentStatus.valueOf(rs.getString(status)), recorded,
-                            dialect.readInstant(rs, effectiveAt),
-                            Optional.ofNullable(dialect.readInstant(rs, expiresAt)),
+                            sql.readInstant(rs, effectiveAt),
+                            Optional.ofNullable(sql.readInstant(rs, expiresAt)),
                             Optional.ofNullable(rs.getString(idempotencyKey)), evidence(rs),
                             rs.getBoolean(conflict), digest, link);
                 case "preference":

@@ -1,0 +1,311 @@
+package dev.consentkit.jdbc.internal;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.PurposeId;
+import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.spi.StoreTransaction;
+import dev.consentkit.core.spi.StoreWork;
+import dev.consentkit.core.spi.SubjectChanges;
+import dev.consentkit.core.spi.SubjectState;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Internal API; may change without notice. The store's side of ConsentKit's chain protocol inside one write
+ * transaction, over that transaction's connection: row locks with {@code SELECT ... FOR UPDATE}, lookups, the
+ * erasure's updates, and the prepared rows written as one batch per statement.
+ */
+public final class JdbcTransaction implements StoreTransaction {
+
+    private final Connection c;
+    private final SqlStatements sql;
+    private final EntryRows rows;
+    private final StoreQueries queries;
+    private final Clock clock;
+
+    private JdbcTransaction(Connection c, SqlStatements sql, EntryRows rows, StoreQueries queries, Clock clock) {
+        this.c = c;
+        this.sql = sql;
+        this.rows = rows;
+        this.queries = queries;
+        this.clock = clock;
+    }
+
+    /** Runs {@code work} in a transaction of {@code transactions}, with its driver failures handled as theirs. */
+    public static <T> T run(Transactions transactions, String operation, StoreWork<T> work, SqlStatements sql,
+                            EntryRows rows, StoreQueries queries, Clock clock) {
+        return transactions.inTransaction(operation, c -> {
+            try {
+                return work.run(new JdbcTransaction(c, sql, rows, queries, clock));
+            } catch (UncheckedSql e) {
+                throw e.getCause();
+            }
+        });
+    }
+
+    /**
+     * Locks the subjects' rows in the order given and loads their current state: two statements however many
+     * subjects there are. A subject without a row is locked by inserting its row in {@link #write}: a concurrent
+     * first writer then fails on the primary key and the transaction is retried.
+     */
+    @Override
+    public Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects) {
+        return unchecked(() -> {
+            List<SubjectId> existing = new ArrayList<>();
+            queries.forSubjects(c, tenant, subjects, sql::lockSubjects, List.of(),
+                    rs -> existing.add(new SubjectId(rs.getString(1))));
+            return existing.isEmpty() ? Map.of() : queries.states(c, tenant, existing);
+        });
+    }
+
+    @Override
+    public Set<SubjectId> erasedAmong(String tenant, Collection<SubjectId> pseudonyms) {
+        return unchecked(() -> {
+            Set<SubjectId> erased = new HashSet<>();
+            queries.forSubjects(c, tenant, List.copyOf(pseudonyms), sql::erasedSubjects, List.of(),
+                    rs -> erased.add(new SubjectId(rs.getString(1))));
+            return erased;
+        });
+    }
+
+    /** One statement per chunk of keys. */
+    @Override
+    public Map<String, ConsentRecord> recordsByIdempotencyKey(String tenant, Collection<String> idempotencyKeys) {
+        return unchecked(() -> {
+            Map<String, ConsentRecord> found = new HashMap<>();
+            List<String> keys = idempotencyKeys.stream().distinct().toList();
+            for (int from = 0; from < keys.size(); from += SqlStatements.IN_LIST_CHUNK) {
+                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + SqlStatements.IN_LIST_CHUNK));
+                try (PreparedStatement ps = c.prepareStatement(sql.recordsByIdempotencyKey(chunk.size()))) {
+                    ps.setString(1, tenant);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 2, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            ConsentRecord r = (ConsentRecord) rows.read(rs);
+                            found.put(r.idempotencyKey().orElseThrow(), r);
+                        }
+                    }
+                }
+            }
+            return found;
+        });
+    }
+
+    @Override
+    public Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject) {
+        return unchecked(() -> queries.preferences(c, tenant, subject));
+    }
+
+    @Override
+    public void pseudonymise(String tenant, SubjectId subject, SubjectId pseudonym) {
+        unchecked(() -> {
+            sql.beforeErasure(c);
+            move(sql.pseudonymiseLog(), tenant, subject, pseudonym);
+            for (String statement : sql.pseudonymiseRows()) {
+                move(statement, tenant, subject, pseudonym);
+            }
+            return null;
+        });
+    }
+
+    private void move(String statement, String tenant, SubjectId from, SubjectId to) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(statement)) {
+            ps.setString(1, to.value());
+            ps.setString(2, tenant);
+            ps.setString(3, from.value());
+            ps.executeUpdate();
+        }
+    }
+
+    /** The entries and their outbox rows, then the state, preference and head rows: one batch per statement. */
+    @Override
+    public void write(List<SubjectChanges> changes) {
+        unchecked(() -> {
+            List<AuditEntry> entries = new ArrayList<>();
+            changes.forEach(ch -> entries.addAll(ch.appended()));
+            insertEntries(entries);
+            writeKeyRows(changes);
+            writeHeads(changes);
+            return null;
+        });
+    }
+
+    private void insertEntries(List<AuditEntry> entries) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.insertLog())) {
+            for (AuditEntry e : entries) {
+                rows.bind(ps, e);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        try (PreparedStatement ps = c.prepareStatement(sql.insertOutbox())) {
+            for (AuditEntry e : entries) {
+                ps.setString(1, e.tenant());
+                ps.setString(2, e.subject().value());
+                ps.setString(3, e.id().toString());
+                ps.setLong(4, e.link().sequence());
+                sql.bindInstant(ps, 5, now);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** State rows by {@code statementsAdded} / {@code statementsReplaced}, then preference rows likewise. */
+    private void writeKeyRows(List<SubjectChanges> changes) throws SQLException {
+        try (KeyRows state = new KeyRows(sql.insertState(), sql.updateState())) {
+            for (SubjectChanges ch : changes) {
+                Map<PurposeId, ConsentRecord> current = ch.after().current();
+                ch.statementsAdded().forEach(p -> state.add(true, current.get(p).id(), ch, p.value()));
+                ch.statementsReplaced().forEach(p -> state.add(false, current.get(p).id(), ch, p.value()));
+            }
+            state.execute();
+        }
+        if (changes.stream().allMatch(ch -> ch.preferencesAdded().isEmpty() && ch.preferencesReplaced().isEmpty())) {
+            return;
+        }
+        try (KeyRows preference = new KeyRows(sql.insertPreference(), sql.updatePreference())) {
+            for (SubjectChanges ch : changes) {
+                Map<String, PreferenceRecord> current = ch.preferences();
+                ch.preferencesAdded().forEach(k -> preference.add(true, current.get(k).id(), ch, k));
+                ch.preferencesReplaced().forEach(k -> preference.add(false, current.get(k).id(), ch, k));
+            }
+            preference.execute();
+        }
+    }
+
+    private void writeHeads(List<SubjectChanges> changes) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(sql.updateSubject());
+             PreparedStatement insert = c.prepareStatement(sql.insertSubject())) {
+            int updates = 0;
+            int inserts = 0;
+            for (SubjectChanges ch : changes) {
+                ChainLink head = ch.after().head().orElseThrow();
+                boolean erased = ch.after().erased();
+                if (ch.known()) {
+                    update.setLong(1, head.sequence());
+                    update.setString(2, head.hash());
+                    update.setBoolean(3, erased);
+                    update.setString(4, ch.tenant());
+                    update.setString(5, ch.subject().value());
+                    update.addBatch();
+                    updates++;
+                } else {
+                    insert.setString(1, ch.tenant());
+                    insert.setString(2, ch.subject().value());
+                    insert.setLong(3, head.sequence());
+                    insert.setString(4, head.hash());
+                    insert.setBoolean(5, erased);
+                    insert.addBatch();
+                    inserts++;
+                }
+            }
+            if (updates > 0) {
+                update.executeBatch();
+            }
+            if (inserts > 0) {
+                insert.executeBatch();
+            }
+        }
+    }
+
+    /** Batched inserts and updates of rows keyed by tenant, subject and a name, pointing at an entry. */
+    private final class KeyRows implements AutoCloseable {
+        private final PreparedStatement insert;
+        private final PreparedStatement update;
+        private int inserts;
+        private int updates;
+
+        KeyRows(String insertSql, String updateSql) throws SQLException {
+            this.insert = c.prepareStatement(insertSql);
+            try {
+                this.update = c.prepareStatement(updateSql);
+            } catch (SQLException e) {
+                insert.close();
+                throw e;
+            }
+        }
+
+        void add(boolean added, UUID entry, SubjectChanges ch, String name) {
+            PreparedStatement ps = added ? insert : update;
+            unchecked(() -> {
+                ps.setString(1, entry.toString());
+                ps.setString(2, ch.tenant());
+                ps.setString(3, ch.subject().value());
+                ps.setString(4, name);
+                ps.addBatch();
+                return null;
+            });
+            if (added) {
+                inserts++;
+            } else {
+                updates++;
+            }
+        }
+
+        void execute() throws SQLException {
+            if (inserts > 0) {
+                insert.executeBatch();
+            }
+            if (updates > 0) {
+                update.executeBatch();
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try {
+                insert.close();
+            } finally {
+                update.close();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface SqlCall<T> {
+        T call() throws SQLException;
+    }
+
+    private static <T> T unchecked(SqlCall<T> call) {
+        try {
+            return call.call();
+        } catch (SQLException e) {
+            throw new UncheckedSql(e);
+        }
+    }
+
+    /** Carries a driver failure through the {@link StoreTransaction} methods, which cannot throw it. */
+    private static final class UncheckedSql extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UncheckedSql(SQLException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
+    }
+}

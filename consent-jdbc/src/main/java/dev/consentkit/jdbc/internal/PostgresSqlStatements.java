@@ -1,0 +1,56 @@
+package dev.consentkit.jdbc.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/** Internal API; may change without notice. PostgreSQL: what differs from {@link SqlStatements}. */
+final class PostgresSqlStatements extends SqlStatements {
+
+    PostgresSqlStatements(Tables tables) {
+        super(tables);
+    }
+
+    @Override
+    protected void beforeArrayQuery(PreparedStatement ps) throws SQLException {
+        PostgresStatements.planForEachExecution(ps);
+    }
+
+    /** Lets the optional log-protection trigger allow this transaction's updates. */
+    @Override
+    public void beforeErasure(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL consentkit.erasure = 'on'");
+        }
+    }
+
+    /** PostgreSQL uses a cursor only inside a transaction. */
+    @Override
+    public boolean cursorNeedsTransaction() {
+        return true;
+    }
+
+    @Override
+    public void beforeStreaming(PreparedStatement ps) throws SQLException {
+        PostgresStatements.transferBinary(ps);
+    }
+
+    @Override
+    protected String outboxLock() {
+        return " FOR UPDATE OF o SKIP LOCKED";
+    }
+
+    @Override
+    public boolean hasLogProtection() {
+        return true;
+    }
+
+    /** The function is qualified by the schema like the tables; the trigger only carries the prefix. */
+    @Override
+    String logProtectionScript(String shipped) {
+        return shipped.replace("FUNCTION consent_log_protect", "FUNCTION " + tables.qualifiedPrefix() + "log_protect")
+                .replace("TRIGGER consent_log_protect", "TRIGGER " + tables.prefix() + "log_protect")
+                .replace("ON consent_log", "ON " + tables.log());
+    }
+}

@@ -1,0 +1,311 @@
+package dev.consentkit.jdbc.internal;
+
+import dev.consentkit.jdbc.Dialect;
+import org.jspecify.annotations.Nullable;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/**
+ * Internal API; may change without notice. Every statement the JDBC store runs, built from the table names, and
+ * the few JDBC habits that differ per database. The base class is what PostgreSQL and H2 share with the SQL
+ * standard ({@code TIMESTAMP WITH TIME ZONE}, array parameters); {@link PostgresSqlStatements},
+ * {@link MariaDbSqlStatements} and {@link H2SqlStatements} override only what differs.
+ */
+public class SqlStatements {
+
+    /** The log table's columns, in the order {@link EntryRows#bind} binds them. */
+    static final List<String> LOG_COLUMNS = List.of("entry_id", "tenant", "subject", "seq", "kind", "recorded_at",
+            "purpose_id", "purpose_version", "status", "effective_at", "expires_at", "idempotency_key", "conflict",
+            "source", "collection_point", "notice_version", "notice_sha256", "locale", "actor_type", "actor_id",
+            "ip_address", "user_agent", "comment_text", "proof_reference", "pref_key", "pref_value", "erasure_reason",
+            "personal_digest", "prev_hash", "hash");
+
+    private static final String PURPOSE_COLUMNS = "purpose_id, version, title, description, basis, data_categories,"
+            + " validity, reconsent_from_version, sale_or_share, direct_marketing, texts";
+
+    /** How many values one statement takes at most where a set is passed as an {@code IN} list. */
+    static final int IN_LIST_CHUNK = 1000;
+
+    protected final Tables tables;
+    private final String logColumns;
+
+    protected SqlStatements(Tables tables) {
+        this.tables = tables;
+        this.logColumns = "l." + String.join(", l.", LOG_COLUMNS);
+    }
+
+    /** The statements for {@code dialect} on {@code tables}. */
+    public static SqlStatements of(Dialect dialect, Tables tables) {
+        return switch (dialect) {
+            case POSTGRESQL -> new PostgresSqlStatements(tables);
+            case MARIADB, MYSQL -> new MariaDbSqlStatements(tables);
+            case H2 -> new H2SqlStatements(tables);
+        };
+    }
+
+    public Tables tables() {
+        return tables;
+    }
+
+    // ------------------------------------------------------------------ what differs per database
+
+    /** Binds an instant (or SQL NULL) as a {@code TIMESTAMP WITH TIME ZONE} in UTC. */
+    public void bindInstant(PreparedStatement ps, int index, @Nullable Instant instant) throws SQLException {
+        ps.setObject(index, instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC));
+    }
+
+    /** Reads a {@code TIMESTAMP WITH TIME ZONE} column. */
+    public @Nullable Instant readInstant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    /** Whether a set of subjects is passed to one statement as one array parameter ({@code = ANY(?)}). */
+    protected boolean arrayParameters() {
+        return true;
+    }
+
+    /** Called on a statement that takes an array parameter, before it runs. */
+    protected void beforeArrayQuery(PreparedStatement ps) throws SQLException {
+    }
+
+    /** Called once a connection's own transaction has begun (auto-commit off), before the work runs. */
+    public void beganTransaction(Connection c) throws SQLException {
+    }
+
+    /** Called in an erasure's transaction before its updates. */
+    public void beforeErasure(Connection c) throws SQLException {
+    }
+
+    /** Serialization failures, deadlocks and lost races on a unique key (SQLState class 23) are worth retrying. */
+    public boolean isRetryable(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && isRetryableFailure(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    protected boolean isRetryableFailure(SQLException s) {
+        String state = s.getSQLState();
+        return state != null && (state.equals("40001") || state.equals("40P01") || state.startsWith("23"));
+    }
+
+    /** Whether the driver streams a result with a cursor only inside a transaction. */
+    public boolean cursorNeedsTransaction() {
+        return false;
+    }
+
+    /** Called on a statement whose result is streamed, before it runs. */
+    public void beforeStreaming(PreparedStatement ps) throws SQLException {
+    }
+
+    /** What claims the outbox rows read by {@link #claimOutbox} against other relays. */
+    protected String outboxLock() {
+        return " FOR UPDATE SKIP LOCKED";
+    }
+
+    /** Whether {@link #logProtectionScript} exists for this database. */
+    public boolean hasLogProtection() {
+        return false;
+    }
+
+    // ------------------------------------------------------------------ sets of values
+
+    /** How many subjects one statement of {@link #subjectsIn} takes at most. */
+    int subjectsPerStatement() {
+        return arrayParameters() ? Integer.MAX_VALUE : IN_LIST_CHUNK;
+    }
+
+    /** The condition on a column for {@code count} subjects: {@code " = ?"}, {@code " = ANY(?)"} or an IN list. */
+    String subjectsIn(int count) {
+        return count > 1 && arrayParameters() ? " = ANY(?)" : in(count);
+    }
+
+    /** Binds the subjects of {@link #subjectsIn} from {@code index}; returns the next free index. */
+    int bindSubjects(Connection c, PreparedStatement ps, int index, List<String> subjects) throws SQLException {
+        if (subjects.size() > 1 && arrayParameters()) {
+            beforeArrayQuery(ps);
+            ps.setArray(index, c.createArrayOf("VARCHAR", subjects.toArray()));
+            return index + 1;
+        }
+        for (String s : subjects) {
+            ps.setString(index++, s);
+        }
+        return index;
+    }
+
+    /** {@code " = ?"} for one value, {@code " IN (?, ...)"} for more. */
+    static String in(int count) {
+        return count == 1 ? " = ?" : " IN (" + "?, ".repeat(count - 1) + "?)";
+    }
+
+    // ------------------------------------------------------------------ the log
+
+    String selectLog() {
+        return "SELECT " + logColumns + " FROM " + tables.log() + " l";
+    }
+
+    String insertLog() {
+        return "INSERT INTO " + tables.log() + " (" + String.join(", ", LOG_COLUMNS) + ") VALUES ("
+                + "?, ".repeat(LOG_COLUMNS.size() - 1) + "?)";
+    }
+
+    String insertOutbox() {
+        return "INSERT INTO " + tables.outbox() + " (tenant, subject, entry_id, seq, created_at) VALUES (?, ?, ?, ?, ?)";
+    }
+
+    String recordsByIdempotencyKey(int keys) {
+        return selectLog() + " WHERE l.tenant = ? AND l.idempotency_key" + in(keys);
+    }
+
+    String selectRecord() {
+        return selectLog() + " WHERE l.entry_id = ? AND l.tenant = ? AND l.kind = 'consent'";
+    }
+
+    /** Entries of a tenant, optionally of one subject, of some purposes and recorded in {@code [from, to)}. */
+    String history(boolean subject, int purposes, boolean from, boolean to) {
+        return selectLog() + " WHERE l.tenant = ?" + (subject ? " AND l.subject = ?" : "")
+                + (purposes > 0 ? " AND l.purpose_id" + in(purposes) : "")
+                + (from ? " AND l.recorded_at >= ?" : "") + (to ? " AND l.recorded_at < ?" : "")
+                + (subject ? " ORDER BY l.seq" : " ORDER BY l.log_id");
+    }
+
+    /** Entries of a tenant (or one subject) by subject and sequence. */
+    String chains(boolean subject) {
+        return selectLog() + " WHERE l.tenant = ?" + (subject ? " AND l.subject = ?" : "") + " ORDER BY l.subject, l.seq";
+    }
+
+    /** {@link #chains} with each entry's recorded head as {@code h_seq} and {@code h_hash}. */
+    String chainsWithHeads(boolean subject) {
+        return "SELECT " + logColumns + ", h.head_seq AS h_seq, h.head_hash AS h_hash FROM " + tables.log() + " l"
+                + " LEFT JOIN " + tables.subject() + " h ON h.tenant = l.tenant AND h.subject = l.subject"
+                + " WHERE l.tenant = ?" + (subject ? " AND l.subject = ?" : "") + " ORDER BY l.subject, l.seq";
+    }
+
+    /** Strips an erased subject's entries of personal fields and moves them to the pseudonym. */
+    String pseudonymiseLog() {
+        return "UPDATE " + tables.log() + " SET subject = ?, ip_address = NULL, user_agent = NULL,"
+                + " comment_text = NULL, idempotency_key = NULL WHERE tenant = ? AND subject = ?";
+    }
+
+    /** Moves an erased subject's state, preference, outbox and head rows to the pseudonym. */
+    List<String> pseudonymiseRows() {
+        return List.of(tables.state(), tables.preference(), tables.outbox(), tables.subject()).stream()
+                .map(t -> "UPDATE " + t + " SET subject = ? WHERE tenant = ? AND subject = ?").toList();
+    }
+
+    // ------------------------------------------------------------------ heads, state, preferences
+
+    String lockSubjects(int count) {
+        return "SELECT subject FROM " + tables.subject() + " WHERE tenant = ? AND subject" + subjectsIn(count)
+                + " ORDER BY subject FOR UPDATE";
+    }
+
+    String erasedSubjects(int count) {
+        return "SELECT subject FROM " + tables.subject() + " WHERE erased = TRUE AND tenant = ? AND subject"
+                + subjectsIn(count);
+    }
+
+    String insertSubject() {
+        return "INSERT INTO " + tables.subject() + " (tenant, subject, head_seq, head_hash, erased) VALUES (?, ?, ?, ?, ?)";
+    }
+
+    String updateSubject() {
+        return "UPDATE " + tables.subject() + " SET head_seq = ?, head_hash = ?, erased = ? WHERE tenant = ? AND subject = ?";
+    }
+
+    String selectHead() {
+        return "SELECT head_seq, head_hash FROM " + tables.subject() + " WHERE tenant = ? AND subject = ?";
+    }
+
+    /** Heads and current statements of subjects, one row per statement (or one with null entry for none). */
+    String selectStates(int subjects) {
+        return "SELECT h.subject AS h_subject, h.head_seq, h.head_hash, h.erased, " + logColumns
+                + " FROM " + tables.subject() + " h"
+                + " LEFT JOIN " + tables.state() + " s ON s.tenant = h.tenant AND s.subject = h.subject"
+                + " LEFT JOIN " + tables.log() + " l ON l.entry_id = s.entry_id"
+                + " WHERE h.tenant = ? AND h.subject" + subjectsIn(subjects);
+    }
+
+    /** One subject's current statements on some purposes. */
+    String statements(int purposes) {
+        return selectLog() + " JOIN " + tables.state() + " s ON s.entry_id = l.entry_id"
+                + " WHERE s.tenant = ? AND s.subject = ? AND s.purpose_id" + in(purposes);
+    }
+
+    /** Several subjects' current statements on some purposes. */
+    String statementsOfSubjects(int subjects, int purposes) {
+        return selectLog() + " JOIN " + tables.state() + " s ON s.entry_id = l.entry_id"
+                + " WHERE s.tenant = ? AND s.subject" + subjectsIn(subjects) + " AND s.purpose_id" + in(purposes);
+    }
+
+    String insertState() {
+        return "INSERT INTO " + tables.state() + " (entry_id, tenant, subject, purpose_id) VALUES (?, ?, ?, ?)";
+    }
+
+    String updateState() {
+        return "UPDATE " + tables.state() + " SET entry_id = ? WHERE tenant = ? AND subject = ? AND purpose_id = ?";
+    }
+
+    String selectPreferences() {
+        return selectLog() + " JOIN " + tables.preference() + " p ON p.entry_id = l.entry_id"
+                + " WHERE p.tenant = ? AND p.subject = ?";
+    }
+
+    String insertPreference() {
+        return "INSERT INTO " + tables.preference() + " (entry_id, tenant, subject, pref_key) VALUES (?, ?, ?, ?)";
+    }
+
+    String updatePreference() {
+        return "UPDATE " + tables.preference() + " SET entry_id = ? WHERE tenant = ? AND subject = ? AND pref_key = ?";
+    }
+
+    // ------------------------------------------------------------------ purposes, outbox, schema
+
+    String selectPurposeVersions() {
+        return "SELECT purpose_id, version FROM " + tables.purpose() + " WHERE tenant = ?";
+    }
+
+    String selectPurposes() {
+        return "SELECT " + PURPOSE_COLUMNS + " FROM " + tables.purpose() + " WHERE tenant = ? ORDER BY purpose_id, version";
+    }
+
+    String insertPurpose() {
+        return "INSERT INTO " + tables.purpose() + " (tenant, " + PURPOSE_COLUMNS + ", saved_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    }
+
+    /** Up to {@code limit} outbox rows after an id, with their entries, claimed against other relays. */
+    String claimOutbox(int limit) {
+        return "SELECT " + logColumns + ", o.outbox_id FROM " + tables.outbox() + " o JOIN " + tables.log()
+                + " l ON l.entry_id = o.entry_id WHERE o.outbox_id > ? ORDER BY o.outbox_id LIMIT " + limit
+                + outboxLock();
+    }
+
+    String deleteOutbox() {
+        return "DELETE FROM " + tables.outbox() + " WHERE outbox_id = ?";
+    }
+
+    /** A query that fails unless the log table exists. */
+    String probeLog() {
+        return "SELECT 1 FROM " + tables.log() + " WHERE 1 = 0";
+    }
+
+    /**
+     * The shipped log-protection script with this store's names.
+     *
+     * @throws UnsupportedOperationException where {@link #hasLogProtection()} is false
+     */
+    String logProtectionScript(String shipped) {
+        throw new UnsupportedOperationException();
+    }
+}

@@ -1,0 +1,249 @@
+package dev.consentkit.jdbc.internal;
+
+import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.Purpose;
+import dev.consentkit.core.PurposeId;
+import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.spi.SubjectState;
+import org.jspecify.annotations.Nullable;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.IntFunction;
+
+/**
+ * Internal API; may change without notice. The store's queries on a connection the caller holds (its own for a
+ * read, the write transaction's inside one), each a single statement or one per chunk of subjects.
+ */
+public final class StoreQueries {
+
+    private final SqlStatements sql;
+    private final EntryRows rows;
+
+    public StoreQueries(SqlStatements sql, EntryRows rows) {
+        this.sql = sql;
+        this.rows = rows;
+    }
+
+    /** Reads one row of a result. */
+    @FunctionalInterface
+    interface RowConsumer {
+        void accept(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * Runs the statement {@code statement} makes for a number of subjects, with the tenant as first parameter,
+     * the subjects next and {@code tail} after them; in chunks where the database has no array parameters.
+     */
+    void forSubjects(Connection c, String tenant, List<SubjectId> subjects, IntFunction<String> statement,
+                     List<String> tail, RowConsumer consumer) throws SQLException {
+        int chunkSize = sql.subjectsPerStatement();
+        for (int from = 0; from < subjects.size(); from += chunkSize) {
+            List<String> chunk = subjects.subList(from, Math.min(subjects.size(), from + chunkSize)).stream()
+                    .map(SubjectId::value).toList();
+            try (PreparedStatement ps = c.prepareStatement(statement.apply(chunk.size()))) {
+                ps.setString(1, tenant);
+                int next = sql.bindSubjects(c, ps, 2, chunk);
+                for (String value : tail) {
+                    ps.setString(next++, value);
+                }
+                run(ps, consumer);
+            }
+        }
+    }
+
+    static void run(PreparedStatement ps, RowConsumer consumer) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                consumer.accept(rs);
+            }
+        }
+    }
+
+    /** Subjects' heads and current statements; subjects without a head are absent. */
+    public Map<SubjectId, SubjectState> states(Connection c, String tenant, Collection<SubjectId> subjects)
+            throws SQLException {
+        Map<SubjectId, StateBuilder> builders = new LinkedHashMap<>();
+        RowsOf rowsOf = new RowsOf();
+        forSubjects(c, tenant, List.copyOf(subjects), sql::selectStates, List.of(), rs -> {
+            SubjectId subject = new SubjectId(rs.getString("h_subject"));
+            StateBuilder b = builders.get(subject);
+            if (b == null) {
+                b = new StateBuilder(tenant, subject, rs.getLong("head_seq"), rs.getString("head_hash"),
+                        rs.getBoolean("erased"));
+                builders.put(subject, b);
+            }
+            if (rs.getString("entry_id") != null) {
+                ConsentRecord r = (ConsentRecord) rowsOf.reader(rs).read(rs);
+                b.current.put(r.purpose(), r);
+            }
+        });
+        Map<SubjectId, SubjectState> result = new LinkedHashMap<>();
+        builders.forEach((id, b) -> {
+            if (b.headSeq > 0) {
+                result.put(id, b.build());
+            }
+        });
+        return result;
+    }
+
+    /** One subject's current statements on {@code purposes}. */
+    public Map<PurposeId, ConsentRecord> statements(Connection c, String tenant, SubjectId subject,
+                                                    List<PurposeId> purposes) throws SQLException {
+        Map<PurposeId, ConsentRecord> result = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.statements(purposes.size()))) {
+            ps.setString(1, tenant);
+            ps.setString(2, subject.value());
+            for (int i = 0; i < purposes.size(); i++) {
+                ps.setString(i + 3, purposes.get(i).value());
+            }
+            RowsOf rowsOf = new RowsOf();
+            run(ps, rs -> {
+                ConsentRecord r = (ConsentRecord) rowsOf.reader(rs).read(rs);
+                result.put(r.purpose(), r);
+            });
+        }
+        return result;
+    }
+
+    /** Many subjects' current statements on {@code purposes}; subjects without any are absent. */
+    public Map<SubjectId, Map<PurposeId, ConsentRecord>> statements(Connection c, String tenant,
+                                                                    Collection<SubjectId> subjects,
+                                                                    Collection<PurposeId> purposes) throws SQLException {
+        List<String> purposeIds = purposes.stream().map(PurposeId::value).distinct().toList();
+        Map<SubjectId, Map<PurposeId, ConsentRecord>> result = new HashMap<>();
+        RowsOf rowsOf = new RowsOf();
+        forSubjects(c, tenant, List.copyOf(subjects), n -> sql.statementsOfSubjects(n, purposeIds.size()), purposeIds,
+                rs -> {
+                    ConsentRecord r = (ConsentRecord) rowsOf.reader(rs).read(rs);
+                    result.computeIfAbsent(r.subject(), k -> new HashMap<>()).put(r.purpose(), r);
+                });
+        return result;
+    }
+
+    /** A subject's current preferences by key. */
+    public Map<String, PreferenceRecord> preferences(Connection c, String tenant, SubjectId subject)
+            throws SQLException {
+        Map<String, PreferenceRecord> result = new TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.selectPreferences())) {
+            ps.setString(1, tenant);
+            ps.setString(2, subject.value());
+            RowsOf rowsOf = new RowsOf();
+            run(ps, rs -> {
+                PreferenceRecord p = (PreferenceRecord) rowsOf.reader(rs).read(rs);
+                result.put(p.key(), p);
+            });
+        }
+        return result;
+    }
+
+    public Optional<ConsentRecord> findRecord(Connection c, String tenant, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.selectRecord())) {
+            ps.setString(1, id.toString());
+            ps.setString(2, tenant);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of((ConsentRecord) rows.read(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    public Optional<ChainLink> head(Connection c, String tenant, SubjectId subject) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.selectHead())) {
+            ps.setString(1, tenant);
+            ps.setString(2, subject.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getLong(1) == 0) {
+                    return Optional.empty();
+                }
+                return Optional.of(new ChainLink(rs.getLong(1), "", rs.getString(2)));
+            }
+        }
+    }
+
+    /** Inserts the purpose versions the tenant does not hold yet. */
+    public void savePurposes(Connection c, String tenant, Collection<Purpose> purposes, Instant now)
+            throws SQLException {
+        Set<String> existing = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.selectPurposeVersions())) {
+            ps.setString(1, tenant);
+            run(ps, rs -> existing.add(rs.getString(1) + "#" + rs.getInt(2)));
+        }
+        List<Purpose> missing = purposes.stream()
+                .filter(p -> !existing.contains(p.id().value() + "#" + p.version())).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.insertPurpose())) {
+            for (Purpose p : missing) {
+                ps.setString(1, tenant);
+                PurposeColumns.bind(ps, 2, p);
+                sql.bindInstant(ps, 13, now);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Every purpose version saved for {@code tenant}, by id and version. */
+    public List<Purpose> savedPurposes(Connection c, String tenant) throws SQLException {
+        List<Purpose> result = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.selectPurposes())) {
+            ps.setString(1, tenant);
+            run(ps, rs -> result.add(PurposeColumns.read(rs)));
+        }
+        return result;
+    }
+
+    /** The entry reader of the result set being read, made once per result set rather than per row. */
+    private final class RowsOf {
+        private @Nullable ResultSet current;
+        private EntryRows.@Nullable Reader reader;
+
+        EntryRows.Reader reader(ResultSet rs) throws SQLException {
+            EntryRows.Reader r = reader;
+            if (rs != current || r == null) {
+                current = rs;
+                r = rows.reader(rs);
+                reader = r;
+            }
+            return r;
+        }
+    }
+
+    private static final class StateBuilder {
+        final String tenant;
+        final SubjectId subject;
+        final long headSeq;
+        final String headHash;
+        final boolean erased;
+        final Map<PurposeId, ConsentRecord> current = new HashMap<>();
+
+        StateBuilder(String tenant, SubjectId subject, long headSeq, String headHash, boolean erased) {
+            this.tenant = tenant;
+            this.subject = subject;
+            this.headSeq = headSeq;
+            this.headHash = headHash;
+            this.erased = erased;
+        }
+
+        SubjectState build() {
+            return new SubjectState(tenant, subject, Optional.of(new ChainLink(headSeq, "", headHash)), current, erased);
+        }
+    }
+}

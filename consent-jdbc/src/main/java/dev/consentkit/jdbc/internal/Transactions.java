@@ -1,0 +1,134 @@
+package dev.consentkit.jdbc.internal;
+
+import dev.consentkit.core.ConsentStoreException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Internal API; may change without notice. Connections from the DataSource, transactions and retries. A connection
+ * that arrives with auto-commit off belongs to a transaction the caller runs: work on it joins that transaction,
+ * and is neither committed, rolled back nor retried here. Failures never carry the driver's message, which may
+ * quote subject ids from the failing row.
+ */
+public final class Transactions {
+
+    private static final Logger log = LoggerFactory.getLogger(Transactions.class);
+
+    private final DataSource dataSource;
+    private final SqlStatements sql;
+    private final int maxAttempts;
+
+    public Transactions(DataSource dataSource, SqlStatements sql, int maxAttempts) {
+        this.dataSource = dataSource;
+        this.sql = sql;
+        this.maxAttempts = maxAttempts;
+    }
+
+    /** A connection for a read; the caller closes it. */
+    Connection connection() throws SQLException {
+        return dataSource.getConnection();
+    }
+
+    /** Runs {@code work} on a connection of its own, without a transaction of its own. */
+    public <T> T withConnection(String operation, SqlWork<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw failure(operation, e);
+        }
+    }
+
+    /** True when the DataSource hands this thread a connection with auto-commit off. */
+    public boolean joinsCallerTransaction() {
+        return withConnection("joinsCallerTransaction", c -> !c.getAutoCommit());
+    }
+
+    /**
+     * Runs {@code work} in its own transaction, retried up to the configured attempts after a serialization
+     * failure, a deadlock or a lost race on a unique key; or joins the caller's if the connection has one.
+     * A {@link RuntimeException} or {@link Error} of the work rolls back and is rethrown unchanged.
+     */
+    public <T> T inTransaction(String operation, SqlWork<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            Connection c;
+            try {
+                c = dataSource.getConnection();
+            } catch (SQLException e) {
+                throw failure(operation, e);
+            }
+            boolean owned = false;
+            try {
+                owned = c.getAutoCommit();
+                if (owned) {
+                    c.setAutoCommit(false);
+                    sql.beganTransaction(c);
+                }
+                T result = work.run(c);
+                if (owned) {
+                    c.commit();
+                }
+                return result;
+            } catch (SQLException e) {
+                rollbackQuietly(c, owned);
+                if (owned && attempt < maxAttempts && sql.isRetryable(e)) {
+                    log.debug("Retrying {} after SQLState {} (attempt {})", operation, e.getSQLState(), attempt);
+                    backOff(attempt);
+                    continue;
+                }
+                throw failure(operation, e);
+            } catch (RuntimeException | Error e) {
+                rollbackQuietly(c, owned);
+                throw e;
+            } finally {
+                release(c, owned);
+            }
+        }
+    }
+
+    private static void release(Connection c, boolean owned) {
+        try {
+            if (owned) {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException ignored) {
+            // the connection is being closed anyway
+        }
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // nothing more to do
+        }
+    }
+
+    /** A short random pause before a retry, growing with the attempt, so that colliding writers fall apart. */
+    private static void backOff(int attempt) {
+        long bound = Math.min(200, 5L << Math.min(attempt, 5));
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(1, bound + 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void rollbackQuietly(Connection c, boolean owned) {
+        if (!owned) {
+            return;
+        }
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection may be dead; the database rolls back on its own
+        }
+    }
+
+    /** Never includes the driver's message: it may quote subject ids from the failing row. */
+    public static ConsentStoreException failure(String operation, SQLException e) {
+        return new ConsentStoreException(operation, "SQLState " + e.getSQLState() + ", vendor code "
+                + e.getErrorCode(), e);
+    }
+}
