@@ -48,16 +48,32 @@ public final class JdbcTransaction implements StoreTransaction {
         this.clock = clock;
     }
 
-    /** Runs {@code work} in a transaction of {@code transactions}, with its driver failures handled as theirs. */
-    public static <T> T run(Transactions transactions, String operation, StoreWork<T> work, SqlStatements sql,
-                            EntryRows rows, StoreQueries queries, Clock clock) {
-        return transactions.inTransaction(operation, c -> {
-            try {
-                return work.run(new JdbcTransaction(c, sql, rows, queries, clock));
-            } catch (UncheckedSql e) {
-                throw e.getCause();
-            }
-        });
+    /** Runs units of work, each in a transaction of its own, with their driver failures handled as the store's. */
+    public static final class Runner {
+        private final Transactions transactions;
+        private final SqlStatements sql;
+        private final EntryRows rows;
+        private final StoreQueries queries;
+        private final Clock clock;
+
+        public Runner(Transactions transactions, SqlStatements sql, EntryRows rows, StoreQueries queries, Clock clock) {
+            this.transactions = transactions;
+            this.sql = sql;
+            this.rows = rows;
+            this.queries = queries;
+            this.clock = clock;
+        }
+
+        /** Runs {@code work} with {@link Transactions#inTransaction}; it sees a {@link JdbcTransaction}. */
+        public <T> T run(String operation, StoreWork<T> work) {
+            return transactions.inTransaction(operation, c -> {
+                try {
+                    return work.run(new JdbcTransaction(c, sql, rows, queries, clock));
+                } catch (UncheckedSql e) {
+                    throw e.getCause();
+                }
+            });
+        }
     }
 
     /**
