@@ -63,24 +63,24 @@ public final class JdbcConsentStore implements ConsentStore {
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
 
     private final Dialect dialect;
-    private final SqlStatements sql;
-    private final EntryRows rows;
     private final Transactions transactions;
     private final StoreQueries queries;
     private final EntryStreams streams;
     private final SchemaScripts scripts;
     private final Outbox outbox;
+    private final JdbcTransaction.Runner writes;
     private final Clock clock;
 
     private JdbcConsentStore(Builder b, DataSource dataSource, Dialect dialect) {
         this.dialect = dialect;
-        this.sql = SqlStatements.of(dialect, Tables.of(b.schema, b.tablePrefix));
-        this.rows = new EntryRows(sql);
+        SqlStatements sql = SqlStatements.of(dialect, Tables.of(b.schema, b.tablePrefix));
+        EntryRows rows = new EntryRows(sql);
         this.transactions = new Transactions(dataSource, sql, b.maxAttempts);
         this.queries = new StoreQueries(sql, rows);
         this.streams = new EntryStreams(transactions, sql, rows, b.fetchSize);
         this.scripts = new SchemaScripts(dialect, sql, transactions);
         this.outbox = new Outbox(transactions, sql, rows);
+        this.writes = new JdbcTransaction.Runner(transactions, sql, rows, queries, b.clock);
         this.clock = b.clock;
     }
 
@@ -116,7 +116,7 @@ public final class JdbcConsentStore implements ConsentStore {
      */
     @Override
     public <T> T inWriteTransaction(String operation, StoreWork<T> work) {
-        return JdbcTransaction.run(transactions, operation, work, sql, rows, queries, clock);
+        return writes.run(operation, work);
     }
 
     @Override

@@ -35,29 +35,39 @@ import java.util.UUID;
 public final class JdbcTransaction implements StoreTransaction {
 
     private final Connection c;
-    private final SqlStatements sql;
-    private final EntryRows rows;
-    private final StoreQueries queries;
-    private final Clock clock;
+    private final Runner parts;
 
-    private JdbcTransaction(Connection c, SqlStatements sql, EntryRows rows, StoreQueries queries, Clock clock) {
+    private JdbcTransaction(Connection c, Runner parts) {
         this.c = c;
-        this.sql = sql;
-        this.rows = rows;
-        this.queries = queries;
-        this.clock = clock;
+        this.parts = parts;
     }
 
-    /** Runs {@code work} in a transaction of {@code transactions}, with its driver failures handled as theirs. */
-    public static <T> T run(Transactions transactions, String operation, StoreWork<T> work, SqlStatements sql,
-                            EntryRows rows, StoreQueries queries, Clock clock) {
-        return transactions.inTransaction(operation, c -> {
-            try {
-                return work.run(new JdbcTransaction(c, sql, rows, queries, clock));
-            } catch (UncheckedSql e) {
-                throw e.getCause();
-            }
-        });
+    /** Runs units of work, each in a transaction of its own, with their driver failures handled as the store's. */
+    public static final class Runner {
+        private final Transactions transactions;
+        private final SqlStatements sql;
+        private final EntryRows rows;
+        private final StoreQueries queries;
+        private final Clock clock;
+
+        public Runner(Transactions transactions, SqlStatements sql, EntryRows rows, StoreQueries queries, Clock clock) {
+            this.transactions = transactions;
+            this.sql = sql;
+            this.rows = rows;
+            this.queries = queries;
+            this.clock = clock;
+        }
+
+        /** Runs {@code work} with {@link Transactions#inTransaction}; it sees a {@link JdbcTransaction}. */
+        public <T> T run(String operation, StoreWork<T> work) {
+            return transactions.inTransaction(operation, c -> {
+                try {
+                    return work.run(new JdbcTransaction(c, this));
+                } catch (UncheckedSql e) {
+                    throw e.getCause();
+                }
+            });
+        }
     }
 
     /**
@@ -69,9 +79,9 @@ public final class JdbcTransaction implements StoreTransaction {
     public Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects) {
         return unchecked(() -> {
             List<SubjectId> existing = new ArrayList<>();
-            queries.forSubjects(c, tenant, subjects, sql::lockSubjects, List.of(),
+            parts.queries.forSubjects(c, tenant, subjects, parts.sql::lockSubjects, List.of(),
                     rs -> existing.add(new SubjectId(rs.getString(1))));
-            return existing.isEmpty() ? Map.of() : queries.states(c, tenant, existing);
+            return existing.isEmpty() ? Map.of() : parts.queries.states(c, tenant, existing);
         });
     }
 
@@ -79,7 +89,7 @@ public final class JdbcTransaction implements StoreTransaction {
     public Set<SubjectId> erasedAmong(String tenant, Collection<SubjectId> pseudonyms) {
         return unchecked(() -> {
             Set<SubjectId> erased = new HashSet<>();
-            queries.forSubjects(c, tenant, List.copyOf(pseudonyms), sql::erasedSubjects, List.of(),
+            parts.queries.forSubjects(c, tenant, List.copyOf(pseudonyms), parts.sql::erasedSubjects, List.of(),
                     rs -> erased.add(new SubjectId(rs.getString(1))));
             return erased;
         });
@@ -93,14 +103,14 @@ public final class JdbcTransaction implements StoreTransaction {
             List<String> keys = idempotencyKeys.stream().distinct().toList();
             for (int from = 0; from < keys.size(); from += SqlStatements.IN_LIST_CHUNK) {
                 List<String> chunk = keys.subList(from, Math.min(keys.size(), from + SqlStatements.IN_LIST_CHUNK));
-                try (PreparedStatement ps = c.prepareStatement(sql.recordsByIdempotencyKey(chunk.size()))) {
+                try (PreparedStatement ps = c.prepareStatement(parts.sql.recordsByIdempotencyKey(chunk.size()))) {
                     ps.setString(1, tenant);
                     for (int i = 0; i < chunk.size(); i++) {
                         ps.setString(i + 2, chunk.get(i));
                     }
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
-                            ConsentRecord r = (ConsentRecord) rows.read(rs);
+                            ConsentRecord r = (ConsentRecord) parts.rows.read(rs);
                             found.put(r.idempotencyKey().orElseThrow(), r);
                         }
                     }
@@ -112,15 +122,15 @@ public final class JdbcTransaction implements StoreTransaction {
 
     @Override
     public Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject) {
-        return unchecked(() -> queries.preferences(c, tenant, subject));
+        return unchecked(() -> parts.queries.preferences(c, tenant, subject));
     }
 
     @Override
     public void pseudonymise(String tenant, SubjectId subject, SubjectId pseudonym) {
         unchecked(() -> {
-            sql.beforeErasure(c);
-            move(sql.pseudonymiseLog(), tenant, subject, pseudonym);
-            for (String statement : sql.pseudonymiseRows()) {
+            parts.sql.beforeErasure(c);
+            move(parts.sql.pseudonymiseLog(), tenant, subject, pseudonym);
+            for (String statement : parts.sql.pseudonymiseRows()) {
                 move(statement, tenant, subject, pseudonym);
             }
             return null;
@@ -150,21 +160,21 @@ public final class JdbcTransaction implements StoreTransaction {
     }
 
     private void insertEntries(List<AuditEntry> entries) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.insertLog())) {
+        try (PreparedStatement ps = c.prepareStatement(parts.sql.insertLog())) {
             for (AuditEntry e : entries) {
-                rows.bind(ps, e);
+                parts.rows.bind(ps, e);
                 ps.addBatch();
             }
             ps.executeBatch();
         }
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        try (PreparedStatement ps = c.prepareStatement(sql.insertOutbox())) {
+        Instant now = parts.clock.instant().truncatedTo(ChronoUnit.MICROS);
+        try (PreparedStatement ps = c.prepareStatement(parts.sql.insertOutbox())) {
             for (AuditEntry e : entries) {
                 ps.setString(1, e.tenant());
                 ps.setString(2, e.subject().value());
                 ps.setString(3, e.id().toString());
                 ps.setLong(4, e.link().sequence());
-                sql.bindInstant(ps, 5, now);
+                parts.sql.bindInstant(ps, 5, now);
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -173,7 +183,7 @@ public final class JdbcTransaction implements StoreTransaction {
 
     /** State rows by {@code statementsAdded} / {@code statementsReplaced}, then preference rows likewise. */
     private void writeKeyRows(List<SubjectChanges> changes) throws SQLException {
-        try (KeyRows state = new KeyRows(sql.insertState(), sql.updateState())) {
+        try (KeyRows state = new KeyRows(parts.sql.insertState(), parts.sql.updateState())) {
             for (SubjectChanges ch : changes) {
                 Map<PurposeId, ConsentRecord> current = ch.after().current();
                 ch.statementsAdded().forEach(p -> state.add(true, current.get(p).id(), ch, p.value()));
@@ -184,7 +194,7 @@ public final class JdbcTransaction implements StoreTransaction {
         if (changes.stream().allMatch(ch -> ch.preferencesAdded().isEmpty() && ch.preferencesReplaced().isEmpty())) {
             return;
         }
-        try (KeyRows preference = new KeyRows(sql.insertPreference(), sql.updatePreference())) {
+        try (KeyRows preference = new KeyRows(parts.sql.insertPreference(), parts.sql.updatePreference())) {
             for (SubjectChanges ch : changes) {
                 Map<String, PreferenceRecord> current = ch.preferences();
                 ch.preferencesAdded().forEach(k -> preference.add(true, current.get(k).id(), ch, k));
@@ -195,8 +205,8 @@ public final class JdbcTransaction implements StoreTransaction {
     }
 
     private void writeHeads(List<SubjectChanges> changes) throws SQLException {
-        try (PreparedStatement update = c.prepareStatement(sql.updateSubject());
-             PreparedStatement insert = c.prepareStatement(sql.insertSubject())) {
+        try (PreparedStatement update = c.prepareStatement(parts.sql.updateSubject());
+             PreparedStatement insert = c.prepareStatement(parts.sql.insertSubject())) {
             int updates = 0;
             int inserts = 0;
             for (SubjectChanges ch : changes) {

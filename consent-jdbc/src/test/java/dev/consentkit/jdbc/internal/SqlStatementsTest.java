@@ -1,0 +1,98 @@
+package dev.consentkit.jdbc.internal;
+
+import dev.consentkit.jdbc.Dialect;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What the per-database statements change, checked on the SQL text alone (the database tests run it). */
+class SqlStatementsTest {
+
+    private static SqlStatements on(Dialect dialect) {
+        return SqlStatements.of(dialect, Tables.of("audit", "ck_"));
+    }
+
+    @Nested
+    class TableNames {
+
+        @Test
+        void tablesAreQualifiedBySchemaAndPrefix() {
+            assertThat(on(Dialect.H2).insertState()).startsWith("INSERT INTO audit.ck_state ");
+            assertThat(Tables.of(null, "ck_").log()).isEqualTo("ck_log");
+            assertThat(Tables.of("", "ck_").prefix()).isEqualTo("ck_");
+        }
+
+        @Test
+        void insertLogHasAPlaceholderPerColumn() {
+            String insert = on(Dialect.POSTGRESQL).insertLog();
+            assertThat(insert.chars().filter(ch -> ch == '?').count()).isEqualTo(SqlStatements.LOG_COLUMNS.size());
+        }
+    }
+
+    @Nested
+    class SetsOfSubjects {
+
+        @Test
+        void postgresqlAndH2PassManySubjectsAsOneArray() {
+            assertThat(on(Dialect.POSTGRESQL).lockSubjects(3)).contains("subject = ANY(?) ORDER BY subject FOR UPDATE");
+            assertThat(on(Dialect.H2).erasedSubjects(3)).endsWith("subject = ANY(?)");
+            assertThat(on(Dialect.H2).subjectsPerStatement()).isEqualTo(Integer.MAX_VALUE);
+        }
+
+        @Test
+        void mariaDbAndMySqlUseInListsOfAThousand() {
+            for (Dialect d : new Dialect[] {Dialect.MARIADB, Dialect.MYSQL}) {
+                assertThat(on(d).lockSubjects(3)).contains("subject IN (?, ?, ?) ORDER BY subject FOR UPDATE");
+                assertThat(on(d).subjectsPerStatement()).isEqualTo(1000);
+            }
+        }
+
+        @Test
+        void oneSubjectIsAnEqualityEverywhere() {
+            for (Dialect d : Dialect.values()) {
+                assertThat(on(d).selectStates(1)).endsWith("h.subject = ?");
+            }
+        }
+    }
+
+    @Nested
+    class WhatDiffers {
+
+        @Test
+        void outboxRowsAreClaimedWithSkipLockedExceptOnH2() {
+            assertThat(on(Dialect.POSTGRESQL).claimOutbox(10)).endsWith("LIMIT 10 FOR UPDATE OF o SKIP LOCKED");
+            assertThat(on(Dialect.MARIADB).claimOutbox(10)).endsWith("LIMIT 10 FOR UPDATE SKIP LOCKED");
+            assertThat(on(Dialect.H2).claimOutbox(10)).endsWith("LIMIT 10");
+        }
+
+        @Test
+        void innoDbDeadlockCodesAreRetriedOnlyOnMariaDbAndMySql() {
+            SQLException deadlock = new SQLException("deadlock", "HY000", 1213);
+            assertThat(on(Dialect.MARIADB).isRetryable(deadlock)).isTrue();
+            assertThat(on(Dialect.MYSQL).isRetryable(new SQLException("timeout", "HY000", 1205))).isTrue();
+            assertThat(on(Dialect.POSTGRESQL).isRetryable(deadlock)).isFalse();
+            for (Dialect d : Dialect.values()) {
+                assertThat(on(d).isRetryable(new SQLException("serialization", "40001"))).isTrue();
+                assertThat(on(d).isRetryable(new SQLException("duplicate", "23505"))).isTrue();
+                assertThat(on(d).isRetryable(new SQLException("lost", "08006"))).isFalse();
+            }
+        }
+
+        @Test
+        void onlyPostgresqlHasTheLogProtectionScript() {
+            SqlStatements pg = on(Dialect.POSTGRESQL);
+            assertThat(pg.hasLogProtection()).isTrue();
+            assertThat(pg.logProtectionScript("CREATE FUNCTION consent_log_protect() ...;"
+                    + " CREATE TRIGGER consent_log_protect BEFORE UPDATE ON consent_log"))
+                    .isEqualTo("CREATE FUNCTION audit.ck_log_protect() ...;"
+                            + " CREATE TRIGGER ck_log_protect BEFORE UPDATE ON audit.ck_log");
+            assertThat(on(Dialect.MARIADB).hasLogProtection()).isFalse();
+            assertThatThrownBy(() -> on(Dialect.H2).logProtectionScript("x"))
+                    .isInstanceOf(UnsupportedOperationException.class);
+        }
+    }
+}
