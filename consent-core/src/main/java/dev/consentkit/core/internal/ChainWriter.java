@@ -88,8 +88,13 @@ public final class ChainWriter {
             }
             results.add(new AppendResult(sealed, false));
         }
+        // rows go to the store in the order the requests named their subjects, so the log keeps the batch's order
+        Set<Working> inRequestOrder = new LinkedHashSet<>();
+        for (AppendRequest r : requests) {
+            inRequestOrder.add(working.get(new Key(r.tenant(), r.subject())));
+        }
         List<SubjectChanges> changes = new ArrayList<>();
-        for (Working w : working.values()) {
+        for (Working w : inRequestOrder) {
             if (!w.appended.isEmpty()) {
                 changes.add(w.changes());
             }
