@@ -1,13 +1,11 @@
 package dev.consentkit.cli;
 
 import dev.consentkit.export.AuditExporter;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
@@ -28,19 +26,16 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--format", required = true, description = "csv or jsonl")
     Format format;
 
-    @Option(names = "--output", description = "File to write (default: standard output)")
-    @Nullable Path output;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Mixin
+    Outputs output;
 
     @Override
     public Integer call() throws Exception {
         AuditExporter exporter = AuditExporter.of(database.open());
-        try (OutputStream out = Outputs.open(output, spec)) {
+        try (OutputStream out = output.open()) {
             long n = format == Format.csv ? exporter.writeCsv(filters.query(), out)
                     : exporter.writeJsonLines(filters.query(), out);
-            spec.commandLine().getErr().println("Exported " + n + " entries");
+            output.err().println("Exported " + n + " entries");
         }
         return 0;
     }

@@ -10,15 +10,35 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Where a command writes: a file, or standard output; long writes report progress on standard error. */
+/**
+ * The {@code --output} option of the commands that write a document (a picocli mixin): a file, or standard
+ * output; long writes report progress on standard error.
+ */
 final class Outputs {
 
     private static final long PROGRESS_EVERY = 64L * 1024 * 1024;
 
-    private Outputs() {
+    @CommandLine.Option(names = "--output", description = "File to write (default: standard output)")
+    @Nullable Path file;
+
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.@Nullable CommandSpec spec;
+
+    /** Standard error of the command, for counts and progress. */
+    java.io.PrintWriter err() {
+        return spec().commandLine().getErr();
     }
 
-    static OutputStream open(@Nullable Path file, CommandLine.Model.CommandSpec spec) throws IOException {
+    private CommandLine.Model.CommandSpec spec() {
+        if (spec == null) {
+            throw new IllegalStateException("picocli did not inject the command spec");
+        }
+        return spec;
+    }
+
+    /** Opens the file or standard output (which closing leaves open). */
+    OutputStream open() throws IOException {
+        CommandLine.Model.CommandSpec spec = spec();
         ConsentCli root = (ConsentCli) spec.root().userObject();
         OutputStream target = file == null ? new FilterOutputStream(root.stdout) {
             @Override

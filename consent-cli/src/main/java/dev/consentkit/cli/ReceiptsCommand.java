@@ -2,13 +2,11 @@ package dev.consentkit.cli;
 
 import dev.consentkit.export.ConsentReceipts;
 import dev.consentkit.export.Controller;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "receipts", mixinStandardHelpOptions = true,
@@ -52,20 +50,17 @@ final class ReceiptsCommand implements Callable<Integer> {
     @Option(names = "--jurisdiction", defaultValue = "", description = "Where the controller is established, e.g. DE")
     String jurisdiction;
 
-    @Option(names = "--output", description = "File to write (default: standard output)")
-    @Nullable Path output;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Mixin
+    Outputs output;
 
     @Override
     public Integer call() throws Exception {
         ConsentReceipts receipts = ConsentReceipts.of(database.open(),
                 new Controller(name, contact, address, email, phone, url, policyUrl, jurisdiction));
-        try (OutputStream out = Outputs.open(output, spec)) {
+        try (OutputStream out = output.open()) {
             long n = receipts.write(filters.query(), format == Format.kantara
                     ? ConsentReceipts.Format.KANTARA_V1_1 : ConsentReceipts.Format.ISO_27560, out);
-            spec.commandLine().getErr().println("Wrote " + n + " receipts");
+            output.err().println("Wrote " + n + " receipts");
         }
         return 0;
     }

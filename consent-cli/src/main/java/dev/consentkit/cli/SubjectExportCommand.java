@@ -1,13 +1,11 @@
 package dev.consentkit.cli;
 
 import dev.consentkit.export.SubjectAccessExport;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "subject-export", mixinStandardHelpOptions = true,
@@ -21,16 +19,13 @@ final class SubjectExportCommand implements Callable<Integer> {
     @Option(names = "--subject", required = true, description = "The subject")
     String subject;
 
-    @Option(names = "--output", description = "File to write (default: standard output)")
-    @Nullable Path output;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @CommandLine.Mixin
+    Outputs output;
 
     @Override
     public Integer call() throws Exception {
         SubjectAccessExport export = SubjectAccessExport.of(database.open());
-        try (OutputStream out = Outputs.open(output, spec)) {
+        try (OutputStream out = output.open()) {
             export.write(subject, out);
         }
         return 0;
