@@ -215,9 +215,37 @@ class PurposeTest {
                     .clock(Clock.fixed(Instant.parse("2025-06-01T10:00:00Z"), ZoneOffset.UTC)).build();
 
             assertThat(manager.purposes().versions(PurposeId.of("marketing.email"))).containsExactly(v1, v2, v3);
-            assertThat(store.savedPurposes("default")).contains(v1, v2, v3);
             assertThat(manager.record(ConsentCommand.grant("cust-1", "marketing.email").build()).purposeVersion())
                     .isEqualTo(3);
+            // saved lazily, before the first write
+            assertThat(store.savedPurposes("default")).contains(v1, v2, v3);
+        }
+
+        @Test
+        void managerBuildWhenAStoreIsGivenThenNothingIsSavedUntilTheFirstWrite() {
+            InMemoryConsentStore store = new InMemoryConsentStore();
+            ConsentManager manager = ConsentManager.builder().purposes(v1, v2).store(store).build();
+
+            assertThat(store.savedPurposes("default")).isEmpty();
+            manager.check("cust-1", "marketing.email");
+            assertThat(store.savedPurposes("default")).isEmpty();
+
+            manager.record(ConsentCommand.deny("cust-1", "marketing.email").build());
+            manager.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            assertThat(store.savedPurposes("default")).containsExactly(v1, v2);
+        }
+
+        @Test
+        void savePurposesWhenCalledThenEveryVersionIsSavedAtOnceAndAgainWithoutDuplicates() {
+            InMemoryConsentStore store = new InMemoryConsentStore();
+            ConsentManager manager = ConsentManager.builder().purposes(v1, v3).store(store).tenant("brand-a").build();
+
+            manager.savePurposes();
+            manager.savePurposes();
+            manager.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+
+            assertThat(store.savedPurposes("brand-a")).containsExactly(v1, v3);
+            assertThat(store.savedPurposes("default")).isEmpty();
         }
     }
 }
