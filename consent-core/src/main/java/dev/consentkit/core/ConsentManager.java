@@ -209,16 +209,12 @@ public final class ConsentManager {
 
     /** May the subject's data be processed for {@code purpose} now? */
     public ConsentDecision check(String subject, String purpose) {
-        return check(SubjectId.of(subject), purposes.require(purpose));
+        return reader.check(SubjectId.of(subject), purposes.require(purpose), now());
     }
 
     /** May the subject's data be processed for {@code purpose} now? */
     public ConsentDecision check(SubjectId subject, PurposeId purpose) {
-        return check(required(subject, "subject"), purposes.require(required(purpose, "purpose")));
-    }
-
-    private ConsentDecision check(SubjectId subject, Purpose p) {
-        return reader.check(subject, p, now());
+        return reader.check(required(subject, "subject"), purposes.require(required(purpose, "purpose")), now());
     }
 
     /** Was processing allowed at {@code at}, from everything recorded so far? */

@@ -29,7 +29,7 @@ import java.util.UUID;
 /**
  * Internal API; may change without notice. Turns a manager's validated writes into drafts and write plans, appends
  * them through the {@link ChainWriter} and publishes what was written. Before the first write it saves the
- * declared purposes in the store, once.
+ * declared purposes in the store, once (thread-safe; retried after a failure or a rolled-back caller transaction).
  */
 public final class ChoiceWriter {
 
@@ -56,15 +56,23 @@ public final class ChoiceWriter {
         this.listeners = listeners;
     }
 
-    /** Saves every declared purpose version in the store (the store keeps what it already has). */
+    /**
+     * Saves every declared purpose version in the store (the store keeps what it already has). When the store
+     * joined the caller's transaction the save counts only once that transaction commits (a rollback takes it
+     * along), so until then every write saves them again.
+     */
     public void savePurposes() {
         synchronized (savingPurposes) {
             store.savePurposes(tenant, purposes.registry().allVersions());
-            purposesSaved = true;
+            if (!store.joinsCallerTransaction()) {
+                purposesSaved = true;
+            } else {
+                listeners.afterCommit(() -> purposesSaved = true);
+            }
         }
     }
 
-    /** Saves the purposes unless this writer already did: once, before the first write; a failure is retried. */
+    /** Saves the purposes unless they are known to be saved: once, before the first write; a failure is retried. */
     private void purposesSavedBeforeWriting() {
         if (!purposesSaved) {
             synchronized (savingPurposes) {
