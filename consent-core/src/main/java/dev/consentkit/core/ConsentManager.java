@@ -398,7 +398,10 @@ public final class ConsentManager {
             return this;
         }
 
-        /** The store; defaults to a new {@link InMemoryConsentStore}. */
+        /**
+         * The store; defaults to a new {@link InMemoryConsentStore} (the manager then warns once that it keeps
+         * choices in memory only). Building touches no store: purposes are saved before the first write.
+         */
         public Builder store(ConsentStore store) {
             this.store = Objects.requireNonNull(store, "store");
             return this;
@@ -455,7 +458,8 @@ public final class ConsentManager {
 
         /**
          * The secret key (16 bytes or more) for the keyed pseudonyms that replace erased subjects' identifiers.
-         * Keep it stable and secret: it is how an erased subject is recognised again. Copied.
+         * Keep it stable and secret: it is how an erased subject is recognised again. Copied. Without it
+         * {@link ConsentManager#erase} is unavailable (the manager says so when it is built).
          */
         public Builder pseudonymKey(byte[] key) {
             this.pseudonymKey = key.clone();
