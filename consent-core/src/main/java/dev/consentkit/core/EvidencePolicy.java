@@ -1,15 +1,12 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.KeyedHmac;
 import dev.consentkit.core.internal.TextValidators;
 import org.jspecify.annotations.Nullable;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.security.GeneralSecurityException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -39,12 +36,13 @@ public final class EvidencePolicy {
 
     private final Minimisation ipAddress;
     private final Minimisation userAgent;
-    private final byte @Nullable [] hashKey;
+    private final @Nullable KeyedHmac hmac;
 
     private EvidencePolicy(Builder b) {
         this.ipAddress = b.ipAddress;
         this.userAgent = b.userAgent;
-        this.hashKey = b.hashKey;
+        boolean hashing = ipAddress == Minimisation.HASH || userAgent == Minimisation.HASH;
+        this.hmac = hashing ? new KeyedHmac(Objects.requireNonNull(b.hashKey)) : null;
     }
 
     /** IP addresses truncated, user agents kept. */
@@ -120,13 +118,7 @@ public final class EvidencePolicy {
     }
 
     private String hmac(String value) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(Objects.requireNonNull(hashKey), "HmacSHA256"));
-            return "hmac:" + HexFormat.of().formatHex(mac.doFinal(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
-        }
+        return "hmac:" + Objects.requireNonNull(hmac).hex(value);
     }
 
     @Override

@@ -1,10 +1,11 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.IdRules;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Why data is processed: a lower-case dotted path such as {@code marketing.email}. Each segment
@@ -17,9 +18,7 @@ import java.util.regex.Pattern;
 public record PurposeId(String value) implements Comparable<PurposeId> {
 
     /** The longest id accepted. */
-    public static final int MAX_LENGTH = 128;
-
-    private static final Pattern SHAPE = Pattern.compile("[a-z0-9][a-z0-9_-]*(\\.[a-z0-9][a-z0-9_-]*)*");
+    public static final int MAX_LENGTH = IdRules.PURPOSE_MAX_LENGTH;
 
     public PurposeId {
         String problem = problem(value);
@@ -34,19 +33,7 @@ public record PurposeId(String value) implements Comparable<PurposeId> {
     }
 
     static @org.jspecify.annotations.Nullable String problem(@org.jspecify.annotations.Nullable String value) {
-        if (value == null) {
-            return "must not be null";
-        }
-        if (value.isEmpty()) {
-            return "must not be empty";
-        }
-        if (value.length() > MAX_LENGTH) {
-            return "must be at most " + MAX_LENGTH + " characters";
-        }
-        if (!SHAPE.matcher(value).matches()) {
-            return "must be lower-case dotted segments of [a-z0-9][a-z0-9_-]*";
-        }
-        return null;
+        return IdRules.purposeProblem(value);
     }
 
     /** The parent purpose, or empty for a top-level purpose. */

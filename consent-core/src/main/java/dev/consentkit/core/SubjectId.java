@@ -1,6 +1,6 @@
 package dev.consentkit.core;
 
-import dev.consentkit.core.internal.TextValidators;
+import dev.consentkit.core.internal.IdRules;
 
 /**
  * The person a statement is about: an opaque string of 1 to 255 characters without control or
@@ -11,7 +11,7 @@ import dev.consentkit.core.internal.TextValidators;
 public record SubjectId(String value) implements Comparable<SubjectId> {
 
     /** The longest identifier accepted. */
-    public static final int MAX_LENGTH = 255;
+    public static final int MAX_LENGTH = IdRules.SUBJECT_MAX_LENGTH;
 
     public SubjectId {
         String problem = problem(value);
@@ -27,19 +27,7 @@ public record SubjectId(String value) implements Comparable<SubjectId> {
 
     /** Why {@code value} is not a valid subject id, or {@code null} if it is. */
     static @org.jspecify.annotations.Nullable String problem(@org.jspecify.annotations.Nullable String value) {
-        if (value == null) {
-            return "must not be null";
-        }
-        if (value.isBlank()) {
-            return "must not be empty or blank";
-        }
-        if (value.length() > MAX_LENGTH) {
-            return "must be at most " + MAX_LENGTH + " characters";
-        }
-        if (TextValidators.hasControlCharacter(value, false)) {
-            return "must not contain control characters";
-        }
-        return null;
+        return IdRules.subjectProblem(value);
     }
 
     @Override

@@ -44,4 +44,54 @@ class LoggingTest {
         assertThat(log).doesNotContain(subject).doesNotContain("198.51.100").doesNotContain("UA-secret")
                 .doesNotContain("secret comment");
     }
+
+    private static String captured(Runnable action) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(original);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    private static long lines(String log, String text) {
+        return log.lines().filter(l -> l.contains(text)).count();
+    }
+
+    @Test
+    void buildWithoutAStoreWarnsOnceThatChoicesAreKeptInMemory() {
+        String log = captured(() -> {
+            ConsentManager consents = TestFixtures.manager().tenant("brand-a").build();
+            consents.record(ConsentCommand.grant("secret-subject-4711", "analytics").build());
+            consents.record(ConsentCommand.withdraw("secret-subject-4711", "analytics").build());
+        });
+
+        assertThat(lines(log, "keeps choices in memory")).isEqualTo(1);
+        assertThat(log.lines().filter(l -> l.contains("keeps choices in memory")).findFirst().orElseThrow())
+                .contains("WARN").contains("brand-a");
+        assertThat(log).doesNotContain("secret-subject-4711");
+    }
+
+    @Test
+    void buildWithoutAPseudonymKeySaysOnceThatEraseIsUnavailable() {
+        String log = captured(() -> {
+            ConsentManager consents = TestFixtures.manager().store(new InMemoryConsentStore()).build();
+            consents.record(ConsentCommand.grant("secret-subject-4711", "analytics").build());
+        });
+
+        assertThat(lines(log, "erase is unavailable")).isEqualTo(1);
+        assertThat(log).doesNotContain("keeps choices in memory").doesNotContain("secret-subject-4711");
+    }
+
+    @Test
+    void buildWithAStoreAndAPseudonymKeySaysNeither() {
+        String log = captured(() -> TestFixtures.manager().store(new InMemoryConsentStore())
+                .pseudonymKey(TestFixtures.PSEUDONYM_KEY).build());
+
+        assertThat(log).contains("ConsentKit manager ready").doesNotContain("keeps choices in memory")
+                .doesNotContain("erase is unavailable");
+    }
 }

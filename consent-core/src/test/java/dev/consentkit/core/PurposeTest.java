@@ -10,12 +10,23 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.Period;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.spy;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
 
 class PurposeTest {
 
@@ -215,9 +226,75 @@ class PurposeTest {
                     .clock(Clock.fixed(Instant.parse("2025-06-01T10:00:00Z"), ZoneOffset.UTC)).build();
 
             assertThat(manager.purposes().versions(PurposeId.of("marketing.email"))).containsExactly(v1, v2, v3);
-            assertThat(store.savedPurposes("default")).contains(v1, v2, v3);
             assertThat(manager.record(ConsentCommand.grant("cust-1", "marketing.email").build()).purposeVersion())
                     .isEqualTo(3);
+            // saved lazily, before the first write
+            assertThat(store.savedPurposes("default")).contains(v1, v2, v3);
+        }
+
+        @Test
+        void managerBuildWhenAStoreIsGivenThenNothingIsSavedUntilTheFirstWrite() {
+            InMemoryConsentStore store = new InMemoryConsentStore();
+            ConsentManager manager = ConsentManager.builder().purposes(v1, v2).store(store).build();
+
+            assertThat(store.savedPurposes("default")).isEmpty();
+            manager.check("cust-1", "marketing.email");
+            assertThat(store.savedPurposes("default")).isEmpty();
+
+            manager.record(ConsentCommand.deny("cust-1", "marketing.email").build());
+            manager.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            assertThat(store.savedPurposes("default")).containsExactly(v1, v2);
+        }
+
+        @Test
+        void whenTheStoreJoinsTheCallersTransactionThenPurposesAreSavedAgainUntilItCommits() {
+            InMemoryConsentStore joining = spy(new InMemoryConsentStore());
+            when(joining.joinsCallerTransaction()).thenReturn(true);
+            List<Runnable> onCommit = new ArrayList<>();
+            ConsentManager manager = ConsentManager.builder().purposes(v1, v2).store(joining)
+                    .commitHook(action -> onCommit.add(action)).build();
+
+            manager.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            manager.record(ConsentCommand.grant("cust-2", "marketing.email").build());
+            verify(joining, times(2)).savePurposes(eq("default"), any());
+
+            onCommit.forEach(Runnable::run);
+            manager.record(ConsentCommand.grant("cust-3", "marketing.email").build());
+            verify(joining, times(2)).savePurposes(eq("default"), any());
+            assertThat(joining.savedPurposes("default")).containsExactly(v1, v2);
+        }
+
+        @Test
+        void concurrentFirstWritesSavePurposesOnce() throws Exception {
+            InMemoryConsentStore counting = spy(new InMemoryConsentStore());
+            ConsentManager manager = ConsentManager.builder().purposes(v1, v2).store(counting).build();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<ConsentRecord>> writes = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    String subject = "cust-" + i;
+                    writes.add(pool.submit(() -> manager.record(ConsentCommand.grant(subject, "marketing.email").build())));
+                }
+                for (Future<ConsentRecord> w : writes) {
+                    w.get(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            verify(counting, times(1)).savePurposes(eq("default"), any());
+        }
+
+        @Test
+        void savePurposesWhenCalledThenEveryVersionIsSavedAtOnceAndAgainWithoutDuplicates() {
+            InMemoryConsentStore store = new InMemoryConsentStore();
+            ConsentManager manager = ConsentManager.builder().purposes(v1, v3).store(store).tenant("brand-a").build();
+
+            manager.savePurposes();
+            manager.savePurposes();
+            manager.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+
+            assertThat(store.savedPurposes("brand-a")).containsExactly(v1, v3);
+            assertThat(store.savedPurposes("default")).isEmpty();
         }
     }
 }

@@ -1,0 +1,199 @@
+package dev.consentkit.core.internal;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ConsentCommand;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.ConsentStatus;
+import dev.consentkit.core.ErasureRecord;
+import dev.consentkit.core.Evidence;
+import dev.consentkit.core.EvidencePolicy;
+import dev.consentkit.core.InvalidConfirmationException;
+import dev.consentkit.core.ObjectionInForceException;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.Purpose;
+import dev.consentkit.core.PurposeRegistry;
+import dev.consentkit.core.Source;
+import dev.consentkit.core.Actor;
+import dev.consentkit.core.SubjectErasedException;
+import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.spi.ConsentStore;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Internal API; may change without notice. Turns a manager's validated writes into drafts and write plans, appends
+ * them through the {@link ChainWriter} and publishes what was written. Before the first write it saves the
+ * declared purposes in the store, once (thread-safe; retried after a failure or a rolled-back caller transaction).
+ */
+public final class ChoiceWriter {
+
+    private final ConsentStore store;
+    private final String tenant;
+    private final PurposeIndex purposes;
+    private final DecidingRules rules;
+    private final EvidencePolicy evidencePolicy;
+    private final Pseudonyms pseudonyms;
+    private final ChainWriter writer;
+    private final ListenerDispatch listeners;
+    private final Object savingPurposes = new Object();
+    private volatile boolean purposesSaved;
+
+    public ChoiceWriter(ConsentStore store, String tenant, PurposeIndex purposes, DecidingRules rules,
+                        EvidencePolicy evidencePolicy, Pseudonyms pseudonyms, ListenerDispatch listeners) {
+        this.store = store;
+        this.tenant = tenant;
+        this.purposes = purposes;
+        this.rules = rules;
+        this.evidencePolicy = evidencePolicy;
+        this.pseudonyms = pseudonyms;
+        this.writer = new ChainWriter(store);
+        this.listeners = listeners;
+    }
+
+    /**
+     * Saves every declared purpose version in the store (the store keeps what it already has). When the store
+     * joined the caller's transaction the save counts only once that transaction commits (a rollback takes it
+     * along), so until then every write saves them again.
+     */
+    public void savePurposes() {
+        synchronized (savingPurposes) {
+            store.savePurposes(tenant, purposes.registry().allVersions());
+            if (!store.joinsCallerTransaction()) {
+                purposesSaved = true;
+            } else {
+                listeners.afterCommit(() -> purposesSaved = true);
+            }
+        }
+    }
+
+    /** Saves the purposes unless they are known to be saved: once, before the first write; a failure is retried. */
+    private void purposesSavedBeforeWriting() {
+        if (!purposesSaved) {
+            synchronized (savingPurposes) {
+                if (!purposesSaved) {
+                    savePurposes();
+                }
+            }
+        }
+    }
+
+    /** Records validated commands as one unit; the stored (or, for a known idempotency key, earlier) records. */
+    public List<ConsentRecord> recordAll(List<ConsentCommand> commands, Instant now) {
+        List<AppendRequest> requests = new ArrayList<>(commands.size());
+        for (ConsentCommand c : commands) {
+            SubjectId subject = SubjectId.of(c.subject());
+            requests.add(new AppendRequest(tenant, subject, c.idempotencyKey(), pseudonyms.ifAvailable(subject),
+                    planFor(c, subject, now)));
+        }
+        purposesSavedBeforeWriting();
+        List<AppendResult> results = writer.appendAll(requests);
+        List<ConsentRecord> recorded = new ArrayList<>(results.size());
+        List<AuditEntry> written = new ArrayList<>();
+        for (AppendResult r : results) {
+            recorded.add((ConsentRecord) r.entries().get(0));
+            if (!r.replayed()) {
+                written.addAll(r.entries());
+            }
+        }
+        listeners.publish(written);
+        return recorded;
+    }
+
+    private WritePlan planFor(ConsentCommand c, SubjectId subject, Instant now) {
+        Purpose current = purposes.require(c.purpose());
+        PurposeRegistry registry = purposes.registry();
+        Purpose shown = registry.version(current.id(), c.purposeVersion().orElse(current.version())).orElseThrow();
+        ConsentStatus status = c.storedStatus();
+        Evidence evidence = evidencePolicy.apply(c.evidence());
+        ConsentRecord record = RecordDraft.statement(tenant, subject, shown, status, now)
+                .effectiveAt(c.effectiveAt().map(t -> t.truncatedTo(ChronoUnit.MICROS)).orElse(now))
+                .idempotencyKey(c.idempotencyKey()).evidence(evidence).build();
+        return state -> {
+            if (state.erased()) {
+                throw new SubjectErasedException();
+            }
+            if ((status == ConsentStatus.GRANTED || status == ConsentStatus.PENDING)
+                    && rules.objectionInForce(state.current(), current, evidence, now)) {
+                throw new ObjectionInForceException(current.id());
+            }
+            return List.of(record);
+        };
+    }
+
+    /** Applies a validated Global Privacy Control signal; the opt-outs written (none for an erased subject). */
+    public List<ConsentRecord> applyGlobalPrivacyControl(SubjectId subject, Evidence validated, Instant now,
+                                                         Set<UUID> confirmedGrants) {
+        Evidence gpc = evidencePolicy.apply(validated);
+        purposesSavedBeforeWriting();
+        AppendResult result = writer.append(new AppendRequest(tenant, subject, Optional.empty(),
+                pseudonyms.ifAvailable(subject), state -> {
+                    if (state.erased()) {
+                        return List.of();
+                    }
+                    List<AuditEntry> planned = new ArrayList<>();
+                    for (DecidingRules.SignalOptOut o : rules.signalOptOuts(state.current(), confirmedGrants, now)) {
+                        planned.add(RecordDraft.statement(tenant, subject, o.purpose(), ConsentStatus.OPTED_OUT, now)
+                                .evidence(gpc).conflict(o.conflict()).build());
+                    }
+                    return planned;
+                }));
+        listeners.publish(result.entries());
+        return result.entries().stream().map(ConsentRecord.class::cast).toList();
+    }
+
+    /** Confirms the pending grant with id {@code token}. */
+    public ConsentRecord confirm(UUID token, String tokenText, Instant now) {
+        ConsentRecord pending = store.findRecord(tenant, token)
+                .filter(r -> r.status() == ConsentStatus.PENDING)
+                .orElseThrow(() -> new InvalidConfirmationException("No pending grant has this confirmation token"));
+        Purpose shown = purposes.registry().version(pending.purpose(), pending.purposeVersion()).orElseThrow();
+        Evidence evidence = pending.evidence().toBuilder().actor(Actor.subject()).proofReference(tokenText).build();
+        ConsentRecord granted = RecordDraft.statement(tenant, pending.subject(), shown, ConsentStatus.GRANTED, now)
+                .evidence(evidence).build();
+        purposesSavedBeforeWriting();
+        AppendResult result = writer.append(new AppendRequest(tenant, pending.subject(), Optional.empty(), state -> {
+            if (state.erased()) {
+                throw new SubjectErasedException();
+            }
+            ConsentRecord current = state.current().get(pending.purpose());
+            if (current == null || !current.id().equals(token)) {
+                throw new InvalidConfirmationException("The pending grant was already confirmed or superseded");
+            }
+            return List.of(granted);
+        }));
+        listeners.publish(result.entries());
+        return (ConsentRecord) result.entries().get(0);
+    }
+
+    /** Records a validated preference change. */
+    public PreferenceRecord setPreference(SubjectId subject, String key, String value, Evidence evidence,
+                                          Instant now) {
+        PreferenceRecord entry = RecordDraft.preference(tenant, subject, key, value, now, evidencePolicy.apply(evidence));
+        purposesSavedBeforeWriting();
+        AppendResult result = writer.append(new AppendRequest(tenant, subject, Optional.empty(),
+                pseudonyms.ifAvailable(subject), state -> {
+                    if (state.erased()) {
+                        throw new SubjectErasedException();
+                    }
+                    return List.of(entry);
+                }));
+        listeners.publish(result.entries());
+        return (PreferenceRecord) result.entries().get(0);
+    }
+
+    /** Erases the subject; the erasure entry, or empty if the store held nothing for it. */
+    public Optional<ErasureRecord> erase(SubjectId subject, String reason, Instant now) {
+        SubjectId pseudonym = pseudonyms.of(subject);
+        purposesSavedBeforeWriting();
+        Optional<ErasureRecord> erased = writer.erase(tenant, subject, pseudonym,
+                state -> RecordDraft.erasure(tenant, pseudonym, reason, now));
+        erased.ifPresent(e -> listeners.publish(List.of(e)));
+        return erased;
+    }
+}

@@ -1,0 +1,189 @@
+package dev.consentkit.core.internal;
+
+import dev.consentkit.core.Actor;
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ConsentDecision;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.ConsentStatus;
+import dev.consentkit.core.DecisionReason;
+import dev.consentkit.core.Evidence;
+import dev.consentkit.core.LegalBasis;
+import dev.consentkit.core.Purpose;
+import dev.consentkit.core.PurposeId;
+import dev.consentkit.core.Source;
+import dev.consentkit.core.spi.SubjectState;
+import org.jspecify.annotations.Nullable;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Internal API; may change without notice. The deciding rules as pure functions of a manager's purposes and the
+ * statements handed in: no store, no clock. The manager reads the statements and the time and asks these.
+ */
+public final class DecidingRules {
+
+    private final PurposeIndex purposes;
+
+    public DecidingRules(PurposeIndex purposes) {
+        this.purposes = purposes;
+    }
+
+    /**
+     * The effective statement on {@code purpose} at {@code at}: of the statements in {@code current} on the purpose
+     * or any ancestor that took effect by {@code at}, the latest by effective time, then by chain order. Null if
+     * there is none.
+     */
+    public @Nullable ConsentRecord effective(Map<PurposeId, ConsentRecord> current, PurposeId purpose, Instant at) {
+        ConsentRecord best = null;
+        for (PurposeId id : purposes.cover(purpose)) {
+            ConsentRecord r = current.get(id);
+            if (r != null && !r.effectiveAt().isAfter(at) && (best == null || SubjectState.supersedes(r, best))) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    /** The effective statement at {@code at} among {@code statements} (all on covering purposes), or null. */
+    public static @Nullable ConsentRecord effectiveAmong(Iterable<ConsentRecord> statements, Instant at) {
+        ConsentRecord effective = null;
+        for (ConsentRecord r : statements) {
+            if (!r.effectiveAt().isAfter(at) && (effective == null || SubjectState.supersedes(r, effective))) {
+                effective = r;
+            }
+        }
+        return effective;
+    }
+
+    /**
+     * The decision on {@code p} at {@code at}, given the effective statement (or null) and whether the subject
+     * was erased, by the rules in order: an erased subject is denied; contract, legal obligation, vital
+     * interests and public task allow; legitimate interests allow unless the statement is a refusal; consent
+     * needs an unexpired grant made on a version at or above the reconsent version of the purpose it was made on
+     * (a pending grant waits for its confirmation).
+     */
+    public ConsentDecision decide(Purpose p, @Nullable ConsentRecord effective, boolean erased, Instant at) {
+        if (erased) {
+            return decision(p, DecisionReason.ERASED, null, at);
+        }
+        if (p.basis().independentOfChoice()) {
+            return decision(p, DecisionReason.LEGAL_BASIS, null, at);
+        }
+        if (p.basis() == LegalBasis.LEGITIMATE_INTERESTS) {
+            if (effective != null && effective.status().isRefusal()) {
+                return decision(p, refusalReason(effective.status()), effective, at);
+            }
+            return decision(p, DecisionReason.NOT_OBJECTED, effective, at);
+        }
+        if (effective == null) {
+            return decision(p, DecisionReason.NO_RECORD, null, at);
+        }
+        switch (effective.status()) {
+            case GRANTED:
+                int reconsentFrom = purposes.registry().current(effective.purpose())
+                        .map(Purpose::reconsentFromVersion).orElse(1);
+                if (effective.purposeVersion() < reconsentFrom) {
+                    return decision(p, DecisionReason.RECONSENT_REQUIRED, effective, at);
+                }
+                if (effective.isExpiredAt(at)) {
+                    return decision(p, DecisionReason.EXPIRED, effective, at);
+                }
+                return decision(p, DecisionReason.GRANTED, effective, at);
+            case PENDING:
+                return decision(p, DecisionReason.PENDING_CONFIRMATION, effective, at);
+            default:
+                return decision(p, refusalReason(effective.status()), effective, at);
+        }
+    }
+
+    /** The reason a refusal gives; {@link IllegalArgumentException} for a status that is no refusal. */
+    public static DecisionReason refusalReason(ConsentStatus status) {
+        switch (status) {
+            case DENIED:
+                return DecisionReason.DENIED;
+            case WITHDRAWN:
+                return DecisionReason.WITHDRAWN;
+            case OPTED_OUT:
+                return DecisionReason.OPTED_OUT;
+            default:
+                throw new IllegalArgumentException("not a refusal: " + status);
+        }
+    }
+
+    /**
+     * The direct-marketing objection rule: a grant on {@code granted} also covers its descendants, so it may not
+     * be recorded if any covered purpose is under an objection (an effective opt-out on a direct-marketing
+     * purpose, or one made on a direct-marketing ancestor) and the grant does not come from the subject itself
+     * through a channel direct from the subject. True if the grant must be refused.
+     */
+    public boolean objectionInForce(Map<PurposeId, ConsentRecord> current, Purpose granted, Evidence evidence,
+                                    Instant now) {
+        if (evidence.actor().isSubject() && evidence.source().isDirectFromSubject()) {
+            return false;
+        }
+        for (Purpose covered : purposes.registry().currentPurposes()) {
+            if (!granted.id().covers(covered.id())) {
+                continue;
+            }
+            ConsentRecord effective = effective(current, covered.id(), now);
+            if (effective != null && effective.status() == ConsentStatus.OPTED_OUT && (covered.directMarketing()
+                    || purposes.registry().current(effective.purpose()).map(Purpose::directMarketing).orElse(false))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One opt-out a Global Privacy Control signal records; {@code conflict} when it overrides a grant. */
+    public record SignalOptOut(Purpose purpose, boolean conflict) {
+    }
+
+    /**
+     * The Global Privacy Control override rule: the signal opts out of every sale-or-share purpose that is not
+     * already opted out of, except where the effective statement is a grant in {@code confirmedGrants} (the
+     * subject's own grant after an earlier signal); overriding an effective grant is a conflict.
+     */
+    public List<SignalOptOut> signalOptOuts(Map<PurposeId, ConsentRecord> current, Set<UUID> confirmedGrants,
+                                            Instant now) {
+        List<SignalOptOut> result = new ArrayList<>();
+        for (Purpose p : purposes.registry().currentPurposes()) {
+            if (!p.saleOrShare()) {
+                continue;
+            }
+            ConsentRecord effective = effective(current, p.id(), now);
+            if (effective != null && (effective.status() == ConsentStatus.OPTED_OUT
+                    || confirmedGrants.contains(effective.id()))) {
+                continue;
+            }
+            result.add(new SignalOptOut(p, effective != null && effective.status() == ConsentStatus.GRANTED));
+        }
+        return result;
+    }
+
+    /**
+     * The effective grant on {@code purpose} that the subject gave itself, the only kind that can confirm sale or
+     * sharing despite a Global Privacy Control signal; empty otherwise.
+     */
+    public Optional<ConsentRecord> subjectsOwnGrant(Map<PurposeId, ConsentRecord> current, PurposeId purpose,
+                                                    Instant now) {
+        ConsentRecord grant = effective(current, purpose, now);
+        return grant != null && grant.status() == ConsentStatus.GRANTED
+                && grant.evidence().actor().type() == Actor.Type.SUBJECT ? Optional.of(grant) : Optional.empty();
+    }
+
+    /** True if {@code entry} is a Global Privacy Control opt-out appended before {@code grant}. */
+    public static boolean isSignalOptOutBefore(AuditEntry entry, ConsentRecord grant) {
+        return entry.link().sequence() < grant.link().sequence() && entry instanceof ConsentRecord r
+                && r.status() == ConsentStatus.OPTED_OUT && r.evidence().source() == Source.GPC_SIGNAL;
+    }
+
+    private static ConsentDecision decision(Purpose p, DecisionReason reason, @Nullable ConsentRecord r, Instant at) {
+        return new ConsentDecision(p.id(), reason, p.version(), p.basis(), Optional.ofNullable(r), at);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.consentkit.core.internal;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.spi.CommitHook;
+import dev.consentkit.core.spi.ConsentListener;
+import dev.consentkit.core.spi.ConsentStore;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Internal API; may change without notice. Tells a manager's listeners about written entries once they are
+ * committed: at once when the store committed them, through the {@link CommitHook} when they sit in the caller's
+ * transaction, and not at all when they sit in a caller's transaction that no hook can follow (the outbox carries
+ * those; a warning says so once). A failing listener is logged and the others still hear of the entry. Logs under
+ * the {@link ConsentManager} logger, naming entry ids, never subjects.
+ */
+public final class ListenerDispatch {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsentManager.class);
+
+    private final List<ConsentListener> listeners;
+    private final @Nullable CommitHook commitHook;
+    private final ConsentStore store;
+    private final AtomicBoolean warnedListenersSkipped = new AtomicBoolean();
+
+    public ListenerDispatch(List<ConsentListener> listeners, @Nullable CommitHook commitHook, ConsentStore store) {
+        this.listeners = List.copyOf(listeners);
+        this.commitHook = commitHook;
+        this.store = store;
+    }
+
+    /** Publishes the entries a write appended (none for a replayed idempotency key). */
+    public void publish(List<? extends AuditEntry> entries) {
+        if (entries.isEmpty() || listeners.isEmpty()) {
+            return;
+        }
+        List<AuditEntry> written = List.copyOf(entries);
+        if (commitHook != null && commitHook.afterCommit(() -> deliver(written))) {
+            return;
+        }
+        if (store.joinsCallerTransaction()) {
+            if (warnedListenersSkipped.compareAndSet(false, true)) {
+                log.warn("A write joined the caller's transaction and no CommitHook is configured, so consent "
+                        + "listeners are not called for such writes (they could still roll back); configure "
+                        + "ConsentManager.builder().commitHook(...) or deliver changes with the JDBC OutboxRelay");
+            }
+            log.debug("Listeners skipped for {} entries written in the caller's transaction", written.size());
+            return;
+        }
+        deliver(written);
+    }
+
+    /**
+     * Runs {@code action} once the caller's transaction commits, through the {@link CommitHook}; false (and
+     * nothing registered) without a hook or an active transaction.
+     */
+    public boolean afterCommit(Runnable action) {
+        return commitHook != null && commitHook.afterCommit(action);
+    }
+
+    /** Hands each committed entry to every listener in order. */
+    public void deliver(List<AuditEntry> entries) {
+        for (AuditEntry e : entries) {
+            if (log.isDebugEnabled()) {
+                log.debug("Committed {} {} seq={}", e.getClass().getSimpleName(), e.id(), e.link().sequence());
+            }
+            for (ConsentListener l : listeners) {
+                try {
+                    l.onCommitted(e);
+                } catch (RuntimeException ex) {
+                    log.warn("Consent listener {} failed for entry {}", l.getClass().getName(), e.id(), ex);
+                }
+            }
+        }
+    }
+}

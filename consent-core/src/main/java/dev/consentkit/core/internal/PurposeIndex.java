@@ -1,0 +1,71 @@
+package dev.consentkit.core.internal;
+
+import dev.consentkit.core.Purpose;
+import dev.consentkit.core.PurposeId;
+import dev.consentkit.core.PurposeRegistry;
+import dev.consentkit.core.UnknownPurposeException;
+import org.jspecify.annotations.Nullable;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Internal API; may change without notice. A manager's declared purposes, looked up by name without parsing, with
+ * each current purpose's covering list (itself and its ancestors) computed once.
+ */
+public final class PurposeIndex {
+
+    private final PurposeRegistry registry;
+    private final Map<String, Purpose> byName;
+    private final Map<PurposeId, List<PurposeId>> covering;
+
+    public PurposeIndex(PurposeRegistry registry) {
+        this.registry = registry;
+        Map<String, Purpose> names = new LinkedHashMap<>();
+        Map<PurposeId, List<PurposeId>> cover = new LinkedHashMap<>();
+        for (Purpose p : registry.currentPurposes()) {
+            names.put(p.id().value(), p);
+            cover.put(p.id(), p.id().selfAndAncestors());
+        }
+        this.byName = Map.copyOf(names);
+        this.covering = Map.copyOf(cover);
+    }
+
+    /** Every declared purpose with every version. */
+    public PurposeRegistry registry() {
+        return registry;
+    }
+
+    /** The current version of the purpose named {@code name}, or null if none is declared by that name. */
+    public @Nullable Purpose find(@Nullable String name) {
+        return name == null ? null : byName.get(name);
+    }
+
+    /**
+     * The current version of the purpose named {@code name}.
+     *
+     * @throws dev.consentkit.core.InvalidConsentRequestException naming {@code purpose} if the name is malformed
+     *                                                           (a bad request rather than an unknown purpose)
+     * @throws UnknownPurposeException                          if no such purpose is declared
+     */
+    public Purpose require(@Nullable String name) {
+        Purpose p = find(name);
+        if (p != null) {
+            return p;
+        }
+        PurposeId.of(name);
+        throw new UnknownPurposeException(name);
+    }
+
+    /** The current version of {@code id}; {@link UnknownPurposeException} if it is not declared. */
+    public Purpose require(PurposeId id) {
+        return registry.require(id);
+    }
+
+    /** The purpose and its ancestors: the purposes whose statements cover {@code id}. */
+    public List<PurposeId> cover(PurposeId id) {
+        List<PurposeId> cover = covering.get(id);
+        return cover != null ? cover : id.selfAndAncestors();
+    }
+}

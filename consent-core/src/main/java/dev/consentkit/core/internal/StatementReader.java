@@ -1,0 +1,219 @@
+package dev.consentkit.core.internal;
+
+import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ConsentDecision;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.LegalBasis;
+import dev.consentkit.core.Purpose;
+import dev.consentkit.core.PurposeId;
+import dev.consentkit.core.SubjectConsents;
+import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.PreferenceDefinition;
+import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.DecisionObserver;
+import dev.consentkit.core.spi.SubjectState;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Internal API; may change without notice. Reads what a decision needs from the store, as narrowly as it can,
+ * and hands it to the {@link DecidingRules}: the subject's current statements on the purpose and its ancestors in
+ * one read, the subject's keyed pseudonym and its erasure only when there is no statement, the whole state for a
+ * pseudonym asked about directly (it carries the erasure). Also reads preferences.
+ */
+public final class StatementReader {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsentManager.class);
+
+    private final ConsentStore store;
+    private final String tenant;
+    private final PurposeIndex purposes;
+    private final DecidingRules rules;
+    private final Pseudonyms pseudonyms;
+    private final @Nullable DecisionObserver observer;
+
+    public StatementReader(ConsentStore store, String tenant, PurposeIndex purposes, DecidingRules rules,
+                           Pseudonyms pseudonyms, @Nullable DecisionObserver observer) {
+        this.store = store;
+        this.tenant = tenant;
+        this.purposes = purposes;
+        this.rules = rules;
+        this.pseudonyms = pseudonyms;
+        this.observer = observer;
+    }
+
+    /** The decision on {@code p} now, told to the decision observer with its duration (a failing one is logged). */
+    public ConsentDecision check(SubjectId subject, Purpose p, Instant now) {
+        if (observer == null) {
+            return decide(subject, p, now);
+        }
+        long start = System.nanoTime();
+        ConsentDecision decision = decide(subject, p, now);
+        long nanos = System.nanoTime() - start;
+        try {
+            observer.decided(decision, nanos);
+        } catch (RuntimeException e) {
+            log.warn("Decision observer {} failed for purpose {}", observer.getClass().getName(),
+                    decision.purpose().value(), e);
+        }
+        return decision;
+    }
+
+    private ConsentDecision decide(SubjectId subject, Purpose p, Instant now) {
+        if (Pseudonyms.isPseudonym(subject)) {
+            Optional<SubjectState> state = store.state(tenant, subject);
+            return rules.decide(p, state.map(st -> rules.effective(st.current(), p.id(), now)).orElse(null),
+                    state.map(SubjectState::erased).orElse(false), now);
+        }
+        Map<PurposeId, ConsentRecord> current = store.currentStatements(tenant, subject, purposes.cover(p.id()));
+        if (current.isEmpty()) {
+            // an erased subject's statements live under its pseudonym; an erased subject is denied on every basis
+            return rules.decide(p, null, isErased(subject), now);
+        }
+        return rules.decide(p, rules.effective(current, p.id(), now), false, now);
+    }
+
+    /** The decision on {@code p} at {@code at}, from what had been recorded by {@code asKnownAt}. */
+    public ConsentDecision decideAt(SubjectId subject, Purpose p, Instant at, Instant asKnownAt) {
+        if (isErased(subject)) {
+            return rules.decide(p, null, true, at);
+        }
+        HistoryQuery query = HistoryQuery.builder().subject(subject).purposes(purposes.cover(p.id()))
+                .recordedTo(asKnownAt.truncatedTo(ChronoUnit.MICROS).plus(1, ChronoUnit.MICROS)).build();
+        try (Stream<AuditEntry> entries = store.history(tenant, query)) {
+            Iterable<ConsentRecord> statements = entries.map(e -> (ConsentRecord) e)::iterator;
+            return rules.decide(p, DecidingRules.effectiveAmong(statements, at), false, at);
+        }
+    }
+
+    /** A decision on every declared purpose from one read of the subject's state. */
+    public SubjectConsents stateOf(SubjectId subject, Instant now) {
+        Optional<SubjectState> state = store.state(tenant, subject);
+        boolean erased = state.map(SubjectState::erased).orElseGet(() -> isErased(subject));
+        Map<PurposeId, ConsentRecord> current = state.map(SubjectState::current).orElse(Map.of());
+        Map<PurposeId, ConsentDecision> decisions = new LinkedHashMap<>();
+        for (Purpose p : purposes.registry().currentPurposes()) {
+            decisions.put(p.id(), rules.decide(p, rules.effective(current, p.id(), now), erased, now));
+        }
+        return new SubjectConsents(subject, decisions, now);
+    }
+
+    /** The candidates allowed for {@code p} now, in order, from one bulk read. */
+    public Set<SubjectId> filterAllowed(Purpose p, List<SubjectId> ids, Instant now) {
+        List<PurposeId> cover = purposes.cover(p.id());
+        // one narrow read of the statements on the purpose and its ancestors; pseudonyms (erased subjects asked
+        // about by their keyed id) need their whole state, which carries the erasure
+        List<SubjectId> asPseudonyms = ids.stream().filter(Pseudonyms::isPseudonym).toList();
+        Map<SubjectId, Map<PurposeId, ConsentRecord>> statements = store.currentStatements(tenant, ids, cover);
+        Map<SubjectId, SubjectState> pseudonymStates = asPseudonyms.isEmpty() ? Map.of()
+                : store.states(tenant, asPseudonyms);
+        // without a statement a consent purpose is denied anyway, so only other bases look for erasures
+        Set<SubjectId> erased = p.basis() == LegalBasis.CONSENT ? Set.of() : erasedAmong(ids.stream()
+                .filter(id -> !statements.containsKey(id) && !Pseudonyms.isPseudonym(id)).toList());
+        Set<SubjectId> allowed = new LinkedHashSet<>();
+        for (SubjectId id : ids) {
+            SubjectState pseudonymState = pseudonymStates.get(id);
+            ConsentRecord effective;
+            boolean isErased;
+            if (pseudonymState != null) {
+                effective = rules.effective(pseudonymState.current(), p.id(), now);
+                isErased = pseudonymState.erased();
+            } else {
+                Map<PurposeId, ConsentRecord> current = statements.get(id);
+                effective = current == null ? null : rules.effective(current, p.id(), now);
+                isErased = erased.contains(id);
+            }
+            if (rules.decide(p, effective, isErased, now).allowed()) {
+                allowed.add(id);
+            }
+        }
+        return allowed;
+    }
+
+    /**
+     * The subject's own current grants on sale-or-share purposes that were given after a Global Privacy Control
+     * opt-out of the same purpose: the person confirmed the sale or sharing despite the signal, so a repeated
+     * signal must not override it again. Costs one narrow read, plus one history read per such grant.
+     */
+    public Set<UUID> grantsGivenAfterASignal(SubjectId subject, Instant now) {
+        List<PurposeId> saleOrShare = purposes.registry().currentPurposes().stream().filter(Purpose::saleOrShare)
+                .map(Purpose::id).toList();
+        if (saleOrShare.isEmpty()) {
+            return Set.of();
+        }
+        Set<PurposeId> covering = new LinkedHashSet<>();
+        saleOrShare.forEach(p -> covering.addAll(purposes.cover(p)));
+        Map<PurposeId, ConsentRecord> current = store.currentStatements(tenant, subject, covering);
+        Set<UUID> confirmed = new HashSet<>();
+        for (PurposeId p : saleOrShare) {
+            Optional<ConsentRecord> grant = rules.subjectsOwnGrant(current, p, now);
+            if (grant.isEmpty()) {
+                continue;
+            }
+            try (Stream<AuditEntry> entries = store.history(tenant, HistoryQuery.builder().subject(subject)
+                    .purposes(List.of(p)).build())) {
+                if (entries.anyMatch(e -> DecidingRules.isSignalOptOutBefore(e, grant.get()))) {
+                    confirmed.add(grant.get().id());
+                }
+            }
+        }
+        return confirmed;
+    }
+
+    /** The subject's value for the declared preference {@code key}, or the definition's default. */
+    public Optional<String> preference(SubjectId subject, String key, PreferenceDefinition definition) {
+        PreferenceRecord r = store.preferences(tenant, subject).get(key);
+        return r != null ? Optional.of(r.value()) : definition.defaultValue();
+    }
+
+    /** Every declared preference that has a value (chosen or default) for the subject, by key. */
+    public Map<String, String> preferences(SubjectId subject, Map<String, PreferenceDefinition> definitions) {
+        Map<String, PreferenceRecord> chosen = store.preferences(tenant, subject);
+        Map<String, String> result = new TreeMap<>();
+        definitions.forEach((key, def) -> {
+            PreferenceRecord r = chosen.get(key);
+            if (r != null) {
+                result.put(key, r.value());
+            } else {
+                def.defaultValue().ifPresent(v -> result.put(key, v));
+            }
+        });
+        return result;
+    }
+
+    private boolean isErased(SubjectId subject) {
+        return pseudonyms.available()
+                && store.state(tenant, pseudonyms.of(subject)).map(SubjectState::erased).orElse(false);
+    }
+
+    /** Which of {@code withoutStatements} were erased: their keyed pseudonym's chain ends in an erasure. */
+    private Set<SubjectId> erasedAmong(List<SubjectId> withoutStatements) {
+        if (!pseudonyms.available() || withoutStatements.isEmpty()) {
+            return Set.of();
+        }
+        Map<SubjectId, SubjectId> byPseudonym = new LinkedHashMap<>();
+        for (SubjectId id : withoutStatements) {
+            byPseudonym.put(pseudonyms.of(id), id);
+        }
+        return store.states(tenant, byPseudonym.keySet()).values().stream().filter(SubjectState::erased)
+                .map(s -> byPseudonym.get(s.subject())).collect(Collectors.toSet());
+    }
+}
