@@ -128,7 +128,7 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     /**
-     * Every purpose version saved for {@code tenant} (managers save theirs when they are built), ordered by id
+     * Every purpose version saved for {@code tenant} (a manager saves its own before its first write, or when {@code savePurposes()} is called), ordered by id
      * and version: what an auditor's tool declares when it opens the store without the application's code.
      */
     public List<Purpose> savedPurposes(String tenant) {

@@ -189,6 +189,7 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             long before = count("log");
             AtomicInteger statements = new AtomicInteger(-1);
             ConsentManager counting = managerOn(failingAfter(Integer.MAX_VALUE, statements));
+            counting.savePurposes(); // not part of the write under test
             statements.set(0);
             counting.record(ConsentCommand.grant("cust-2", "marketing.email").build());
             int perWrite = statements.get();
@@ -199,6 +200,7 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             for (int failAt = 1; failAt <= perWrite; failAt++) {
                 AtomicInteger counter = new AtomicInteger(-1);
                 ConsentManager failing = managerOn(failingAfter(failAt, counter));
+                failing.savePurposes();
                 counter.set(0);
                 assertThatThrownBy(() -> failing.record(ConsentCommand.grant("cust-1", "marketing.email").build()))
                         .as("failing at statement %d", failAt)
@@ -386,7 +388,8 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
                     .dataCategories("email", "name\nsurname").validFor(java.time.Period.ofMonths(6))
                     .reconsentFromVersion(2).directMarketing(true)
                     .text(java.util.Locale.GERMANY, "Titel", "Beschreibung\tmit Tab").build();
-            ConsentManager.builder().purposes(NEWSLETTER, tricky, ANALYTICS).store(store).clock(clock).build();
+            consents.savePurposes();
+            ConsentManager.builder().purposes(NEWSLETTER, tricky, ANALYTICS).store(store).clock(clock).build().savePurposes();
 
             List<Purpose> saved = ((JdbcConsentStore) store).savedPurposes("default");
 

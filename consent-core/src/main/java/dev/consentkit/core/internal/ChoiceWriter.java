@@ -58,17 +58,14 @@ public final class ChoiceWriter {
 
     /**
      * Saves every declared purpose version in the store (the store keeps what it already has). When the store
-     * joined the caller's transaction the save counts only once that transaction commits (a rollback takes it
-     * along), so until then every write saves them again.
+     * joins the caller's transaction, the save commits or rolls back with it; applications that write inside
+     * their own transactions call {@code ConsentManager.savePurposes()} once at start-up (the Spring
+     * auto-configuration does) so that a rolled-back first write cannot leave them unsaved.
      */
     public void savePurposes() {
         synchronized (savingPurposes) {
             store.savePurposes(tenant, purposes.registry().allVersions());
-            if (!store.joinsCallerTransaction()) {
-                purposesSaved = true;
-            } else {
-                listeners.afterCommit(() -> purposesSaved = true);
-            }
+            purposesSaved = true;
         }
     }
 

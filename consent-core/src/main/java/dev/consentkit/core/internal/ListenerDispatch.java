@@ -55,14 +55,6 @@ public final class ListenerDispatch {
         deliver(written);
     }
 
-    /**
-     * Runs {@code action} once the caller's transaction commits, through the {@link CommitHook}; false (and
-     * nothing registered) without a hook or an active transaction.
-     */
-    public boolean afterCommit(Runnable action) {
-        return commitHook != null && commitHook.afterCommit(action);
-    }
-
     /** Hands each committed entry to every listener in order. */
     public void deliver(List<AuditEntry> entries) {
         for (AuditEntry e : entries) {
