@@ -1,13 +1,13 @@
 package dev.consentkit.spring.autoconfigure;
 
 import dev.consentkit.core.ConsentManager;
-import dev.consentkit.spring.web.ConsentDeniedExceptionHandler;
+import dev.consentkit.spring.web.ConsentAccessPolicy;
+import dev.consentkit.spring.web.ConsentProblemHandler;
 import dev.consentkit.spring.web.ConsentRestController;
 import dev.consentkit.spring.web.ConsentSubjectResolver;
 import dev.consentkit.spring.web.GlobalPrivacyControlFilter;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.HistoryQuery;
-import dev.consentkit.spring.internal.ConsentAccessPolicy;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
@@ -47,7 +47,7 @@ class ConsentKitWebAutoConfigurationTest {
     void byDefaultTheGpcFilterAndTheProblemHandlerAreOnAndTheEndpointsOff() {
         web.run(context -> {
             assertThat(context).hasSingleBean(ConsentSubjectResolver.class);
-            assertThat(context).hasSingleBean(ConsentDeniedExceptionHandler.class);
+            assertThat(context).hasSingleBean(ConsentProblemHandler.class);
             assertThat(context.getBean("consentGlobalPrivacyControlFilter", FilterRegistrationBean.class)
                     .getFilter()).isInstanceOf(GlobalPrivacyControlFilter.class);
             assertThat(context).doesNotHaveBean(ConsentRestController.class);
