@@ -126,6 +126,29 @@ class ConsentKitWebAutoConfigurationTest {
     }
 
     @Test
+    void theApplicationsAccessPolicyDecidesWhoMayCall() {
+        ConsentAccessPolicy gateway = request -> new ConsentAccessPolicy.Caller(request.getHeader("X-User"), false,
+                false, false);
+        web.withBean(ConsentAccessPolicy.class, () -> gateway).withPropertyValues("consentkit.web.enabled=true")
+                .run(context -> {
+                    assertThat(context.getBean(ConsentAccessPolicy.class)).isSameAs(gateway);
+                    MockMvc mvc = MockMvcBuilders.webAppContextSetup(context).build();
+                    mvc.perform(get("/consentkit/subjects/cust-1/decisions").header("X-User", "cust-1"))
+                            .andExpect(status().isOk());
+                    mvc.perform(get("/consentkit/subjects/cust-1/decisions").header("X-User", "cust-2"))
+                            .andExpect(status().isForbidden())
+                            .andExpect(jsonPath("$.type").value(ConsentProblemHandler.TYPE_BASE + "access-denied"));
+                });
+    }
+
+    @Test
+    void theApplicationsProblemHandlerReplacesConsentKits() {
+        ConsentProblemHandler own = new ConsentProblemHandler();
+        web.withBean(ConsentProblemHandler.class, () -> own)
+                .run(context -> assertThat(context.getBean(ConsentProblemHandler.class)).isSameAs(own));
+    }
+
+    @Test
     void withSpringSecurityTheEndpointsStart() {
         web.withPropertyValues("consentkit.web.enabled=true")
                 .run(context -> assertThat(context).hasSingleBean(ConsentRestController.class));
