@@ -1,9 +1,9 @@
 package dev.consentkit.spring.autoconfigure;
 
 import dev.consentkit.core.ConsentManager;
-import dev.consentkit.spring.internal.ConsentAccessPolicy;
 import dev.consentkit.spring.internal.OpenAccessPolicy;
 import dev.consentkit.spring.internal.SpringSecurityAccessPolicy;
+import dev.consentkit.spring.web.ConsentAccessPolicy;
 import dev.consentkit.spring.web.ConsentRestController;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -37,8 +37,8 @@ final class ConsentEndpointsConfiguration {
         @Bean
         @ConditionalOnMissingBean
         ConsentAccessPolicy consentAccessPolicy(ConsentKitProperties properties) {
-            return new SpringSecurityAccessPolicy(properties.getWeb().getAuditorAuthority(),
-                    properties.getWeb().getAdminAuthority());
+            return new SpringSecurityAccessPolicy(properties.web().auditorAuthority(),
+                    properties.web().adminAuthority());
         }
     }
 
@@ -49,7 +49,7 @@ final class ConsentEndpointsConfiguration {
         @Bean
         @ConditionalOnMissingBean
         ConsentAccessPolicy consentAccessPolicy(ConsentKitProperties properties) {
-            if (!properties.getWeb().isAllowUnauthenticated()) {
+            if (!properties.web().allowUnauthenticated()) {
                 throw new IllegalStateException("consentkit.web.enabled=true needs Spring Security on the class path "
                         + "to tell who may read and change which choices; add it, or set "
                         + "consentkit.web.allow-unauthenticated=true to open the endpoints to every caller");

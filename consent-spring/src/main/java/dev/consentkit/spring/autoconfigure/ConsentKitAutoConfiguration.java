@@ -43,13 +43,13 @@ public final class ConsentKitAutoConfiguration {
                                   ObjectProvider<DecisionObserver> decisionObservers, ObjectProvider<Clock> clock,
                                   ObjectProvider<ConsentManagerBuilderCustomizer> customizers) {
         ConsentManager.Builder builder = ConsentManager.builder()
-                .tenant(properties.getTenant())
+                .tenant(properties.tenant())
                 .purposes(PropertiesMapping.purposes(properties))
                 .store(store)
-                .evidencePolicy(PropertiesMapping.evidencePolicy(properties.getEvidence()));
+                .evidencePolicy(PropertiesMapping.evidencePolicy(properties.evidence()));
         PropertiesMapping.preferences(properties).forEach(builder::preferences);
-        if (StringUtils.hasText(properties.getPseudonymKey())) {
-            builder.pseudonymKey(properties.getPseudonymKey().getBytes(StandardCharsets.UTF_8));
+        if (StringUtils.hasText(properties.pseudonymKey())) {
+            builder.pseudonymKey(properties.pseudonymKey().getBytes(StandardCharsets.UTF_8));
         }
         clock.ifUnique(builder::clock);
         commitHook.ifUnique(builder::commitHook);

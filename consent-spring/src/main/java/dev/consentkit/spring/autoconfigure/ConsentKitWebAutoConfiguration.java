@@ -1,7 +1,7 @@
 package dev.consentkit.spring.autoconfigure;
 
 import dev.consentkit.core.ConsentManager;
-import dev.consentkit.spring.web.ConsentDeniedExceptionHandler;
+import dev.consentkit.spring.web.ConsentProblemHandler;
 import dev.consentkit.spring.web.ConsentSubjectResolver;
 import dev.consentkit.spring.web.GlobalPrivacyControlFilter;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -18,7 +18,8 @@ import org.springframework.web.servlet.DispatcherServlet;
 
 /**
  * The servlet integration: the Global Privacy Control filter ({@code consentkit.web.gpc.enabled}, on by default),
- * 403 {@code application/problem+json} for {@code ConsentDeniedException}, and the REST endpoints
+ * {@code application/problem+json} for every ConsentKit exception (403 for {@code ConsentDeniedException}, 400 for
+ * invalid input, ...), and the REST endpoints
  * ({@code consentkit.web.enabled}, off by default).
  */
 @AutoConfiguration(after = ConsentKitAutoConfiguration.class,
@@ -37,8 +38,8 @@ public final class ConsentKitWebAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    ConsentDeniedExceptionHandler consentDeniedExceptionHandler() {
-        return new ConsentDeniedExceptionHandler();
+    ConsentProblemHandler consentProblemHandler() {
+        return new ConsentProblemHandler();
     }
 
     /** The GPC filter, after Spring Security's filter chain so that the principal is known. */
@@ -50,11 +51,11 @@ public final class ConsentKitWebAutoConfiguration {
         @ConditionalOnMissingBean(name = "consentGlobalPrivacyControlFilter")
         FilterRegistrationBean<GlobalPrivacyControlFilter> consentGlobalPrivacyControlFilter(
                 ConsentManager consents, ConsentSubjectResolver subjects, ConsentKitProperties properties) {
-            ConsentKitProperties.Gpc gpc = properties.getWeb().getGpc();
+            ConsentKitProperties.Gpc gpc = properties.web().gpc();
             FilterRegistrationBean<GlobalPrivacyControlFilter> registration = new FilterRegistrationBean<>(
-                    new GlobalPrivacyControlFilter(consents, subjects, gpc.getCollectionPoint()));
+                    new GlobalPrivacyControlFilter(consents, subjects, gpc.collectionPoint()));
             registration.setName("consentGlobalPrivacyControlFilter");
-            registration.setOrder(gpc.getFilterOrder());
+            registration.setOrder(gpc.filterOrder());
             return registration;
         }
     }

@@ -1,79 +1,83 @@
 package dev.consentkit.spring.autoconfigure;
 
-import dev.consentkit.jdbc.Dialect;
-import dev.consentkit.jdbc.JdbcConsentStore;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.jdbc.JdbcConsentStore;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.sql.autoconfigure.init.OnDatabaseInitializationCondition;
+import org.springframework.boot.sql.init.dependency.DatabaseInitializationDependencyConfigurer;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
-import org.springframework.util.ClassUtils;
 
 import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Clock;
 
-/** The JDBC store on the application's DataSource, joining Spring-managed transactions. */
+/**
+ * The JDBC store on the application's DataSource, joining Spring-managed transactions, and with Spring Boot's JDBC
+ * module its schema initialiser ({@code consentkit.jdbc.initialize-schema}); the store waits for every database
+ * initialiser, its own included.
+ */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnClass(name = {"dev.consentkit.jdbc.JdbcConsentStore",
         "org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy"})
 @ConditionalOnSingleCandidate(DataSource.class)
+@Import(JdbcStoreConfiguration.SchemaInitializationConfiguration.class)
 final class JdbcStoreConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(ConsentStore.class)
+    @DependsOnDatabaseInitialization
     JdbcConsentStore consentStore(DataSource dataSource, ConsentKitProperties properties,
                                   ObjectProvider<Clock> clock) {
-        ConsentKitProperties.Jdbc jdbc = properties.getJdbc();
         // Spring binds a transaction's connection to the target DataSource; the proxy hands the store that
         // connection (auto-commit off), so the store joins the transaction instead of committing its own
         DataSource transactional = dataSource instanceof TransactionAwareDataSourceProxy
                 ? dataSource : new TransactionAwareDataSourceProxy(dataSource);
-        JdbcConsentStore.Builder builder = JdbcConsentStore.builder().dataSource(transactional)
-                .tablePrefix(jdbc.getTablePrefix()).schema(jdbc.getSchema());
+        JdbcConsentStore.Builder builder = builder(transactional, properties.jdbc());
         clock.ifUnique(builder::clock);
-        JdbcConsentStore store;
+        return build(builder);
+    }
+
+    /** A store builder with the configured tables. */
+    static JdbcConsentStore.Builder builder(DataSource dataSource, ConsentKitProperties.Jdbc jdbc) {
+        return JdbcConsentStore.builder().dataSource(dataSource).tablePrefix(jdbc.tablePrefix()).schema(jdbc.schema());
+    }
+
+    /** The store, with a failure that names the properties. */
+    static JdbcConsentStore build(JdbcConsentStore.Builder builder) {
         try {
-            store = builder.build();
+            return builder.build();
         } catch (IllegalStateException e) {
             throw new IllegalStateException("consentkit.jdbc: " + e.getMessage(), e);
         }
-        if (createSchema(jdbc.getInitializeSchema(), dataSource, store)) {
-            store.createSchemaIfMissing();
-        }
-        return store;
     }
 
-    private static boolean createSchema(ConsentKitProperties.SchemaInitialization mode, DataSource dataSource,
-                                        JdbcConsentStore store) {
-        switch (mode) {
-            case ALWAYS:
-                return true;
-            case NEVER:
-                return false;
-            case EMBEDDED:
-            default:
-                return isEmbedded(dataSource, store);
+    /** Creates the tables through Spring Boot's database initialisation, unless {@code initialize-schema=never}. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.jdbc.init.DataSourceScriptDatabaseInitializer")
+    @Import(DatabaseInitializationDependencyConfigurer.class)
+    static final class SchemaInitializationConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        @Conditional(OnConsentKitSchemaInitializationCondition.class)
+        ConsentKitDataSourceScriptDatabaseInitializer consentKitDataSourceScriptDatabaseInitializer(
+                DataSource dataSource, ConsentKitProperties properties) {
+            return new ConsentKitDataSourceScriptDatabaseInitializer(dataSource, properties.jdbc());
         }
     }
 
-    private static boolean isEmbedded(DataSource dataSource, JdbcConsentStore store) {
-        if (ClassUtils.isPresent("org.springframework.boot.jdbc.EmbeddedDatabaseConnection",
-                JdbcStoreConfiguration.class.getClassLoader())) {
-            return org.springframework.boot.jdbc.EmbeddedDatabaseConnection.isEmbedded(dataSource);
-        }
-        if (store.dialect() != Dialect.H2) {
-            return false;
-        }
-        try (Connection c = dataSource.getConnection()) {
-            String url = c.getMetaData().getURL();
-            return url != null && url.startsWith("jdbc:h2:mem:");
-        } catch (SQLException e) {
-            return false;
+    /** Off for {@code initialize-schema=never}; on for {@code embedded} (the default) and {@code always}. */
+    static final class OnConsentKitSchemaInitializationCondition extends OnDatabaseInitializationCondition {
+
+        OnConsentKitSchemaInitializationCondition() {
+            super("ConsentKit", "consentkit.jdbc.initialize-schema");
         }
     }
 }

@@ -20,34 +20,34 @@ final class PropertiesMapping {
 
     static List<Purpose> purposes(ConsentKitProperties properties) {
         List<Purpose> result = new ArrayList<>();
-        List<ConsentKitProperties.PurposeProperties> declared = properties.getPurposes();
+        List<ConsentKitProperties.Purpose> declared = properties.purposes();
         if (declared.isEmpty()) {
             throw new IllegalStateException("consentkit.purposes: declare at least one purpose");
         }
         for (int i = 0; i < declared.size(); i++) {
-            ConsentKitProperties.PurposeProperties p = declared.get(i);
+            ConsentKitProperties.Purpose p = declared.get(i);
             String name = "consentkit.purposes[" + i + "]";
-            if (p.getId() == null || p.getId().isBlank()) {
+            if (p.id() == null || p.id().isBlank()) {
                 throw new IllegalStateException(name + ".id is required");
             }
             try {
-                PurposeId.of(p.getId());
+                PurposeId.of(p.id());
             } catch (InvalidConsentRequestException e) {
                 throw new IllegalStateException(name + ".id " + e.violations().get(0).message(), e);
             }
-            if (p.getBasis() == null) {
+            if (p.basis() == null) {
                 throw new IllegalStateException(name + ".basis is required (consent, contract, legal-obligation, "
                         + "vital-interests, public-task or legitimate-interests)");
             }
-            Purpose.Builder b = Purpose.builder(p.getId()).version(p.getVersion()).basis(p.getBasis())
-                    .description(p.getDescription()).validFor(p.getValidity())
-                    .reconsentFromVersion(p.getReconsentFromVersion()).saleOrShare(p.isSaleOrShare())
-                    .directMarketing(p.isDirectMarketing())
-                    .dataCategories(p.getDataCategories().toArray(String[]::new));
-            if (p.getTitle() != null) {
-                b.title(p.getTitle());
+            Purpose.Builder b = Purpose.builder(p.id()).version(p.version()).basis(p.basis())
+                    .description(p.description()).validFor(p.validity())
+                    .reconsentFromVersion(p.reconsentFromVersion()).saleOrShare(p.saleOrShare())
+                    .directMarketing(p.directMarketing())
+                    .dataCategories(p.dataCategories().toArray(String[]::new));
+            if (p.title() != null) {
+                b.title(p.title());
             }
-            p.getTexts().forEach((locale, text) -> b.text(locale, text.getTitle(), text.getDescription()));
+            p.texts().forEach((locale, text) -> b.text(locale, text.title(), text.description()));
             try {
                 result.add(b.build());
             } catch (IllegalStateException | IllegalArgumentException e) {
@@ -59,16 +59,16 @@ final class PropertiesMapping {
 
     static List<PreferenceDefinition> preferences(ConsentKitProperties properties) {
         List<PreferenceDefinition> result = new ArrayList<>();
-        List<ConsentKitProperties.PreferenceProperties> declared = properties.getPreferences();
+        List<ConsentKitProperties.Preference> declared = properties.preferences();
         for (int i = 0; i < declared.size(); i++) {
-            ConsentKitProperties.PreferenceProperties p = declared.get(i);
+            ConsentKitProperties.Preference p = declared.get(i);
             String name = "consentkit.preferences[" + i + "]";
-            if (p.getKey() == null || p.getKey().isBlank()) {
+            if (p.key() == null || p.key().isBlank()) {
                 throw new IllegalStateException(name + ".key is required");
             }
             try {
-                result.add(new PreferenceDefinition(p.getKey(), p.getAllowedValues(),
-                        Optional.ofNullable(p.getDefaultValue())));
+                result.add(new PreferenceDefinition(p.key(), p.allowedValues(),
+                        Optional.ofNullable(p.defaultValue())));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(name + ": " + e.getMessage(), e);
             }
@@ -77,10 +77,10 @@ final class PropertiesMapping {
     }
 
     static EvidencePolicy evidencePolicy(ConsentKitProperties.Evidence evidence) {
-        EvidencePolicy.Builder b = EvidencePolicy.builder().ipAddress(evidence.getIpAddress())
-                .userAgent(evidence.getUserAgent());
-        if (StringUtils.hasText(evidence.getHashKey())) {
-            b.hashKey(evidence.getHashKey().getBytes(StandardCharsets.UTF_8));
+        EvidencePolicy.Builder b = EvidencePolicy.builder().ipAddress(evidence.ipAddress())
+                .userAgent(evidence.userAgent());
+        if (StringUtils.hasText(evidence.hashKey())) {
+            b.hashKey(evidence.hashKey().getBytes(StandardCharsets.UTF_8));
         }
         try {
             return b.build();

@@ -1,5 +1,7 @@
 package dev.consentkit.spring.internal;
 
+import dev.consentkit.spring.web.ConsentAccessPolicy;
+import dev.consentkit.spring.web.ConsentAccessPolicy.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.security.Principal;

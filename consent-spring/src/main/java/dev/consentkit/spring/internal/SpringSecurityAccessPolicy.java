@@ -1,5 +1,7 @@
 package dev.consentkit.spring.internal;
 
+import dev.consentkit.spring.web.ConsentAccessPolicy;
+import dev.consentkit.spring.web.ConsentAccessPolicy.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.security.authentication.AuthenticationTrustResolver;
 import org.springframework.security.authentication.AuthenticationTrustResolverImpl;
@@ -29,7 +31,7 @@ public final class SpringSecurityAccessPolicy implements ConsentAccessPolicy {
     public Caller caller(HttpServletRequest request) {
         Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
         if (!trust.isAuthenticated(authentication)) {
-            return new Caller(null, false, false, false);
+            return Caller.anonymous();
         }
         Set<String> authorities = authentication.getAuthorities().stream().map(GrantedAuthority::getAuthority)
                 .collect(Collectors.toSet());

@@ -2,33 +2,24 @@ package dev.consentkit.spring.web;
 
 import dev.consentkit.core.Actor;
 import dev.consentkit.core.ConsentCommand;
-import dev.consentkit.core.ConsentDecision;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentRecord;
-import dev.consentkit.core.ConsentStatus;
 import dev.consentkit.core.Evidence;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.InvalidConsentRequestException.Violation;
-import dev.consentkit.core.ObjectionInForceException;
-import dev.consentkit.core.Purpose;
 import dev.consentkit.core.Source;
-import dev.consentkit.core.SubjectConsents;
-import dev.consentkit.core.SubjectErasedException;
 import dev.consentkit.core.UnknownPurposeException;
 import dev.consentkit.export.AuditExporter;
 import dev.consentkit.export.SubjectAccessExport;
-import dev.consentkit.spring.internal.ConsentAccessPolicy;
-import dev.consentkit.spring.internal.ConsentAccessPolicy.Caller;
+import dev.consentkit.spring.web.ConsentAccessPolicy.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -42,11 +33,9 @@ import java.io.OutputStream;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -69,17 +58,16 @@ import java.util.stream.Stream;
  * <tr><td>{@code GET /audit?format=csv|jsonl}</td><td>the streamed auditor export</td><td>auditor, admin</td></tr>
  * </table>
  *
- * <p>Unauthenticated callers get 401, others without the right 403, bad input 400 naming the field; every error
- * is {@code application/problem+json} and none writes anything. The actor of a recorded choice is the subject
- * itself when the caller is the subject, otherwise an agent named after the caller.
+ * <p>Unauthenticated callers get 401, others without the right 403, bad input 400 naming every rejected field;
+ * {@link ConsentProblemHandler} answers every error as {@code application/problem+json} and none writes anything.
+ * Who may do what is the {@link ConsentAccessPolicy}'s call. The actor of a recorded choice is the subject itself
+ * when the caller is the subject, otherwise an agent named after the caller. Bodies are the records
+ * {@link PurposeResponse}, {@link DecisionsResponse} and {@link ConsentRecordResponse}.
  */
 @RestController
 @RequestMapping("${consentkit.web.base-path:/consentkit}")
 public class ConsentRestController {
 
-    private static final Set<String> CHOICE_FIELDS = Set.of("purpose", "status", "pendingConfirmation",
-            "purposeVersion", "source", "collectionPoint", "noticeVersion", "noticeTextSha256", "locale", "comment",
-            "idempotencyKey", "effectiveAt");
     private static final int MAX_USER_AGENT = 1024;
 
     private final ConsentManager consents;
@@ -97,54 +85,17 @@ public class ConsentRestController {
 
     /** The declared purposes, current versions, with title and description in the request's locale. */
     @GetMapping("/purposes")
-    public List<Map<String, Object>> purposes(HttpServletRequest request) {
+    public List<PurposeResponse> purposes(HttpServletRequest request) {
         requireKnown(request);
         Locale locale = request.getLocale();
-        List<Map<String, Object>> result = new ArrayList<>();
-        for (Purpose p : consents.purposes().currentPurposes()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", p.id().value());
-            m.put("version", p.version());
-            m.put("title", p.title(locale));
-            m.put("description", p.description(locale));
-            m.put("basis", p.basis().name());
-            m.put("dataCategories", p.dataCategories());
-            p.validity().ifPresent(v -> m.put("validity", v.toString()));
-            m.put("reconsentFromVersion", p.reconsentFromVersion());
-            m.put("saleOrShare", p.saleOrShare());
-            m.put("directMarketing", p.directMarketing());
-            result.add(m);
-        }
-        return result;
+        return consents.purposes().currentPurposes().stream().map(p -> PurposeResponse.of(p, locale)).toList();
     }
 
     /** A decision for every purpose, and the subject's preferences. */
     @GetMapping("/subjects/{subject}/decisions")
-    public Map<String, Object> decisions(@PathVariable String subject, HttpServletRequest request) {
+    public DecisionsResponse decisions(@PathVariable String subject, HttpServletRequest request) {
         requireRead(request, subject);
-        SubjectConsents state = consents.stateOf(subject);
-        List<Map<String, Object>> decisions = new ArrayList<>();
-        for (ConsentDecision d : state.decisions().values()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("purpose", d.purpose().value());
-            m.put("allowed", d.allowed());
-            m.put("reason", d.reason().name());
-            m.put("purposeVersion", d.purposeVersion());
-            m.put("basis", d.basis().name());
-            d.record().ifPresent(r -> {
-                m.put("status", r.status().name());
-                m.put("decidingRecord", r.id().toString());
-                m.put("effectiveAt", r.effectiveAt().toString());
-                r.expiresAt().ifPresent(e -> m.put("expiresAt", e.toString()));
-            });
-            decisions.add(m);
-        }
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("subject", state.subject().value());
-        result.put("at", state.at().toString());
-        result.put("decisions", decisions);
-        result.put("preferences", consents.preferences(subject));
-        return result;
+        return DecisionsResponse.of(consents.stateOf(subject), consents.preferences(subject));
     }
 
     /**
@@ -155,27 +106,33 @@ public class ConsentRestController {
      * {@code idempotencyKey}, {@code effectiveAt} (admins only: it backdates the choice). The IP address and user
      * agent come from the request.
      */
-    @PostMapping("/subjects/{subject}/choices")
-    public ResponseEntity<Map<String, Object>> record(@PathVariable String subject,
-                                                      @RequestBody Map<String, Object> body,
-                                                      HttpServletRequest request) {
+    @PostMapping(path = "/subjects/{subject}/choices",
+            consumes = {MediaType.APPLICATION_JSON_VALUE, "application/*+json"})
+    public ResponseEntity<ConsentRecordResponse> record(@PathVariable String subject,
+                                                        @RequestBody(required = false) byte @Nullable [] body,
+                                                        HttpServletRequest request) {
         Caller caller = requireWrite(request, subject);
-        ConsentCommand command = command(subject, body, caller, request);
-        ConsentRecord record = consents.record(command);
-        return ResponseEntity.status(HttpStatus.CREATED).body(json(record));
+        ConsentCommand command = command(subject, ChoiceRequest.read(body), caller, request);
+        ConsentRecord record;
+        try {
+            record = consents.record(command);
+        } catch (UnknownPurposeException e) {
+            throw InvalidConsentRequestException.of("purpose", "must be a declared purpose");
+        }
+        return ResponseEntity.status(HttpStatus.CREATED).body(ConsentRecordResponse.of(record));
     }
 
     /** The subject's consent records in chain order; {@code purpose}, {@code from}, {@code to} narrow it. */
     @GetMapping("/subjects/{subject}/history")
-    public List<Map<String, Object>> history(@PathVariable String subject,
-                                             @RequestParam(required = false) @Nullable String purpose,
-                                             @RequestParam(required = false) @Nullable String from,
-                                             @RequestParam(required = false) @Nullable String to,
-                                             HttpServletRequest request) {
+    public List<ConsentRecordResponse> history(@PathVariable String subject,
+                                               @RequestParam(required = false) @Nullable String purpose,
+                                               @RequestParam(required = false) @Nullable String from,
+                                               @RequestParam(required = false) @Nullable String to,
+                                               HttpServletRequest request) {
         requireRead(request, subject);
         HistoryQuery query = query(subject, purpose, from, to);
         try (Stream<ConsentRecord> records = consents.history(query)) {
-            return records.map(ConsentRestController::json).toList();
+            return records.map(ConsentRecordResponse::of).toList();
         }
     }
 
@@ -227,43 +184,6 @@ public class ConsentRestController {
                 auditExporter.writeJsonLines(query, out);
             }
         }
-    }
-
-    // ------------------------------------------------------------------ errors
-
-    @ExceptionHandler(InvalidConsentRequestException.class)
-    ResponseEntity<ProblemDetail> invalid(InvalidConsentRequestException e) {
-        return ConsentProblems.invalid(e);
-    }
-
-    @ExceptionHandler(HttpMessageNotReadableException.class)
-    ResponseEntity<ProblemDetail> unreadable(HttpMessageNotReadableException e) {
-        return ConsentProblems.invalid(List.of(Map.of("field", "body", "message", "must be a JSON object")));
-    }
-
-    @ExceptionHandler(UnknownPurposeException.class)
-    ResponseEntity<ProblemDetail> unknownPurpose(UnknownPurposeException e) {
-        return ConsentProblems.invalid(List.of(Map.of("field", "purpose", "message", "must be a declared purpose")));
-    }
-
-    @ExceptionHandler(ObjectionInForceException.class)
-    ResponseEntity<ProblemDetail> objection(ObjectionInForceException e) {
-        return ConsentProblems.respond(ConsentProblems.problem(HttpStatus.CONFLICT, "objection-in-force",
-                "Objection in force", e.getMessage()));
-    }
-
-    @ExceptionHandler(SubjectErasedException.class)
-    ResponseEntity<ProblemDetail> erased(SubjectErasedException e) {
-        return ConsentProblems.respond(ConsentProblems.problem(HttpStatus.GONE, "subject-erased", "Subject erased",
-                "The subject was erased; nothing is recorded for it"));
-    }
-
-    @ExceptionHandler(AccessDenied.class)
-    ResponseEntity<ProblemDetail> accessDenied(AccessDenied e) {
-        boolean unauthenticated = e.status == HttpStatus.UNAUTHORIZED;
-        return ConsentProblems.respond(ConsentProblems.problem(e.status,
-                unauthenticated ? "unauthenticated" : "access-denied",
-                unauthenticated ? "Authentication required" : "Access denied", e.getMessage()));
     }
 
     // ------------------------------------------------------------------ internals
@@ -320,108 +240,42 @@ public class ConsentRestController {
         return b.build();
     }
 
-    private ConsentCommand command(String subject, Map<String, Object> body, Caller caller,
-                                   HttpServletRequest request) {
-        List<Violation> violations = new ArrayList<>();
-        for (String field : body.keySet()) {
-            if (!CHOICE_FIELDS.contains(field)) {
-                violations.add(new Violation(field, "is not a known field"));
-            }
-        }
-        String purpose = text(body, "purpose", violations);
-        String statusText = text(body, "status", violations);
-        if (body.get("purpose") == null) {
-            violations.add(new Violation("purpose", "must not be null"));
-        }
-        ConsentStatus status = null;
-        if (body.get("status") == null) {
-            violations.add(new Violation("status", "must not be null"));
-        } else if (statusText != null) {
-            status = switch (statusText.toUpperCase(Locale.ROOT)) {
-                case "GRANTED" -> ConsentStatus.GRANTED;
-                case "DENIED" -> ConsentStatus.DENIED;
-                case "WITHDRAWN" -> ConsentStatus.WITHDRAWN;
-                case "OPTED_OUT" -> ConsentStatus.OPTED_OUT;
-                default -> null;
-            };
-            if (status == null) {
-                violations.add(new Violation("status", "must be GRANTED, DENIED, WITHDRAWN or OPTED_OUT"));
-            }
-        }
-        Boolean pending = flag(body, "pendingConfirmation", violations);
-        Integer purposeVersion = number(body, "purposeVersion", violations);
-        Source source = Source.WEB;
-        String sourceText = text(body, "source", violations);
-        if (sourceText != null) {
-            try {
-                source = Source.valueOf(sourceText.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                source = null;
-            }
-            if (source == null || source == Source.GPC_SIGNAL) {
-                violations.add(new Violation("source", "must be a source other than GPC_SIGNAL"));
-            }
-        }
-        String collectionPoint = text(body, "collectionPoint", violations);
-        String localeText = text(body, "locale", violations);
-        Instant effectiveAt = instant("effectiveAt", text(body, "effectiveAt", violations), violations);
-        if (effectiveAt != null && !caller.open() && !caller.admin()) {
+    private static ConsentCommand command(String subject, ChoiceRequest choice, Caller caller,
+                                          HttpServletRequest request) {
+        Instant effectiveAt = choice.effectiveInstant();
+        if (effectiveAt != null && !caller.mayBackdate()) {
             // a backdated choice changes what checkAt answers about the past: imports are an admin's job
-            violations.add(new Violation("effectiveAt", "may be set by an admin only"));
-        }
-        String noticeVersion = text(body, "noticeVersion", violations);
-        String noticeSha = text(body, "noticeTextSha256", violations);
-        String comment = text(body, "comment", violations);
-        String idempotencyKey = text(body, "idempotencyKey", violations);
-        if (!violations.isEmpty()) {
-            violations.sort(java.util.Comparator.comparing(Violation::field));
-            throw new InvalidConsentRequestException(violations);
+            throw InvalidConsentRequestException.of("effectiveAt", "may be set by an admin only");
         }
         String userAgent = request.getHeader(HttpHeaders.USER_AGENT);
-        Evidence evidence = Evidence.builder().source(source)
+        String callerName = caller.name();
+        Source source = choice.source();
+        String collectionPoint = choice.collectionPoint();
+        String locale = choice.locale();
+        Evidence evidence = Evidence.builder().source(source == null ? Source.WEB : source)
                 .collectionPoint(collectionPoint == null ? "consentkit-api" : collectionPoint)
-                .noticeVersion(noticeVersion).noticeTextSha256(noticeSha)
-                .locale(localeText == null ? null : Locale.forLanguageTag(localeText))
-                .actor(subject.equals(caller.name()) ? Actor.subject()
-                        : caller.name() != null ? Actor.agent(caller.name()) : Actor.system("unauthenticated-api"))
+                .noticeVersion(choice.noticeVersion()).noticeTextSha256(choice.noticeTextSha256())
+                .locale(locale == null ? null : Locale.forLanguageTag(locale))
+                .actor(subject.equals(callerName) ? Actor.subject()
+                        : callerName != null ? Actor.agent(callerName) : Actor.system("unauthenticated-api"))
                 .ipAddress(request.getRemoteAddr())
                 .userAgent(userAgent == null || userAgent.length() > MAX_USER_AGENT ? null : userAgent)
-                .comment(comment).build();
-        ConsentCommand.Builder b = switch (status) {
+                .comment(choice.comment()).build();
+        // ChoiceRequest.read rejected a body without them
+        String purpose = Objects.requireNonNull(choice.purpose(), "purpose");
+        ConsentCommand.Builder b = switch (Objects.requireNonNull(choice.status(), "status")) {
             case GRANTED -> ConsentCommand.grant(subject, purpose);
             case DENIED -> ConsentCommand.deny(subject, purpose);
             case WITHDRAWN -> ConsentCommand.withdraw(subject, purpose);
-            default -> ConsentCommand.optOut(subject, purpose);
+            case OPTED_OUT -> ConsentCommand.optOut(subject, purpose);
         };
-        b.evidence(evidence).effectiveAt(effectiveAt).idempotencyKey(idempotencyKey)
-                .pendingConfirmation(pending != null && pending);
+        b.evidence(evidence).effectiveAt(effectiveAt).idempotencyKey(choice.idempotencyKey())
+                .pendingConfirmation(Boolean.TRUE.equals(choice.pendingConfirmation()));
+        Integer purposeVersion = choice.purposeVersion();
         if (purposeVersion != null) {
             b.purposeVersion(purposeVersion);
         }
         return b.build();
-    }
-
-    private static @Nullable String text(Map<String, Object> body, String field, List<Violation> violations) {
-        return value(body, field, String.class, "must be a string", violations);
-    }
-
-    private static @Nullable Boolean flag(Map<String, Object> body, String field, List<Violation> violations) {
-        return value(body, field, Boolean.class, "must be true or false", violations);
-    }
-
-    private static @Nullable Integer number(Map<String, Object> body, String field, List<Violation> violations) {
-        return value(body, field, Integer.class, "must be a whole number", violations);
-    }
-
-    /** The field's value if absent or of {@code type}; otherwise a violation saying {@code expected}. */
-    private static <T> @Nullable T value(Map<String, Object> body, String field, Class<T> type, String expected,
-                                         List<Violation> violations) {
-        Object value = body.get(field);
-        if (value == null || type.isInstance(value)) {
-            return type.cast(value);
-        }
-        violations.add(new Violation(field, expected));
-        return null;
     }
 
     private static @Nullable Instant instant(String field, @Nullable String value, List<Violation> violations) {
@@ -436,26 +290,7 @@ public class ConsentRestController {
         }
     }
 
-    static Map<String, Object> json(ConsentRecord r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", r.id().toString());
-        m.put("subject", r.subject().value());
-        m.put("purpose", r.purpose().value());
-        m.put("purposeVersion", r.purposeVersion());
-        m.put("status", r.status().name());
-        m.put("recordedAt", r.recordedAt().toString());
-        m.put("effectiveAt", r.effectiveAt().toString());
-        r.expiresAt().ifPresent(e -> m.put("expiresAt", e.toString()));
-        m.put("conflict", r.conflict());
-        m.put("source", r.evidence().source().name());
-        m.put("collectionPoint", r.evidence().collectionPoint());
-        m.put("actor", r.evidence().actor().type().name());
-        r.evidence().actor().id().ifPresent(id -> m.put("actorId", id));
-        m.put("sequence", r.link().sequence());
-        return m;
-    }
-
-    /** 401 or 403 from the access rules. */
+    /** 401 or 403 from the access rules; {@link ConsentProblemHandler} answers it. */
     static final class AccessDenied extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final HttpStatus status;
@@ -463,6 +298,10 @@ public class ConsentRestController {
         AccessDenied(HttpStatus status, String message) {
             super(message, null, false, false);
             this.status = status;
+        }
+
+        HttpStatus status() {
+            return status;
         }
     }
 }

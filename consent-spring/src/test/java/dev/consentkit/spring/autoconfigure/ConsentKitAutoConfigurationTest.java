@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jdbc.autoconfigure.ApplicationDataSourceScriptDatabaseInitializer;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceInitializationAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -321,6 +323,64 @@ class ConsentKitAutoConfigurationTest {
         }
 
         @Test
+        void theSchemaInitializerIsOnByDefaultAndOffWithInitializeSchemaNever() {
+            jdbc.run(created -> {
+                assertThat(created).hasSingleBean(ConsentKitDataSourceScriptDatabaseInitializer.class);
+                DataSource shared = created.getBean(DataSource.class);
+                jdbc.withBean(DataSource.class, () -> shared)
+                        .withPropertyValues("consentkit.jdbc.initialize-schema=never").run(context -> {
+                            assertThat(context).hasNotFailed();
+                            assertThat(context).doesNotHaveBean(ConsentKitDataSourceScriptDatabaseInitializer.class);
+                        });
+            });
+        }
+
+        @Test
+        void withInitializeSchemaAlwaysARestartLeavesTheExistingTablesAlone() {
+            String url = "jdbc:h2:file:./target/h2-restart-" + System.nanoTime();
+            ApplicationContextRunner always = jdbc.withPropertyValues("spring.datasource.url=" + url,
+                    "consentkit.jdbc.initialize-schema=always");
+            always.run(context -> context.getBean(ConsentManager.class)
+                    .record(ConsentCommand.grant("cust-1", "marketing.email").build()));
+            always.run(context -> {
+                assertThat(context).hasNotFailed();
+                assertThat(new JdbcTemplate(context.getBean(DataSource.class))
+                        .queryForObject("SELECT COUNT(*) FROM consent_log", Integer.class)).isEqualTo(1);
+            });
+        }
+
+        @Test
+        void anInitializerOfTheApplicationsReplacesConsentKits() {
+            jdbc.withUserConfiguration(OwnInitializer.class).withPropertyValues("consentkit.jdbc.table-prefix=own_")
+                    .run(context -> {
+                        assertThat(context.getBeansOfType(ConsentKitDataSourceScriptDatabaseInitializer.class))
+                                .containsOnlyKeys("ownInitializer");
+                        assertThat(new JdbcTemplate(context.getBean(DataSource.class))
+                                .queryForObject("SELECT COUNT(*) FROM own_log", Integer.class)).isZero();
+                    });
+        }
+
+        @Test
+        void theStoreWaitsForEveryDatabaseInitializer() {
+            jdbc.withConfiguration(AutoConfigurations.of(DataSourceInitializationAutoConfiguration.class))
+                    .withPropertyValues("spring.sql.init.mode=always",
+                            "spring.sql.init.schema-locations=optional:classpath:none.sql")
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        assertThat(context.getBeanFactory().getBeanDefinition("consentStore").getDependsOn())
+                                .contains("consentKitDataSourceScriptDatabaseInitializer")
+                                .contains(context.getBeanNamesForType(
+                                        ApplicationDataSourceScriptDatabaseInitializer.class));
+                    });
+        }
+
+        @Test
+        void withoutBootsDatabaseInitializationSupportNoSchemaIsCreated() {
+            jdbc.withClassLoader(new FilteredClassLoader("org.springframework.boot.jdbc.init"))
+                    .run(context -> assertThat(context).getFailure().hasMessageContaining("do the tables exist?"));
+        }
+
+        @Test
         void anInvalidTablePrefixIsNamed() {
             jdbc.withPropertyValues("consentkit.jdbc.table-prefix=bad-prefix").run(context ->
                     assertThat(context).getFailure().hasMessageContaining("consentkit.jdbc: tablePrefix"));
@@ -365,6 +425,17 @@ class ConsentKitAutoConfigurationTest {
                 assertThat(consents.check("cust-1", "marketing.email").allowed()).isTrue();
                 assertThat(events).hasSize(1);
             });
+        }
+
+        /** An application's own initialiser of ConsentKit's tables. */
+        @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+        static class OwnInitializer {
+
+            @org.springframework.context.annotation.Bean
+            ConsentKitDataSourceScriptDatabaseInitializer ownInitializer(DataSource dataSource) {
+                return new ConsentKitDataSourceScriptDatabaseInitializer(dataSource, new ConsentKitProperties.Jdbc(
+                        "own_", null, ConsentKitProperties.SchemaInitialization.EMBEDDED));
+            }
         }
     }
 }

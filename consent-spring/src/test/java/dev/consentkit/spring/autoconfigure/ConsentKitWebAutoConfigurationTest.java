@@ -1,13 +1,13 @@
 package dev.consentkit.spring.autoconfigure;
 
 import dev.consentkit.core.ConsentManager;
-import dev.consentkit.spring.web.ConsentDeniedExceptionHandler;
+import dev.consentkit.spring.web.ConsentAccessPolicy;
+import dev.consentkit.spring.web.ConsentProblemHandler;
 import dev.consentkit.spring.web.ConsentRestController;
 import dev.consentkit.spring.web.ConsentSubjectResolver;
 import dev.consentkit.spring.web.GlobalPrivacyControlFilter;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.HistoryQuery;
-import dev.consentkit.spring.internal.ConsentAccessPolicy;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockFilterChain;
 import org.springframework.mock.web.MockHttpServletRequest;
@@ -47,7 +47,7 @@ class ConsentKitWebAutoConfigurationTest {
     void byDefaultTheGpcFilterAndTheProblemHandlerAreOnAndTheEndpointsOff() {
         web.run(context -> {
             assertThat(context).hasSingleBean(ConsentSubjectResolver.class);
-            assertThat(context).hasSingleBean(ConsentDeniedExceptionHandler.class);
+            assertThat(context).hasSingleBean(ConsentProblemHandler.class);
             assertThat(context.getBean("consentGlobalPrivacyControlFilter", FilterRegistrationBean.class)
                     .getFilter()).isInstanceOf(GlobalPrivacyControlFilter.class);
             assertThat(context).doesNotHaveBean(ConsentRestController.class);
@@ -123,6 +123,29 @@ class ConsentKitWebAutoConfigurationTest {
                 SecurityContextHolder.clearContext();
             }
         });
+    }
+
+    @Test
+    void theApplicationsAccessPolicyDecidesWhoMayCall() {
+        ConsentAccessPolicy gateway = request -> new ConsentAccessPolicy.Caller(request.getHeader("X-User"), false,
+                false, false);
+        web.withBean(ConsentAccessPolicy.class, () -> gateway).withPropertyValues("consentkit.web.enabled=true")
+                .run(context -> {
+                    assertThat(context.getBean(ConsentAccessPolicy.class)).isSameAs(gateway);
+                    MockMvc mvc = MockMvcBuilders.webAppContextSetup(context).build();
+                    mvc.perform(get("/consentkit/subjects/cust-1/decisions").header("X-User", "cust-1"))
+                            .andExpect(status().isOk());
+                    mvc.perform(get("/consentkit/subjects/cust-1/decisions").header("X-User", "cust-2"))
+                            .andExpect(status().isForbidden())
+                            .andExpect(jsonPath("$.type").value(ConsentProblemHandler.TYPE_BASE + "access-denied"));
+                });
+    }
+
+    @Test
+    void theApplicationsProblemHandlerReplacesConsentKits() {
+        ConsentProblemHandler own = new ConsentProblemHandler();
+        web.withBean(ConsentProblemHandler.class, () -> own)
+                .run(context -> assertThat(context.getBean(ConsentProblemHandler.class)).isSameAs(own));
     }
 
     @Test
