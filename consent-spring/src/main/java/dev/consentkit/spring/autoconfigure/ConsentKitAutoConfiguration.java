@@ -59,16 +59,23 @@ public final class ConsentKitAutoConfiguration {
             builder.decisionObserver((decision, nanos) -> observers.forEach(o -> o.decided(decision, nanos)));
         }
         customizers.orderedStream().forEach(c -> c.customize(builder));
+        ConsentManager manager;
         try {
-            return builder.build();
-        } catch (ConsentStoreException e) {
-            throw new IllegalStateException("ConsentKit could not save its purposes in the store (" + e.getMessage()
-                    + "); do the tables exist? See consentkit.jdbc.initialize-schema", e);
+            manager = builder.build();
         } catch (IllegalStateException e) {
             String message = e.getMessage();
             throw new IllegalStateException(message != null && message.startsWith("tenant")
                     ? "consentkit." + message : message, e);
         }
+        try {
+            // explicitly at start-up, outside any application transaction, so that a rolled-back first write
+            // cannot leave the purposes unsaved and a missing schema fails the start instead of the first write
+            manager.savePurposes();
+        } catch (ConsentStoreException e) {
+            throw new IllegalStateException("ConsentKit could not save its purposes in the store (" + e.getMessage()
+                    + "); do the tables exist? See consentkit.jdbc.initialize-schema", e);
+        }
+        return manager;
     }
 
     @Bean
