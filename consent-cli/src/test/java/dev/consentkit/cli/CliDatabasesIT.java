@@ -8,10 +8,9 @@ import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.jdbc.JdbcConsentStore;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import dev.consentkit.testsupport.Database;
+import dev.consentkit.testsupport.RequiresDatabase;
+import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.Statement;
@@ -21,25 +20,29 @@ import java.util.Locale;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The CLI's verify on a tampered log in the real PostgreSQL and MariaDB servers (CONSENTKIT_TEST_*_URL). */
+/** The CLI's verify on a tampered log in the real PostgreSQL and MariaDB servers (see {@link RequiresDatabase}). */
 class CliDatabasesIT {
 
-    @ParameterizedTest
-    @ValueSource(strings = {"POSTGRES", "MARIADB"})
-    void verifyReportsATamperedLogWithExitCodeOne(String database) throws Exception {
-        String url = System.getenv("CONSENTKIT_TEST_" + database + "_URL");
-        if (url == null || url.isBlank()) {
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                Assertions.fail("CONSENTKIT_TEST_" + database + "_URL is not set: CI must run the CLI database tests");
-            }
-            Assumptions.abort(database + " CLI test skipped: set CONSENTKIT_TEST_" + database + "_URL");
-        }
-        String user = System.getenv("CONSENTKIT_TEST_" + database + "_USER");
+    @Test
+    @RequiresDatabase(Database.POSTGRESQL)
+    void verifyReportsATamperedPostgresqlLogWithExitCodeOne() throws Exception {
+        verifyReportsATamperedLogWithExitCodeOne(Database.POSTGRESQL);
+    }
+
+    @Test
+    @RequiresDatabase(Database.MARIADB)
+    void verifyReportsATamperedMariadbLogWithExitCodeOne() throws Exception {
+        verifyReportsATamperedLogWithExitCodeOne(Database.MARIADB);
+    }
+
+    private static void verifyReportsATamperedLogWithExitCodeOne(Database database) throws Exception {
+        String url = database.url();
+        String user = database.user().orElse(null);
         String prefix = "cli" + Long.toString(System.nanoTime(), 36) + "_";
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setUsername(user);
-        config.setPassword(System.getenv().getOrDefault("CONSENTKIT_TEST_" + database + "_PASSWORD", ""));
+        config.setPassword(database.password());
         try (HikariDataSource ds = new HikariDataSource(config)) {
             JdbcConsentStore store = JdbcConsentStore.builder().dataSource(ds).tablePrefix(prefix).build();
             store.createSchemaIfMissing();

@@ -11,6 +11,7 @@ import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.PreferenceDefinition;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.Source;
+import dev.consentkit.testsupport.TestClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -21,12 +22,9 @@ import tools.jackson.dataformat.csv.CsvSchema;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.Period;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,25 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class AuditExporterTest {
 
-    private final Clock clock = new Clock() {
-        private Instant now = Instant.parse("2026-06-01T08:00:00.123456Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            now = now.plus(Duration.ofSeconds(1));
-            return now;
-        }
-    };
+    /** Every record a second later than the one before. */
+    private final TestClock clock = TestClock.ticking(Instant.parse("2026-06-01T08:00:00.123456Z"),
+            Duration.ofSeconds(1));
     private ConsentManager consents;
     private List<AuditEntry> trail;
 

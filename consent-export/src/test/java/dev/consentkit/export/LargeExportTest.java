@@ -3,6 +3,9 @@ package dev.consentkit.export;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -10,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,13 +29,15 @@ class LargeExportTest {
         Process child = new ProcessBuilder(List.of(java.toString(), "-Xmx64m", "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"), LargeExport.class.getName(), Long.toString(ENTRIES)))
                 .redirectErrorStream(true).start();
-        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // read the output beside the wait, so that the deadline holds even when the child hangs
+        CompletableFuture<String> reading = CompletableFuture.supplyAsync(() -> readAll(child.getInputStream()));
         boolean finished = child.waitFor(5, TimeUnit.MINUTES);
         if (!finished) {
-            child.destroyForcibly();
+            child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
+        String output = reading.get(30, TimeUnit.SECONDS);
 
-        assertThat(finished).as("child finished; output: %s", output).isTrue();
+        assertThat(finished).as("child finished within 5 minutes; output: %s", output).isTrue();
         assertThat(child.exitValue()).as("exit code; output: %s", output).isZero();
         Map<String, String> counts = new HashMap<>();
         String summary = output.lines().filter(l -> l.startsWith("entries=")).findFirst().orElseThrow();
@@ -53,5 +59,13 @@ class LargeExportTest {
             }
         });
         assertThat(actual).isEqualTo(expected);
+    }
+
+    private static String readAll(InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

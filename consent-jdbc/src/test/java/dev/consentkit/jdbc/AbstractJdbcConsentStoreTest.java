@@ -14,7 +14,7 @@ import dev.consentkit.core.VerificationReport.Problem;
 import dev.consentkit.core.internal.AppendRequest;
 import dev.consentkit.core.internal.ChainWriter;
 import dev.consentkit.core.spi.ConsentStore;
-import dev.consentkit.core.spi.ConsentStoreContract;
+import dev.consentkit.testsupport.ConsentStoreContract;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

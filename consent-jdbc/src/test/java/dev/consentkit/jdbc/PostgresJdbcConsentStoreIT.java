@@ -3,6 +3,8 @@ package dev.consentkit.jdbc;
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.DecisionReason;
+import dev.consentkit.testsupport.Database;
+import dev.consentkit.testsupport.RequiresDatabase;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -14,11 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The store contract and the JDBC tests on the PostgreSQL server named by CONSENTKIT_TEST_POSTGRES_URL. */
+@RequiresDatabase(Database.POSTGRESQL)
 class PostgresJdbcConsentStoreIT extends AbstractJdbcConsentStoreTest {
 
     @Override
     protected TestDatabase openDatabase() {
-        return TestDatabase.fromEnvironment("Postgres");
+        return TestDatabase.fromEnvironment(Database.POSTGRESQL);
     }
 
     @Override

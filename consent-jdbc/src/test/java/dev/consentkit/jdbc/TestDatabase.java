@@ -2,25 +2,22 @@ package dev.consentkit.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import dev.consentkit.testsupport.Database;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Locale;
 import java.util.UUID;
 
 /**
  * A database for one test class: a pooled DataSource from the {@code CONSENTKIT_TEST_<DB>_URL}, {@code _USER}
  * and {@code _PASSWORD} environment variables, and a table prefix (plus, on PostgreSQL, a schema) of its own so
- * that runs never see each other's data. Without the URL the tests are skipped with one line saying why; under
- * {@code CI=true} a missing or unreachable database fails the run instead.
+ * that runs never see each other's data. Whether the server is configured at all is
+ * {@code @RequiresDatabase}'s to decide (skip locally, fail under {@code CI=true}); a configured server that
+ * cannot be reached fails the tests.
  */
 final class TestDatabase implements AutoCloseable {
-
-    private static final java.util.Set<String> ANNOUNCED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     final String name;
     final HikariDataSource dataSource;
@@ -43,21 +40,15 @@ final class TestDatabase implements AutoCloseable {
         return new TestDatabase("H2", new HikariDataSource(config), null, "ck_", Dialect.H2);
     }
 
-    static TestDatabase fromEnvironment(String name) {
-        String key = "CONSENTKIT_TEST_" + name.toUpperCase(Locale.ROOT);
-        String url = System.getenv(key + "_URL");
-        boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
-        if (url == null || url.isBlank()) {
-            if (ci) {
-                Assertions.fail(key + "_URL is not set: CI must run the " + name + " tests");
-            }
-            skip(name + " tests skipped: set " + key + "_URL (and _USER, _PASSWORD) to run them");
-        }
+    /** The server named by its {@code CONSENTKIT_TEST_*} variables; gate the test with {@code @RequiresDatabase}. */
+    static TestDatabase fromEnvironment(Database database) {
+        String name = database.displayName();
+        String url = database.url();
         String run = "ck" + Long.toString(System.nanoTime(), 36) + Integer.toString((int) (Math.random() * 1000), 36);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
-        config.setUsername(System.getenv(key + "_USER"));
-        config.setPassword(System.getenv().getOrDefault(key + "_PASSWORD", ""));
+        config.setUsername(database.user().orElse(null));
+        config.setPassword(database.password());
         config.setMaximumPoolSize(10);
         config.setConnectionTimeout(10_000);
         config.setInitializationFailTimeout(10_000);
@@ -65,12 +56,8 @@ final class TestDatabase implements AutoCloseable {
         try {
             ds = new HikariDataSource(config);
         } catch (RuntimeException e) {
-            String message = name + " at " + url + " is unreachable: " + e.getMessage();
-            if (ci) {
-                Assertions.fail(message, e);
-            }
-            skip(name + " tests skipped: " + message);
-            throw e;
+            // the URL is set, so the tests are meant to run: an unreachable server fails them
+            throw new IllegalStateException(name + " at " + url + " is unreachable: " + e.getMessage(), e);
         }
         try (Connection c = ds.getConnection()) {
             Dialect dialect = Dialect.detect(c);
@@ -86,14 +73,6 @@ final class TestDatabase implements AutoCloseable {
             ds.close();
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Skips the calling test; says why once per database on standard error. */
-    private static void skip(String reason) {
-        if (ANNOUNCED.add(reason)) {
-            System.err.println("[consentkit] " + reason);
-        }
-        Assumptions.abort(reason);
     }
 
     /** A store on this database's tables, created if missing. */

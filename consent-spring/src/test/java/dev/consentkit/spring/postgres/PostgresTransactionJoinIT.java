@@ -6,9 +6,9 @@ import dev.consentkit.core.DecisionReason;
 import dev.consentkit.jdbc.Dialect;
 import dev.consentkit.jdbc.JdbcConsentStore;
 import dev.consentkit.spring.ConsentChangedEvent;
+import dev.consentkit.testsupport.Database;
+import dev.consentkit.testsupport.RequiresDatabase;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,9 +46,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
         properties = {"consentkit.purposes[0].id=marketing.email", "consentkit.purposes[0].basis=consent",
                 "consentkit.jdbc.initialize-schema=always", "consentkit.jdbc.table-prefix=ck_",
                 "consentkit.web.gpc.enabled=false"})
+@RequiresDatabase(Database.POSTGRESQL)
 class PostgresTransactionJoinIT {
 
-    private static final String KEY = "CONSENTKIT_TEST_POSTGRES";
     private static String url;
     private static String user;
     private static String password;
@@ -56,18 +56,9 @@ class PostgresTransactionJoinIT {
 
     @BeforeAll
     static void database() {
-        url = System.getenv(KEY + "_URL");
-        boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
-        if (url == null || url.isBlank()) {
-            if (ci) {
-                Assertions.fail(KEY + "_URL is not set: CI must run the PostgreSQL tests");
-            }
-            System.err.println("[consentkit] PostgreSQL transaction-join test skipped: set " + KEY
-                    + "_URL (and _USER, _PASSWORD) to run it");
-            Assumptions.abort("no PostgreSQL");
-        }
-        user = System.getenv(KEY + "_USER");
-        password = System.getenv().getOrDefault(KEY + "_PASSWORD", "");
+        url = Database.POSTGRESQL.url();
+        user = Database.POSTGRESQL.user().orElse(null);
+        password = Database.POSTGRESQL.password();
         schema = ("cks" + Long.toString(System.nanoTime(), 36) + UUID.randomUUID().toString().substring(0, 4))
                 .toLowerCase(Locale.ROOT).replace('-', '_');
         execute("CREATE SCHEMA " + schema, "CREATE TABLE " + schema + ".orders (id INT PRIMARY KEY, customer TEXT)");

@@ -1,7 +1,6 @@
 package dev.consentkit.examples.preferences;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import dev.consentkit.testsupport.LocalBrowser;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -19,13 +18,13 @@ import java.util.Map;
 /**
  * Real headless Chromium for the browser tests, from Debian's {@code chromium} and {@code chromium-driver}
  * packages ({@code .ci/run} installs them). The system chromedriver is named explicitly, so Selenium Manager never
- * downloads anything; the flags keep Chromium off the network except for the page under test. Without the
- * packages the test is skipped with one line saying why; under {@code CI=true} it fails instead.
+ * downloads anything; the flags keep Chromium off the network except for the page under test. Tests that use
+ * it are {@code @RequiresBrowser}: skipped with one line without the packages, failing under {@code CI=true}.
  */
 final class Browser implements AutoCloseable {
 
-    static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM_BIN", "/usr/bin/chromium"));
-    static final Path CHROMEDRIVER = Path.of(System.getenv().getOrDefault("CHROMEDRIVER_BIN", "/usr/bin/chromedriver"));
+    static final Path CHROMIUM = LocalBrowser.chromium();
+    static final Path CHROMEDRIVER = LocalBrowser.chromedriver();
 
     /** Selenium warns that it has no CDP bindings for this Chromium; the tests only send raw CDP commands. */
     private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
@@ -44,20 +43,6 @@ final class Browser implements AutoCloseable {
         this.downloads = downloads;
         this.profile = profile;
         this.screenshots = screenshots;
-    }
-
-    /** Skips (or, under CI, fails) the calling test class when Chromium or its driver is missing. */
-    static void assumeInstalled() {
-        if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
-            return;
-        }
-        String reason = "Browser tests skipped: " + CHROMIUM + " or " + CHROMEDRIVER + " is missing "
-                + "(apt-get install chromium chromium-driver, as .ci/run does)";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            Assertions.fail(reason.replace("skipped", "cannot run under CI"));
-        }
-        System.err.println("[consentkit] " + reason);
-        Assumptions.abort(reason);
     }
 
     static Browser start() throws IOException {

@@ -1,5 +1,6 @@
 package dev.consentkit.examples.preferences;
 
+import dev.consentkit.testsupport.RequiresBrowser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -34,7 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "spring.datasource.url=jdbc:h2:mem:browser-test-${random.uuid};DB_CLOSE_DELAY=-1")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PreferenceCenterBrowserTest {
+@RequiresBrowser
+class PreferenceCenterBrowserIT {
 
     private static Browser browser;
 
@@ -43,7 +45,6 @@ class PreferenceCenterBrowserTest {
 
     @BeforeAll
     static void startBrowser() throws IOException {
-        Browser.assumeInstalled();
         browser = Browser.start();
     }
 

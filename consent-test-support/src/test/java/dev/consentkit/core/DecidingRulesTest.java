@@ -1,5 +1,6 @@
 package dev.consentkit.core;
 
+import dev.consentkit.testsupport.TestClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The deciding rules of SPEC.md ("Deciding"), one group per rule, plus the behaviour around them (require,
- * stateOf, filterAllowed, tenants, purpose texts, double opt-in). Every test uses a {@link MutableClock}, so
+ * stateOf, filterAllowed, tenants, purpose texts, double opt-in). Every test uses a {@link TestClock}, so
  * nothing depends on the wall clock.
  */
 class DecidingRulesTest {
@@ -42,7 +43,7 @@ class DecidingRulesTest {
             .actor(Actor.agent("agent-7")).build();
     static final byte[] PSEUDONYM_KEY = "0123456789abcdef-test-key".getBytes(StandardCharsets.UTF_8);
 
-    final MutableClock clock = new MutableClock(START);
+    final TestClock clock = TestClock.at(START);
 
     // ------------------------------------------------------------------ helpers
 

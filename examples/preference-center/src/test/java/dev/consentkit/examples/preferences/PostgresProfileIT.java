@@ -7,9 +7,9 @@ import dev.consentkit.core.Evidence;
 import dev.consentkit.core.Source;
 import dev.consentkit.jdbc.Dialect;
 import dev.consentkit.jdbc.JdbcConsentStore;
+import dev.consentkit.testsupport.Database;
+import dev.consentkit.testsupport.RequiresDatabase;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -30,11 +30,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The {@code postgres} profile against the real PostgreSQL from {@code CONSENTKIT_TEST_POSTGRES_URL} (and
  * {@code _USER}, {@code _PASSWORD}), in a schema of its own: the application starts, creates its tables, seeds
  * the demo once and answers from the database. Skipped with one line without the URL; under {@code CI=true} that
- * fails instead.
+ * fails instead (see {@link RequiresDatabase}).
  */
 @SpringBootTest
 @ActiveProfiles("postgres")
-class PostgresProfileTest {
+@RequiresDatabase(Database.POSTGRESQL)
+class PostgresProfileIT {
 
     private static final String SCHEMA = "pc" + Long.toString(System.nanoTime(), 36);
     private static String url;
@@ -50,25 +51,15 @@ class PostgresProfileTest {
 
     @BeforeAll
     static void createSchema() throws SQLException {
-        url = System.getenv("CONSENTKIT_TEST_POSTGRES_URL");
-        if (url == null || url.isBlank()) {
-            String reason = "Preference centre PostgreSQL test skipped: set CONSENTKIT_TEST_POSTGRES_URL "
-                    + "(and _USER, _PASSWORD) to run it";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                Assertions.fail("CONSENTKIT_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL tests");
-            }
-            System.err.println("[consentkit] " + reason);
-            Assumptions.abort(reason);
-        }
+        url = Database.POSTGRESQL.url();
         execute("CREATE SCHEMA " + SCHEMA);
     }
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> url);
-        registry.add("spring.datasource.username", () -> System.getenv("CONSENTKIT_TEST_POSTGRES_USER"));
-        registry.add("spring.datasource.password",
-                () -> System.getenv().getOrDefault("CONSENTKIT_TEST_POSTGRES_PASSWORD", ""));
+        registry.add("spring.datasource.username", () -> Database.POSTGRESQL.user().orElse(null));
+        registry.add("spring.datasource.password", Database.POSTGRESQL::password);
         registry.add("consentkit.jdbc.schema", () -> SCHEMA);
     }
 
@@ -103,8 +94,8 @@ class PostgresProfileTest {
     }
 
     private static void execute(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url, System.getenv("CONSENTKIT_TEST_POSTGRES_USER"),
-                System.getenv().getOrDefault("CONSENTKIT_TEST_POSTGRES_PASSWORD", ""));
+        try (Connection c = DriverManager.getConnection(url, Database.POSTGRESQL.user().orElse(null),
+                Database.POSTGRESQL.password());
              Statement st = c.createStatement()) {
             st.execute(sql);
         }

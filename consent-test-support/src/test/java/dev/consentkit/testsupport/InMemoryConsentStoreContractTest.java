@@ -1,6 +1,7 @@
-package dev.consentkit.core.spi;
+package dev.consentkit.testsupport;
 
 import dev.consentkit.core.InMemoryConsentStore;
+import dev.consentkit.core.spi.ConsentStore;
 
 /** The store contract on the in-memory store. */
 class InMemoryConsentStoreContractTest extends ConsentStoreContract {

@@ -1,5 +1,6 @@
 package dev.consentkit.core;
 
+import dev.consentkit.testsupport.TestClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -20,14 +21,14 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 /**
  * Table-driven cases for rule 3 (the latest covering statement wins across the purpose hierarchy) and for
  * time: validity and expiry, bitemporal {@code checkAt} and microsecond truncation. The clock is a
- * {@link MutableClock} that only moves when a test moves it.
+ * {@link TestClock} that only moves when a test moves it.
  */
 class HierarchyAndTimeTest {
 
     static final String ALICE = "alice";
     static final Evidence WEB = Evidence.of(Source.WEB, "preference-centre");
 
-    final MutableClock clock = new MutableClock(Instant.parse("2025-03-10T09:00:00Z"));
+    final TestClock clock = TestClock.at(Instant.parse("2025-03-10T09:00:00Z"));
 
     ConsentManager manager(Purpose... purposes) {
         return ConsentManager.builder().purposes(purposes).clock(clock).build();

@@ -1,4 +1,4 @@
-package dev.consentkit.core.spi;
+package dev.consentkit.testsupport;
 
 import dev.consentkit.core.internal.AppendRequest;
 import dev.consentkit.core.internal.AppendResult;
@@ -24,17 +24,18 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.Source;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
+import dev.consentkit.core.spi.AppendRequest;
+import dev.consentkit.core.spi.AppendResult;
+import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.SubjectState;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.Period;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +75,7 @@ public abstract class ConsentStoreContract {
     protected static final Instant START = Instant.parse("2026-03-01T10:15:30.123456Z");
     protected static final byte[] KEY = "contract-pseudonym-key-0123456789".getBytes(StandardCharsets.UTF_8);
 
-    protected final MovingClock clock = new MovingClock(START);
+    protected final TestClock clock = TestClock.at(START);
     protected ConsentStore store;
     protected ConsentManager consents;
 
@@ -502,34 +503,6 @@ public abstract class ConsentStoreContract {
                         .current().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().value(), Map.Entry::getValue));
                 assertThat(current).isEqualTo(latest);
             }
-        }
-    }
-
-    /** A clock tests move forward by hand. */
-    protected static final class MovingClock extends Clock {
-        private volatile Instant now;
-
-        public MovingClock(Instant start) {
-            this.now = start;
-        }
-
-        public void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }
