@@ -24,8 +24,6 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.Source;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
-import dev.consentkit.core.spi.AppendRequest;
-import dev.consentkit.core.spi.AppendResult;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.SubjectState;
 import org.junit.jupiter.api.BeforeEach;
