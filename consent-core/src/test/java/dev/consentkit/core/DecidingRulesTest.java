@@ -84,7 +84,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 1
+    // ------------------------------------------------------------------ unknown purpose
 
     @Nested
     class Rule1UnknownPurpose {
@@ -157,7 +157,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 2
+    // ------------------------------------------------------------------ legal basis
 
     @Nested
     class Rule2LegalBasis {
@@ -204,7 +204,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 3
+    // ------------------------------------------------------------------ the latest covering statement wins
 
     @Nested
     class Rule3LatestCoveringStatementWins {
@@ -292,7 +292,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 4
+    // ------------------------------------------------------------------ consent
 
     @Nested
     class Rule4Consent {
@@ -427,7 +427,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 5
+    // ------------------------------------------------------------------ legitimate interests
 
     @Nested
     class Rule5LegitimateInterests {
@@ -510,7 +510,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 6
+    // ------------------------------------------------------------------ Global Privacy Control
 
     @Nested
     class Rule6GlobalPrivacyControl {
@@ -642,7 +642,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 7
+    // ------------------------------------------------------------------ direct-marketing objection
 
     @Nested
     class Rule7DirectMarketingObjection {
@@ -778,7 +778,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 8
+    // ------------------------------------------------------------------ erased subject
 
     @Nested
     class Rule8ErasedSubject {
