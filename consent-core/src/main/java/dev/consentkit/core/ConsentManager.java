@@ -180,7 +180,7 @@ public final class ConsentManager {
     }
 
     private dev.consentkit.core.spi.WritePlan planFor(ConsentCommand c, SubjectId subject, Instant now) {
-        Purpose current = purposesByName.get(c.purpose());
+        Purpose current = Objects.requireNonNull(purposesByName.get(c.purpose()));
         int version = c.purposeVersion().orElse(current.version());
         Purpose shown = purposes.version(current.id(), version).orElseThrow();
         ConsentStatus status = c.storedStatus();
@@ -438,7 +438,7 @@ public final class ConsentManager {
             return decide(p, state.map(st -> effective(st.current(), p.id(), now)).orElse(null),
                     state.map(SubjectState::erased).orElse(false), now);
         }
-        Map<PurposeId, ConsentRecord> current = store.currentStatements(tenant, subject, covering.get(p.id()));
+        Map<PurposeId, ConsentRecord> current = store.currentStatements(tenant, subject, Objects.requireNonNull(covering.get(p.id())));
         if (current.isEmpty()) {
             // an erased subject's statements live under its pseudonym; rule 8 answers ERASED for every basis
             return decide(p, null, isErased(subject), now);
@@ -470,7 +470,7 @@ public final class ConsentManager {
         if (isErased(id)) {
             return decide(p, null, true, at);
         }
-        HistoryQuery query = HistoryQuery.builder().subject(id).purposes(covering.get(p.id()))
+        HistoryQuery query = HistoryQuery.builder().subject(id).purposes(Objects.requireNonNull(covering.get(p.id())))
                 .recordedTo(asKnownAt.truncatedTo(ChronoUnit.MICROS).plus(1, ChronoUnit.MICROS)).build();
         ConsentRecord effective = null;
         try (Stream<AuditEntry> entries = store.history(tenant, query)) {
@@ -533,7 +533,7 @@ public final class ConsentManager {
         }
         throwIfAny(violations);
         Instant now = now();
-        List<PurposeId> cover = covering.get(p.id());
+        List<PurposeId> cover = Objects.requireNonNull(covering.get(p.id()));
         // one narrow read of the statements on the purpose and its ancestors; pseudonyms (erased subjects asked
         // about by their keyed id) need their whole state, which carries the erasure
         List<SubjectId> pseudonyms = ids.stream().filter(ConsentManager::isPseudonym).toList();

@@ -5,6 +5,7 @@ import dev.consentkit.core.spi.AppendResult;
 import dev.consentkit.core.spi.AuditChain;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.SubjectState;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -89,7 +91,7 @@ public final class InMemoryConsentStore implements ConsentStore {
         try {
             for (AppendRequest request : requests) {
                 Key key = new Key(request.tenant(), request.subject());
-                Working w = working.computeIfAbsent(key, k -> new Working(subjects.get(k)));
+                Working w = working.computeIfAbsent(key, k -> new Working(Objects.requireNonNull(subjects.get(k))));
                 if (request.idempotencyKey().isPresent()) {
                     IdempotencyKey ik = new IdempotencyKey(request.tenant(), request.idempotencyKey().get());
                     ConsentRecord earlier = idempotency.get(ik);
@@ -182,7 +184,7 @@ public final class InMemoryConsentStore implements ConsentStore {
         }
 
         @Override
-        public ConsentRecord get(Object key) {
+        public @Nullable ConsentRecord get(Object key) {
             return keys.contains(key) ? current.get(key) : null;
         }
 

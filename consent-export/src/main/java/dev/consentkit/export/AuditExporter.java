@@ -8,6 +8,7 @@ import dev.consentkit.core.Evidence;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.internal.IsoInstants;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.io.SerializedString;
 import tools.jackson.core.json.JsonFactory;
@@ -72,7 +73,7 @@ public final class AuditExporter {
         try (Stream<AuditEntry> entries = consents.auditTrail(query);
              JsonGenerator g = json.createGenerator(unclosable(out))) {
             n = WriterThread.run(entries.iterator(), entry -> {
-                Object[] values = values(entry);
+                @Nullable Object[] values = values(entry);
                 g.writeStartObject();
                 for (int i = 0; i < values.length; i++) {
                     Object v = values[i];
@@ -111,7 +112,7 @@ public final class AuditExporter {
         try (Stream<AuditEntry> entries = consents.auditTrail(query);
              SequenceWriter writer = csv.writer(schema.build()).writeValues(unclosable(out))) {
             return WriterThread.run(entries.iterator(), entry -> {
-                Object[] values = values(entry);
+                @Nullable Object[] values = values(entry);
                 List<String> row = new ArrayList<>(values.length);
                 for (Object value : values) {
                     row.add(value == null ? "" : neutralise(value.toString()));
@@ -133,7 +134,7 @@ public final class AuditExporter {
 
     /** The exported fields of one entry by column name, in column order; absent fields map to {@code null}. */
     static Map<String, Object> fields(AuditEntry e) {
-        Object[] values = values(e);
+        @Nullable Object[] values = values(e);
         Map<String, Object> f = new LinkedHashMap<>();
         for (int i = 0; i < values.length; i++) {
             f.put(COLUMNS.get(i), values[i]);
@@ -142,8 +143,8 @@ public final class AuditExporter {
     }
 
     /** The exported values of one entry in {@link #COLUMNS} order: String, Long, Integer, Boolean or null. */
-    static Object[] values(AuditEntry e) {
-        Object[] v = new Object[COLUMNS.size()];
+    static @Nullable Object[] values(AuditEntry e) {
+        @Nullable Object[] v = new Object[COLUMNS.size()];
         v[1] = e.id().toString();
         v[2] = e.tenant();
         v[3] = e.subject().value();
@@ -174,7 +175,7 @@ public final class AuditExporter {
         return v;
     }
 
-    private static void evidence(Object[] v, Evidence e) {
+    private static void evidence(@Nullable Object[] v, Evidence e) {
         v[12] = e.source().name();
         v[13] = e.collectionPoint();
         v[14] = e.noticeVersion().orElse(null);

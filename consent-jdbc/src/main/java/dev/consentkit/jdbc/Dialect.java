@@ -1,5 +1,7 @@
 package dev.consentkit.jdbc;
 
+import org.jspecify.annotations.Nullable;
+
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
@@ -74,7 +76,7 @@ public enum Dialect {
         return arrayParameters;
     }
 
-    void bindInstant(PreparedStatement ps, int index, Instant instant) throws SQLException {
+    void bindInstant(PreparedStatement ps, int index, @Nullable Instant instant) throws SQLException {
         if (instant == null) {
             ps.setObject(index, null);
         } else if (offsetTimestamps) {
@@ -84,7 +86,7 @@ public enum Dialect {
         }
     }
 
-    Instant readInstant(ResultSet rs, int column) throws SQLException {
+    @Nullable Instant readInstant(ResultSet rs, int column) throws SQLException {
         if (offsetTimestamps) {
             OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
             return t == null ? null : t.toInstant();

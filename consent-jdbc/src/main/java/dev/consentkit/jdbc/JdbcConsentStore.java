@@ -88,7 +88,7 @@ public final class JdbcConsentStore implements ConsentStore {
     private final Clock clock;
 
     private JdbcConsentStore(Builder b, Dialect dialect) {
-        this.dataSource = b.dataSource;
+        this.dataSource = Objects.requireNonNull(b.dataSource);
         this.dialect = dialect;
         this.tables = new Tables(b.schema, b.tablePrefix);
         this.rows = new EntryRows(dialect);
@@ -145,7 +145,7 @@ public final class JdbcConsentStore implements ConsentStore {
         List<AppendResult> results = new ArrayList<>(requests.size());
         List<AuditEntry> inserts = new ArrayList<>();
         for (AppendRequest r : requests) {
-            Working w = working.get(new SubjectKey(r.tenant(), r.subject()));
+            Working w = Objects.requireNonNull(working.get(new SubjectKey(r.tenant(), r.subject())));
             String idempotency = r.idempotencyKey().map(k -> r.tenant() + '\u0000' + k).orElse(null);
             if (idempotency != null && earlier.containsKey(idempotency)) {
                 results.add(new AppendResult(List.of(earlier.get(idempotency)), true));
@@ -358,7 +358,7 @@ public final class JdbcConsentStore implements ConsentStore {
                         pseudonym, tenant, subject);
             }
             SubjectKey key = new SubjectKey(tenant, pseudonym);
-            SubjectState state = readStates(c, tenant, List.of(pseudonym)).get(pseudonym);
+            SubjectState state = Objects.requireNonNull(readStates(c, tenant, List.of(pseudonym)).get(pseudonym));
             Working w = new Working(key, state, true);
             ErasureRecord sealed = (ErasureRecord) AuditChain.seal(erasure.apply(w.snapshot()), w.head);
             w.add(c, sealed);
@@ -379,6 +379,7 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     @Override
+    @SuppressWarnings("NullAway") // its SqlWork returns null for "no result", which NullAway cannot type here
     public void savePurposes(String tenant, Collection<Purpose> purposes) {
         inTransaction("savePurposes", c -> {
             Set<String> existing = new HashSet<>();
@@ -809,6 +810,7 @@ public final class JdbcConsentStore implements ConsentStore {
      * Runs the shipped schema script for this database, with the configured prefix and schema, unless the log
      * table already exists. For quick starts and tests; production schemas belong in migrations.
      */
+    @SuppressWarnings("NullAway") // its SqlWork returns null for "no result", which NullAway cannot type here
     public void createSchemaIfMissing() {
         inTransaction("createSchema", c -> {
             if (tableExists(c)) {
@@ -849,6 +851,7 @@ public final class JdbcConsentStore implements ConsentStore {
      *
      * @throws UnsupportedOperationException on other databases: use the shipped grants scripts there
      */
+    @SuppressWarnings("NullAway") // its SqlWork returns null for "no result", which NullAway cannot type here
     public void installLogProtection() {
         if (dialect != Dialect.POSTGRESQL) {
             throw new UnsupportedOperationException("The log-protection trigger is for PostgreSQL; on "
@@ -904,11 +907,11 @@ public final class JdbcConsentStore implements ConsentStore {
     // ------------------------------------------------------------------ plumbing
 
     @FunctionalInterface
-    interface SqlWork<T> {
+    interface SqlWork<T extends @Nullable Object> {
         T run(Connection c) throws SQLException;
     }
 
-    <T> T withConnection(String operation, SqlWork<T> work) {
+    <T extends @Nullable Object> T withConnection(String operation, SqlWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
             return work.run(c);
         } catch (SQLException e) {
@@ -917,7 +920,7 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     /** Runs {@code work} in its own transaction, or joins the caller's if the connection has one. */
-    <T> T inTransaction(String operation, SqlWork<T> work) {
+    <T extends @Nullable Object> T inTransaction(String operation, SqlWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             Connection c;
             try {
@@ -1088,7 +1091,7 @@ public final class JdbcConsentStore implements ConsentStore {
             for (Working w : moved) {
                 for (PurposeId id : w.changedState) {
                     boolean existed = w.existingState.contains(id);
-                    keyRow(existed ? update : insert, w.current.get(id).id(), w.key, id.value());
+                    keyRow(existed ? update : insert, Objects.requireNonNull(w.current.get(id)).id(), w.key, id.value());
                     if (existed) {
                         updates++;
                     } else {
@@ -1107,7 +1110,7 @@ public final class JdbcConsentStore implements ConsentStore {
             for (String k : w.changedPreferences) {
                 try (PreparedStatement ps = c.prepareStatement(w.existingPreferences.contains(k)
                         ? tables.updatePreference : tables.insertPreference)) {
-                    keyRow(ps, w.preferences.get(k).id(), w.key, k);
+                    keyRow(ps, Objects.requireNonNull(Objects.requireNonNull(w.preferences).get(k)).id(), w.key, k);
                     ps.executeBatch();
                 }
             }

@@ -1,5 +1,7 @@
 package dev.consentkit.jdbc;
 
+import org.jspecify.annotations.Nullable;
+
 /** Qualified table names for one schema and prefix, and the SQL built on them. */
 final class Tables {
 
@@ -34,7 +36,7 @@ final class Tables {
     final String selectByIdempotencyKey;
     final String selectRecord;
 
-    Tables(String schema, String prefix) {
+    Tables(@Nullable String schema, String prefix) {
         String q = schema == null || schema.isEmpty() ? "" : schema + ".";
         this.purpose = q + prefix + "purpose";
         this.log = q + prefix + "log";

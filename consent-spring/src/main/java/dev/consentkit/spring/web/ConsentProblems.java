@@ -2,6 +2,7 @@ package dev.consentkit.spring.web;
 
 import dev.consentkit.core.ConsentDeniedException;
 import dev.consentkit.core.InvalidConsentRequestException;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -47,7 +48,7 @@ public final class ConsentProblems {
     }
 
     /** A problem of {@code status} with a ConsentKit type. */
-    public static ProblemDetail problem(HttpStatus status, String type, String title, String detail) {
+    public static ProblemDetail problem(HttpStatus status, String type, String title, @Nullable String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create(TYPE_BASE + type));
         problem.setTitle(title);

@@ -46,6 +46,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -377,6 +378,10 @@ public class ConsentRestController {
             violations.sort(java.util.Comparator.comparing(Violation::field));
             throw new InvalidConsentRequestException(violations);
         }
+        // set when no violation was found above
+        Objects.requireNonNull(purpose);
+        Objects.requireNonNull(status);
+        Objects.requireNonNull(source);
         String userAgent = request.getHeader(HttpHeaders.USER_AGENT);
         Evidence evidence = Evidence.builder().source(source)
                 .collectionPoint(collectionPoint == null ? "consentkit-api" : collectionPoint)
