@@ -1,5 +1,5 @@
--- ConsentKit schema for MariaDB 10.6+ and MySQL 8 (version 1). Times are DATETIME(6) in UTC; the
--- binary no-pad collation keeps subject ids exact (case and trailing spaces matter). Plain statements: paste into a Flyway or Liquibase
+-- ConsentKit schema for MariaDB (version 1); the JDBC integration tests load it on MariaDB 10.11. For MySQL use
+-- schema-mysql.sql. Times are DATETIME(6) in UTC; the binary no-pad collation keeps subject ids exact (case and trailing spaces matter). Plain statements: paste into a Flyway or Liquibase
 -- migration, or let JdbcConsentStore.Builder#createSchemaIfMissing() run them. Table prefix: consent_.
 CREATE TABLE consent_purpose (
     tenant                 VARCHAR(64)   NOT NULL,

@@ -1,4 +1,5 @@
--- ConsentKit schema for MySQL 8 (version 1). Times are DATETIME(6) in UTC; the
+-- ConsentKit schema for MySQL 8 (version 1). Untested: no MySQL server runs in ConsentKit's tests; it differs from
+-- schema-mariadb.sql only in the collation (utf8mb4_0900_bin, MySQL's binary no-pad one). Times are DATETIME(6) in UTC; the
 -- binary collation keeps subject ids exact (case and trailing spaces matter). Plain statements: paste into a Flyway or Liquibase
 -- migration, or let JdbcConsentStore.Builder#createSchemaIfMissing() run them. Table prefix: consent_.
 CREATE TABLE consent_purpose (

@@ -22,6 +22,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.logging.Logger;
 
 /**
@@ -75,7 +76,7 @@ public final class ConsentCli implements Runnable {
                     + firstLine(sql.getMessage());
         }
         if (e instanceof ConsentException || e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
-            return e.getMessage();
+            return Objects.toString(e.getMessage(), e.toString());
         }
         return e.toString();
     }
@@ -138,7 +139,7 @@ public final class ConsentCli implements Runnable {
 
         private static String cause(ConsentStoreException e) {
             return e.getCause() instanceof SQLException sql
-                    ? "SQLState " + sql.getSQLState() + ", " + firstLine(sql.getMessage()) : e.getMessage();
+                    ? "SQLState " + sql.getSQLState() + ", " + firstLine(sql.getMessage()) : Objects.toString(e.getMessage(), e.toString());
         }
 
         private DataSource dataSource() {

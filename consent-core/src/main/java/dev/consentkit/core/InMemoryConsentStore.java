@@ -6,6 +6,8 @@ import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -90,7 +92,7 @@ public final class InMemoryConsentStore implements ConsentStore {
         }
 
         @Override
-        public ConsentRecord get(Object key) {
+        public @Nullable ConsentRecord get(Object key) {
             return keys.contains(key) ? current.get(key) : null;
         }
 
@@ -318,8 +320,8 @@ public final class InMemoryConsentStore implements ConsentStore {
         /** Applies the moves of erasures (entries keep their places in the log), then the appended rows. */
         void commit() {
             for (Key[] move : moves) {
-                SubjectLog source = locked.get(move[0]);
-                SubjectLog target = locked.get(move[1]);
+                SubjectLog source = lockedLog(move[0]);
+                SubjectLog target = lockedLog(move[1]);
                 SubjectId pseudonym = move[1].subject;
                 Map<String, PreferenceRecord> preferences = new LinkedHashMap<>();
                 for (int i = 0; i < source.entries.size(); i++) {
@@ -340,7 +342,7 @@ public final class InMemoryConsentStore implements ConsentStore {
                 subjects.remove(move[0], source);
             }
             for (SubjectChanges c : writes) {
-                SubjectLog target = locked.get(new Key(c.tenant(), c.subject()));
+                SubjectLog target = lockedLog(new Key(c.tenant(), c.subject()));
                 for (AuditEntry e : c.appended()) {
                     long position = positions.incrementAndGet();
                     target.entries.add(e);

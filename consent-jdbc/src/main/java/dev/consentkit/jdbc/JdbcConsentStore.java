@@ -123,7 +123,6 @@ public final class JdbcConsentStore implements ConsentStore {
     public void savePurposes(String tenant, Collection<Purpose> purposes) {
         transactions.inTransaction("savePurposes", c -> {
             queries.savePurposes(c, tenant, purposes, clock.instant().truncatedTo(ChronoUnit.MICROS));
-            return null;
         });
     }
 

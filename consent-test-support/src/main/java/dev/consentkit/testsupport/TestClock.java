@@ -64,7 +64,7 @@ public final class TestClock extends Clock {
 
     @Override
     public Instant instant() {
-        return step.isZero() ? now.get() : now.updateAndGet(t -> t.plus(step));
+        return Objects.requireNonNull(step.isZero() ? now.get() : now.updateAndGet(t -> t.plus(step)));
     }
 
     @Override

@@ -85,7 +85,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 1
+    // ------------------------------------------------------------------ unknown purpose
 
     @Nested
     class Rule1UnknownPurpose {
@@ -158,7 +158,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 2
+    // ------------------------------------------------------------------ legal basis
 
     @Nested
     class Rule2LegalBasis {
@@ -205,7 +205,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 3
+    // ------------------------------------------------------------------ the latest covering statement wins
 
     @Nested
     class Rule3LatestCoveringStatementWins {
@@ -293,7 +293,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 4
+    // ------------------------------------------------------------------ consent
 
     @Nested
     class Rule4Consent {
@@ -428,7 +428,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 5
+    // ------------------------------------------------------------------ legitimate interests
 
     @Nested
     class Rule5LegitimateInterests {
@@ -511,7 +511,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 6
+    // ------------------------------------------------------------------ Global Privacy Control
 
     @Nested
     class Rule6GlobalPrivacyControl {
@@ -643,7 +643,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 7
+    // ------------------------------------------------------------------ direct-marketing objection
 
     @Nested
     class Rule7DirectMarketingObjection {
@@ -779,7 +779,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ rule 8
+    // ------------------------------------------------------------------ erased subject
 
     @Nested
     class Rule8ErasedSubject {

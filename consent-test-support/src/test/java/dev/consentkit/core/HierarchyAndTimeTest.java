@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Table-driven cases for rule 3 (the latest covering statement wins across the purpose hierarchy) and for
+ * Table-driven cases for the latest covering statement winning across the purpose hierarchy, and for
  * time: validity and expiry, bitemporal {@code checkAt} and microsecond truncation. The clock is a
  * {@link TestClock} that only moves when a test moves it.
  */

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -62,7 +63,7 @@ public final class ChainWriter {
         Map<Key, ConsentRecord> earlier = recordsByIdempotencyKey(tx, requests);
         List<AppendResult> results = new ArrayList<>(requests.size());
         for (AppendRequest r : requests) {
-            Working w = working.get(new Key(r.tenant(), r.subject()));
+            Working w = Objects.requireNonNull(working.get(new Key(r.tenant(), r.subject())));
             Key idempotency = r.idempotencyKey().map(k -> new Key(r.tenant(), k)).orElse(null);
             if (idempotency != null && earlier.containsKey(idempotency)) {
                 results.add(new AppendResult(List.of(earlier.get(idempotency)), true));

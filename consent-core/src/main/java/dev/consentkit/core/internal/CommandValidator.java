@@ -55,8 +55,8 @@ public final class CommandValidator {
     }
 
     /** Checks every command of a batch (fields prefixed {@code commands[i].} when there are several). */
-    public void validateAll(@Nullable List<ConsentCommand> commands) {
-        required(commands, "commands");
+    public void validateAll(@Nullable List<ConsentCommand> batch) {
+        List<ConsentCommand> commands = required(batch, "commands");
         List<Violation> violations = new ArrayList<>();
         Map<Evidence, List<Violation>> evidenceChecked = new IdentityHashMap<>();
         for (int i = 0; i < commands.size(); i++) {
@@ -106,8 +106,9 @@ public final class CommandValidator {
 
     /** {@code evidence} if it is valid; otherwise the violations, named {@code evidence.*}. */
     public Evidence evidence(@Nullable Evidence evidence) {
-        throwIfAny(violations(validator.validate(required(evidence, "evidence")), "evidence."));
-        return evidence;
+        Evidence given = required(evidence, "evidence");
+        throwIfAny(violations(validator.validate(given), "evidence."));
+        return given;
     }
 
     /** Checks a preference change against the declared preferences. */
@@ -163,8 +164,8 @@ public final class CommandValidator {
     }
 
     /** Parses every candidate subject id, naming each bad one {@code candidates[i]}. */
-    public static List<SubjectId> candidates(@Nullable Collection<String> candidates) {
-        required(candidates, "candidates");
+    public static List<SubjectId> candidates(@Nullable Collection<String> given) {
+        Collection<String> candidates = required(given, "candidates");
         List<SubjectId> ids = new ArrayList<>(candidates.size());
         List<Violation> violations = new ArrayList<>();
         int i = 0;
@@ -182,8 +183,8 @@ public final class CommandValidator {
     }
 
     /** Checks typed candidate ids: none may be null. */
-    public static List<SubjectId> typedCandidates(@Nullable Collection<SubjectId> candidates) {
-        required(candidates, "candidates");
+    public static List<SubjectId> typedCandidates(@Nullable Collection<SubjectId> given) {
+        Collection<SubjectId> candidates = required(given, "candidates");
         List<Violation> violations = new ArrayList<>();
         int i = 0;
         for (SubjectId c : candidates) {

@@ -54,8 +54,9 @@ public final class PurposeIndex {
         if (p != null) {
             return p;
         }
-        PurposeId.of(name);
-        throw new UnknownPurposeException(name);
+        String given = CommandValidator.required(name, "purpose");
+        PurposeId.of(given); // a malformed name is invalid input, a well-formed one unknown
+        throw new UnknownPurposeException(given);
     }
 
     /** The current version of {@code id}; {@link UnknownPurposeException} if it is not declared. */

@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -179,14 +180,14 @@ public final class EntryRows {
             String t = rs.getString(tenant);
             SubjectId s = new SubjectId(rs.getString(subject));
             ChainLink link = new ChainLink(rs.getLong(seq), rs.getString(prevHash), rs.getString(hash));
-            Instant recorded = sql.readInstant(rs, recordedAt);
+            Instant recorded = Objects.requireNonNull(sql.readInstant(rs, recordedAt), "recorded_at");
             String digest = rs.getString(personalDigest);
             String k = rs.getString(kind);
             switch (k) {
                 case "consent":
                     return new ConsentRecord(id, t, s, new PurposeId(rs.getString(purposeId)),
                             rs.getInt(purposeVersion), ConsentStatus.valueOf(rs.getString(status)), recorded,
-                            sql.readInstant(rs, effectiveAt),
+                            Objects.requireNonNull(sql.readInstant(rs, effectiveAt), "effective_at"),
                             Optional.ofNullable(sql.readInstant(rs, expiresAt)),
                             Optional.ofNullable(rs.getString(idempotencyKey)), evidence(rs),
                             rs.getBoolean(conflict), digest, link);

@@ -23,6 +23,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -127,13 +128,12 @@ public final class JdbcTransaction implements StoreTransaction {
 
     @Override
     public void pseudonymise(String tenant, SubjectId subject, SubjectId pseudonym) {
-        unchecked(() -> {
+        uncheckedRun(() -> {
             parts.sql.beforeErasure(c);
             move(parts.sql.pseudonymiseLog(), tenant, subject, pseudonym);
             for (String statement : parts.sql.pseudonymiseRows()) {
                 move(statement, tenant, subject, pseudonym);
             }
-            return null;
         });
     }
 
@@ -149,13 +149,12 @@ public final class JdbcTransaction implements StoreTransaction {
     /** The entries and their outbox rows, then the state, preference and head rows: one batch per statement. */
     @Override
     public void write(List<SubjectChanges> changes) {
-        unchecked(() -> {
+        uncheckedRun(() -> {
             List<AuditEntry> entries = new ArrayList<>();
             changes.forEach(ch -> entries.addAll(ch.appended()));
             insertEntries(entries);
             writeKeyRows(changes);
             writeHeads(changes);
-            return null;
         });
     }
 
@@ -186,8 +185,8 @@ public final class JdbcTransaction implements StoreTransaction {
         try (KeyRows state = new KeyRows(parts.sql.insertState(), parts.sql.updateState())) {
             for (SubjectChanges ch : changes) {
                 Map<PurposeId, ConsentRecord> current = ch.after().current();
-                ch.statementsAdded().forEach(p -> state.add(true, current.get(p).id(), ch, p.value()));
-                ch.statementsReplaced().forEach(p -> state.add(false, current.get(p).id(), ch, p.value()));
+                ch.statementsAdded().forEach(p -> state.add(true, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
+                ch.statementsReplaced().forEach(p -> state.add(false, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
             }
             state.execute();
         }
@@ -197,8 +196,8 @@ public final class JdbcTransaction implements StoreTransaction {
         try (KeyRows preference = new KeyRows(parts.sql.insertPreference(), parts.sql.updatePreference())) {
             for (SubjectChanges ch : changes) {
                 Map<String, PreferenceRecord> current = ch.preferences();
-                ch.preferencesAdded().forEach(k -> preference.add(true, current.get(k).id(), ch, k));
-                ch.preferencesReplaced().forEach(k -> preference.add(false, current.get(k).id(), ch, k));
+                ch.preferencesAdded().forEach(k -> preference.add(true, Objects.requireNonNull(current.get(k)).id(), ch, k));
+                ch.preferencesReplaced().forEach(k -> preference.add(false, Objects.requireNonNull(current.get(k)).id(), ch, k));
             }
             preference.execute();
         }
@@ -258,13 +257,12 @@ public final class JdbcTransaction implements StoreTransaction {
 
         void add(boolean added, UUID entry, SubjectChanges ch, String name) {
             PreparedStatement ps = added ? insert : update;
-            unchecked(() -> {
+            uncheckedRun(() -> {
                 ps.setString(1, entry.toString());
                 ps.setString(2, ch.tenant());
                 ps.setString(3, ch.subject().value());
                 ps.setString(4, name);
                 ps.addBatch();
-                return null;
             });
             if (added) {
                 inserts++;
@@ -297,6 +295,19 @@ public final class JdbcTransaction implements StoreTransaction {
         T call() throws SQLException;
     }
 
+    @FunctionalInterface
+    private interface SqlRun {
+        void run() throws SQLException;
+    }
+
+    private static void uncheckedRun(SqlRun run) {
+        try {
+            run.run();
+        } catch (SQLException e) {
+            throw new UncheckedSql(e);
+        }
+    }
+
     private static <T> T unchecked(SqlCall<T> call) {
         try {
             return call.call();
@@ -315,7 +326,7 @@ public final class JdbcTransaction implements StoreTransaction {
 
         @Override
         public synchronized SQLException getCause() {
-            return (SQLException) super.getCause();
+            return (SQLException) Objects.requireNonNull(super.getCause());
         }
     }
 }

@@ -37,7 +37,7 @@ public final class SchemaScripts {
     public void createSchemaIfMissing() {
         transactions.inTransaction("createSchema", c -> {
             if (tableExists(c)) {
-                return null;
+                return;
             }
             try (Statement st = c.createStatement()) {
                 for (String statement : schemaStatements()) {
@@ -45,7 +45,6 @@ public final class SchemaScripts {
                 }
             }
             log.info("ConsentKit schema created ({}, prefix {})", dialect.platform(), sql.tables().log());
-            return null;
         });
     }
 
@@ -82,7 +81,6 @@ public final class SchemaScripts {
             try (Statement st = c.createStatement()) {
                 st.execute(script);
             }
-            return null;
         });
     }
 

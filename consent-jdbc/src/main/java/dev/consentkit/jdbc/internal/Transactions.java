@@ -53,6 +53,14 @@ public final class Transactions {
      * failure, a deadlock or a lost race on a unique key; or joins the caller's if the connection has one.
      * A {@link RuntimeException} or {@link Error} of the work rolls back and is rethrown unchanged.
      */
+    public void inTransaction(String operation, SqlAction action) {
+        inTransaction(operation, c -> {
+            action.run(c);
+            return Boolean.TRUE;
+        });
+    }
+
+    /** As {@link #inTransaction(String, SqlAction)}, returning what {@code work} returns. */
     public <T> T inTransaction(String operation, SqlWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             Connection c;

@@ -99,11 +99,11 @@ record ChoiceRequest(@Nullable String purpose, @Nullable Status status, @Nullabl
             try {
                 Instant.parse(request.effectiveAt);
             } catch (DateTimeParseException e) {
-                violations.add(new Violation("effectiveAt", EXPECTED.get("effectiveAt")));
+                violations.add(new Violation("effectiveAt", expected("effectiveAt")));
             }
         }
         if (request.source == Source.GPC_SIGNAL) {
-            violations.add(new Violation("source", EXPECTED.get("source")));
+            violations.add(new Violation("source", expected("source")));
         }
         if (request.unknown != null) {
             request.unknown.keySet().forEach(field -> violations.add(new Violation(field, "is not a known field")));
@@ -115,6 +115,10 @@ record ChoiceRequest(@Nullable String purpose, @Nullable Status status, @Nullabl
         return request;
     }
 
+    private static String expected(String field) {
+        return java.util.Objects.requireNonNull(EXPECTED.get(field), field);
+    }
+
     /** When the choice took effect, if the caller said. */
     @Nullable Instant effectiveInstant() {
         return effectiveAt == null ? null : Instant.parse(effectiveAt);
@@ -124,13 +128,13 @@ record ChoiceRequest(@Nullable String purpose, @Nullable Status status, @Nullabl
     private static final class Collecting extends DeserializationProblemHandler {
 
         @Override
-        public Object handleWeirdStringValue(DeserializationContext ctxt, Class<?> targetType, String value,
+        public @Nullable Object handleWeirdStringValue(DeserializationContext ctxt, Class<?> targetType, String value,
                                              String failureMsg) {
             return collect(ctxt, ctxt.getParser());
         }
 
         @Override
-        public Object handleWeirdNumberValue(DeserializationContext ctxt, Class<?> targetType, Number value,
+        public @Nullable Object handleWeirdNumberValue(DeserializationContext ctxt, Class<?> targetType, Number value,
                                              String failureMsg) {
             return collect(ctxt, ctxt.getParser());
         }

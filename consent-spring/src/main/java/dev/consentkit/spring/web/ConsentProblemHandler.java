@@ -4,6 +4,7 @@ import dev.consentkit.core.ConsentDeniedException;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.ObjectionInForceException;
 import dev.consentkit.core.SubjectErasedException;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -83,7 +84,7 @@ public class ConsentProblemHandler {
                 unauthenticated ? "Authentication required" : "Access denied", e.getMessage()));
     }
 
-    private static ProblemDetail problem(HttpStatus status, String type, String title, String detail) {
+    private static ProblemDetail problem(HttpStatus status, String type, String title, @Nullable String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create(TYPE_BASE + type));
         problem.setTitle(title);

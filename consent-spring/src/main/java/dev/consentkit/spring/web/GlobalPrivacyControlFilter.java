@@ -25,9 +25,9 @@ import java.util.Optional;
 
 /**
  * Applies a Global Privacy Control signal: for a request with {@code Sec-GPC: 1} and a resolved subject, the
- * subject is opted out of every sale-or-share purpose it is not already opted out of (SPEC rule 6; a repeated
- * signal writes nothing and costs one read, a few more where the subject has since granted again on its own,
- * a grant the signal then leaves standing). The records written, an empty list if none, are left in the request
+ * subject is opted out of every sale-or-share purpose it is not already opted out of (the Global Privacy Control
+ * rule; a repeated signal writes nothing and costs one read, a few more where the subject has since granted again
+ * on its own, a grant the signal then leaves standing). The records written, an empty list if none, are left in the request
  * attribute {@link #RECORDS_ATTRIBUTE}, so the application can ask the person to confirm a
  * {@linkplain ConsentRecord#conflict() conflict} with an earlier grant. A failure to record is logged and does not
  * fail the request.
