@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A request to record one statement. Built with {@link #grant}, {@link #deny}, {@link #withdraw} or
+ * A request to record one consent record. Built with {@link #grant}, {@link #deny}, {@link #withdraw} or
  * {@link #optOut}; validated when recorded, so that every violation is reported at once. The evidence is
  * validated on its own (commands of a batch often share one evidence instance, validated once).
  *

@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param reason         why; {@link DecisionReason#allows()} tells whether processing is allowed
  * @param purposeVersion the purpose version the rules were applied with
  * @param basis          the legal basis of that version
- * @param record         the statement that decided, empty where none did
+ * @param record         the record that decided, empty where none did
  * @param at             the instant the question was about
  */
 public record ConsentDecision(PurposeId purpose, DecisionReason reason, int purposeVersion, LegalBasis basis,

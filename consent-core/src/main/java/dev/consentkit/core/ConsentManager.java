@@ -1,12 +1,12 @@
 package dev.consentkit.core;
 
-import dev.consentkit.core.internal.ChoiceWriter;
+import dev.consentkit.core.internal.WritePlanner;
 import dev.consentkit.core.internal.CommandValidator;
 import dev.consentkit.core.internal.DecidingRules;
 import dev.consentkit.core.internal.ListenerDispatch;
 import dev.consentkit.core.internal.Pseudonyms;
 import dev.consentkit.core.internal.PurposeIndex;
-import dev.consentkit.core.internal.StatementReader;
+import dev.consentkit.core.internal.RecordReader;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
@@ -48,10 +48,10 @@ import static dev.consentkit.core.internal.CommandValidator.required;
  *
  * <p>The deciding rules, in order: an unknown purpose throws {@link UnknownPurposeException}; an erased
  * subject is denied ({@link DecisionReason#ERASED}); contract, legal obligation, vital interests and public
- * task allow ({@link DecisionReason#LEGAL_BASIS}); otherwise the <em>effective statement</em> is the latest
+ * task allow ({@link DecisionReason#LEGAL_BASIS}); otherwise the <em>effective record</em> is the latest
  * (by effective time, then by chain order) on the purpose or any ancestor. Consent purposes need an effective
  * unexpired grant at or above the purpose's reconsent version; legitimate-interest purposes are allowed unless
- * the effective statement says no.
+ * the effective record says no.
  *
  * <p>Building a manager touches no store. The declared purposes (every version) are saved in the store before the
  * manager's first write, once, or when {@link #savePurposes()} is called; tools that open the store without the
@@ -71,8 +71,8 @@ public final class ConsentManager {
     private final Map<String, PreferenceDefinition> preferenceDefinitions;
     private final Pseudonyms pseudonyms;
     private final CommandValidator validator;
-    private final StatementReader reader;
-    private final ChoiceWriter writer;
+    private final RecordReader reader;
+    private final WritePlanner writer;
 
     private ConsentManager(Builder b, PurposeRegistry registry) {
         this.store = b.store == null ? new InMemoryConsentStore() : b.store;
@@ -83,8 +83,8 @@ public final class ConsentManager {
         this.pseudonyms = new Pseudonyms(tenant, b.pseudonymKey);
         DecidingRules rules = new DecidingRules(purposes);
         this.validator = new CommandValidator(clock, purposes);
-        this.reader = new StatementReader(store, tenant, purposes, rules, pseudonyms, b.decisionObserver);
-        this.writer = new ChoiceWriter(store, tenant, purposes, rules, b.evidencePolicy, pseudonyms,
+        this.reader = new RecordReader(store, tenant, purposes, rules, pseudonyms, b.decisionObserver);
+        this.writer = new WritePlanner(store, tenant, purposes, rules, b.evidencePolicy, pseudonyms,
                 new ListenerDispatch(b.listeners, b.commitHook, store));
         log.info("ConsentKit manager ready: tenant={}, purposes={}, store={}", tenant,
                 registry.currentPurposes().size(), store.getClass().getSimpleName());
@@ -111,7 +111,7 @@ public final class ConsentManager {
     }
 
     /**
-     * Validates and records one statement; returns the stored record. The same idempotency key twice returns
+     * Validates and stores one consent record; returns it. The same idempotency key twice returns
      * the first record and writes nothing.
      *
      * @throws InvalidConsentRequestException listing every violation; nothing is written
@@ -155,7 +155,7 @@ public final class ConsentManager {
 
     /**
      * Confirms a double opt-in: {@code confirmationToken} is the id of the {@code PENDING} record (send it in
-     * the confirmation link). Records a new {@code GRANTED} statement whose proof reference is the token.
+     * the confirmation link). Records a new {@code GRANTED} record whose proof reference is the token.
      *
      * @throws InvalidConfirmationException if the token is malformed or unknown, or the pending grant was
      *                                      already confirmed or superseded
@@ -171,7 +171,7 @@ public final class ConsentManager {
     }
 
     /**
-     * Records a communication preference; audited in the subject's chain like every statement.
+     * Records a communication preference; audited in the subject's chain like every record.
      *
      * @throws InvalidConsentRequestException naming {@code subject}, {@code key}, {@code value} or an evidence
      *                                        field; nothing is written

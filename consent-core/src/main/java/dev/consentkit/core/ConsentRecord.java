@@ -6,12 +6,12 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * An immutable statement: what a subject said about one purpose, when, and how it was captured.
+ * An immutable consent record: what a subject said about one purpose, when, and how it was captured.
  *
  * @param id                 unique id; for a {@link ConsentStatus#PENDING} record also the confirmation token
  * @param tenant             the tenant
  * @param subject            the subject (its pseudonym after erasure)
- * @param purpose            the purpose the statement is about
+ * @param purpose            the purpose the record is about
  * @param purposeVersion     the purpose version the subject was shown
  * @param status             what the subject said
  * @param recordedAt         when the system learned of it

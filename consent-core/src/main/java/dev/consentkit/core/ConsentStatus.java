@@ -13,7 +13,7 @@ public enum ConsentStatus {
     /** Said yes, awaiting double opt-in confirmation. */
     PENDING;
 
-    /** True for the statements that say "no": denied, withdrawn, opted out. */
+    /** True for the records that say "no": denied, withdrawn, opted out. */
     public boolean isRefusal() {
         return this == DENIED || this == WITHDRAWN || this == OPTED_OUT;
     }

@@ -72,7 +72,7 @@ public final class InMemoryConsentStore implements ConsentStore {
 
     /** A view of the current snapshot narrowed to {@code purposes}: nothing is copied on the check path. */
     @Override
-    public Map<PurposeId, ConsentRecord> currentStatements(String tenant, SubjectId subject,
+    public Map<PurposeId, ConsentRecord> currentRecords(String tenant, SubjectId subject,
                                                            Collection<PurposeId> purposes) {
         SubjectLog l = subjects.get(new Key(tenant, subject));
         if (l == null || l.state.head().isEmpty()) {

@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * Why data is processed: a lower-case dotted path such as {@code marketing.email}. Each segment
  * matches {@code [a-z0-9][a-z0-9_-]*}; the whole id is at most 128 characters. Dots form a
- * hierarchy: {@code marketing} is the parent of {@code marketing.email}, and a statement on a parent
+ * hierarchy: {@code marketing} is the parent of {@code marketing.email}, and a record on a parent
  * covers its descendants.
  *
  * @param value the dotted path
@@ -51,7 +51,7 @@ public record PurposeId(String value) implements Comparable<PurposeId> {
         return Collections.unmodifiableList(result);
     }
 
-    /** This purpose followed by its ancestors: every purpose whose statements cover this one. */
+    /** This purpose followed by its ancestors: every purpose whose records cover this one. */
     public List<PurposeId> selfAndAncestors() {
         List<PurposeId> result = new ArrayList<>();
         result.add(this);

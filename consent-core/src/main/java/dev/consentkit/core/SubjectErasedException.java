@@ -1,6 +1,6 @@
 package dev.consentkit.core;
 
-/** A write was attempted for a subject whose data was erased; erased subjects accept no new statements. */
+/** A write was attempted for a subject whose data was erased; erased subjects accept no new records. */
 public class SubjectErasedException extends ConsentException {
 
     private static final long serialVersionUID = 1L;

@@ -3,7 +3,7 @@ package dev.consentkit.core;
 import dev.consentkit.core.internal.IdRules;
 
 /**
- * The person a statement is about: an opaque string of 1 to 255 characters without control or
+ * The person a record is about: an opaque string of 1 to 255 characters without control or
  * line-separator characters. ConsentKit never logs it and never puts it into exception messages.
  *
  * @param value the identifier as the application knows it

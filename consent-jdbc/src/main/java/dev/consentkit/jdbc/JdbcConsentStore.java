@@ -143,7 +143,7 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     @Override
-    public Map<PurposeId, ConsentRecord> currentStatements(String tenant, SubjectId subject,
+    public Map<PurposeId, ConsentRecord> currentRecords(String tenant, SubjectId subject,
                                                            Collection<PurposeId> purposes) {
         if (purposes.isEmpty()) {
             return Map.of();
@@ -154,13 +154,13 @@ public final class JdbcConsentStore implements ConsentStore {
 
     /** One query (per chunk of 1,000 subjects without array parameters) over the state rows of those purposes. */
     @Override
-    public Map<SubjectId, Map<PurposeId, ConsentRecord>> currentStatements(String tenant,
+    public Map<SubjectId, Map<PurposeId, ConsentRecord>> currentRecords(String tenant,
                                                                            Collection<SubjectId> subjects,
                                                                            Collection<PurposeId> purposes) {
         if (subjects.isEmpty() || purposes.isEmpty()) {
             return Map.of();
         }
-        return transactions.withConnection("currentStatements", c -> queries.statements(c, tenant, subjects, purposes));
+        return transactions.withConnection("currentRecords", c -> queries.statements(c, tenant, subjects, purposes));
     }
 
     /** One query per call (per chunk of 1,000 subjects where the database has no array parameters). */

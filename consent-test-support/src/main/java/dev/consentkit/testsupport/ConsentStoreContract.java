@@ -276,7 +276,7 @@ public abstract class ConsentStoreContract {
         }
 
         @Test
-        void currentStatementsOfManySubjectsAreNarrowedToThePurposesAsked() {
+        void currentRecordsOfManySubjectsAreNarrowedToThePurposesAsked() {
             ConsentRecord parent = consents.record(ConsentCommand.grant("cust-1", "marketing").build());
             clock.advance(Duration.ofSeconds(1));
             ConsentRecord child = consents.record(ConsentCommand.deny("cust-1", "marketing.email").build());
@@ -288,13 +288,13 @@ public abstract class ConsentStoreContract {
                 subjects.add(SubjectId.of("absent-" + i)); // more than one IN-list chunk where arrays are missing
             }
 
-            Map<SubjectId, Map<PurposeId, ConsentRecord>> read = store.currentStatements(consents.tenant(), subjects,
+            Map<SubjectId, Map<PurposeId, ConsentRecord>> read = store.currentRecords(consents.tenant(), subjects,
                     List.of(NEWSLETTER.id(), MARKETING.id()));
 
             assertThat(read).containsOnlyKeys(SubjectId.of("cust-1"));
             assertThat(read.get(SubjectId.of("cust-1"))).containsOnly(
                     Map.entry(MARKETING.id(), parent), Map.entry(NEWSLETTER.id(), child));
-            assertThat(store.currentStatements(consents.tenant(), List.of(SubjectId.of("cust-2")), List.of(ANALYTICS.id())))
+            assertThat(store.currentRecords(consents.tenant(), List.of(SubjectId.of("cust-2")), List.of(ANALYTICS.id())))
                     .containsOnlyKeys(SubjectId.of("cust-2"));
             assertThat(consents.filterAllowed("marketing.email", List.of("cust-1", "cust-2"))).isEmpty();
             assertThat(consents.filterAllowed("analytics", List.of("cust-1", "cust-2", "nobody")))

@@ -63,7 +63,7 @@ class DecidingRulesTest {
         return ConsentManager.builder().purposes(purposes).clock(clock).pseudonymKey(PSEUDONYM_KEY).build();
     }
 
-    /** Moves the clock one minute on, then records: every statement gets its own instant. */
+    /** Moves the clock one minute on, then records: every record gets its own instant. */
     ConsentRecord later(ConsentManager m, ConsentCommand.Builder command) {
         clock.advance(Duration.ofMinutes(1));
         return m.record(command.build());
@@ -205,7 +205,7 @@ class DecidingRulesTest {
         }
     }
 
-    // ------------------------------------------------------------------ the latest covering statement wins
+    // ------------------------------------------------------------------ the latest covering record wins
 
     @Nested
     class Rule3LatestCoveringStatementWins {
@@ -714,7 +714,7 @@ class DecidingRulesTest {
             grant(m, ALICE, "marketing.email");
             later(m, ConsentCommand.withdraw(ALICE, "marketing.email").evidence(WEB));
 
-            // the effective statement is a withdrawal, not an objection: an agent may record a new grant
+            // the effective record is a withdrawal, not an objection: an agent may record a new grant
             assertThatCode(() -> later(m, ConsentCommand.grant(ALICE, "marketing.email").evidence(AGENT_BY_PHONE)))
                     .doesNotThrowAnyException();
             assertThat(m.check(ALICE, "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);

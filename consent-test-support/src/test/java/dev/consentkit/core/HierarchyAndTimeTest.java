@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Table-driven cases for the latest covering statement winning across the purpose hierarchy, and for
+ * Table-driven cases for the latest covering record winning across the purpose hierarchy, and for
  * time: validity and expiry, bitemporal {@code checkAt} and microsecond truncation. The clock is a
  * {@link TestClock} that only moves when a test moves it.
  */
@@ -44,7 +44,7 @@ class HierarchyAndTimeTest {
 
     /**
      * Records a script such as {@code "grant a; withdraw a.b"} for {@link #ALICE}. With {@code tick} each
-     * statement gets its own instant (one minute apart); without, all share one instant and append order
+     * record gets its own instant (one minute apart); without, all share one instant and append order
      * breaks the tie.
      */
     void play(ConsentManager m, String script, boolean tick) {
@@ -94,7 +94,7 @@ class HierarchyAndTimeTest {
             m = manager(consent("a"), consent("a.b"), consent("a.b.c"), consent("a.c"));
         }
 
-        // statements in order | expected for a | a.b | a.b.c | a.c (a.c is a sibling of a.b)
+        // records in order | expected for a | a.b | a.b.c | a.c (a.c is a sibling of a.b)
         @ParameterizedTest(name = "[{index}] ''{0}'' -> a={1}, a.b={2}, a.b.c={3}, a.c={4}")
         @CsvSource(delimiter = '|', nullValues = "-", value = {
                 "-                                           | NO_RECORD            | NO_RECORD            | NO_RECORD            | NO_RECORD",

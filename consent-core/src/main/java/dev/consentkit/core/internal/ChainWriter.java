@@ -194,8 +194,8 @@ public final class ChainWriter {
         Optional<ChainLink> head;
         boolean erased;
         final Map<PurposeId, ConsentRecord> current;
-        final Set<PurposeId> hadStatement;
-        final Set<PurposeId> statementsChanged = new LinkedHashSet<>();
+        final Set<PurposeId> hadRecord;
+        final Set<PurposeId> recordsChanged = new LinkedHashSet<>();
         @Nullable Map<String, PreferenceRecord> preferences;
         Set<String> hadPreference = Set.of();
         final Set<String> preferencesChanged = new LinkedHashSet<>();
@@ -209,20 +209,20 @@ public final class ChainWriter {
             this.head = state.head();
             this.erased = state.erased();
             this.current = new HashMap<>(state.current());
-            this.hadStatement = Set.copyOf(state.current().keySet());
+            this.hadRecord = Set.copyOf(state.current().keySet());
         }
 
         SubjectState snapshot() {
             return new SubjectState(tenant, subject, head, current, erased);
         }
 
-        /** Applies a sealed entry: the latest statement per purpose by effective time, then by sequence, is current. */
+        /** Applies a sealed entry: the latest record per purpose by effective time, then by sequence, is current. */
         void add(StoreTransaction tx, AuditEntry e) {
             if (e instanceof ConsentRecord r) {
                 ConsentRecord existing = current.get(r.purpose());
                 if (existing == null || SubjectState.supersedes(r, existing)) {
                     current.put(r.purpose(), r);
-                    statementsChanged.add(r.purpose());
+                    recordsChanged.add(r.purpose());
                 }
             } else if (e instanceof PreferenceRecord p) {
                 Map<String, PreferenceRecord> loaded = preferences;
@@ -243,8 +243,8 @@ public final class ChainWriter {
         SubjectChanges changes() {
             Set<PurposeId> added = new LinkedHashSet<>();
             Set<PurposeId> replaced = new LinkedHashSet<>();
-            for (PurposeId p : statementsChanged) {
-                (hadStatement.contains(p) ? replaced : added).add(p);
+            for (PurposeId p : recordsChanged) {
+                (hadRecord.contains(p) ? replaced : added).add(p);
             }
             Set<String> prefsAdded = new LinkedHashSet<>();
             Set<String> prefsReplaced = new LinkedHashSet<>();

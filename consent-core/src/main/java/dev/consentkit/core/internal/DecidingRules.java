@@ -24,7 +24,7 @@ import java.util.UUID;
 
 /**
  * Internal API; may change without notice. The deciding rules as pure functions of a manager's purposes and the
- * statements handed in: no store, no clock. The manager reads the statements and the time and asks these.
+ * records handed in: no store, no clock. The manager reads the records and the time and asks these.
  */
 public final class DecidingRules {
 
@@ -35,7 +35,7 @@ public final class DecidingRules {
     }
 
     /**
-     * The effective statement on {@code purpose} at {@code at}: of the statements in {@code current} on the purpose
+     * The effective record on {@code purpose} at {@code at}: of the records in {@code current} on the purpose
      * or any ancestor that took effect by {@code at}, the latest by effective time, then by chain order. Null if
      * there is none.
      */
@@ -50,7 +50,7 @@ public final class DecidingRules {
         return best;
     }
 
-    /** The effective statement at {@code at} among {@code statements} (all on covering purposes), or null. */
+    /** The effective record at {@code at} among {@code records} (all on covering purposes), or null. */
     public static @Nullable ConsentRecord effectiveAmong(Iterable<ConsentRecord> statements, Instant at) {
         ConsentRecord effective = null;
         for (ConsentRecord r : statements) {
@@ -62,9 +62,9 @@ public final class DecidingRules {
     }
 
     /**
-     * The decision on {@code p} at {@code at}, given the effective statement (or null) and whether the subject
+     * The decision on {@code p} at {@code at}, given the effective record (or null) and whether the subject
      * was erased, by the rules in order: an erased subject is denied; contract, legal obligation, vital
-     * interests and public task allow; legitimate interests allow unless the statement is a refusal; consent
+     * interests and public task allow; legitimate interests allow unless the record is a refusal; consent
      * needs an unexpired grant made on a version at or above the reconsent version of the purpose it was made on
      * (a pending grant waits for its confirmation).
      */
@@ -146,7 +146,7 @@ public final class DecidingRules {
 
     /**
      * The Global Privacy Control override rule: the signal opts out of every sale-or-share purpose that is not
-     * already opted out of, except where the effective statement is a grant in {@code confirmedGrants} (the
+     * already opted out of, except where the effective record is a grant in {@code confirmedGrants} (the
      * subject's own grant after an earlier signal); overriding an effective grant is a conflict.
      */
     public List<SignalOptOut> signalOptOuts(Map<PurposeId, ConsentRecord> current, Set<UUID> confirmedGrants,

@@ -64,7 +64,7 @@ public final class PurposeIndex {
         return registry.require(id);
     }
 
-    /** The purpose and its ancestors: the purposes whose statements cover {@code id}. */
+    /** The purpose and its ancestors: the purposes whose records cover {@code id}. */
     public List<PurposeId> cover(PurposeId id) {
         List<PurposeId> cover = covering.get(id);
         return cover != null ? cover : id.selfAndAncestors();

@@ -48,13 +48,13 @@ public final class RecordDraft {
         this.effectiveAt = recordedAt;
     }
 
-    /** A statement on the version {@code shown} of a purpose; it takes effect when recorded unless told otherwise. */
+    /** A record on the version {@code shown} of a purpose; it takes effect when recorded unless told otherwise. */
     public static RecordDraft statement(String tenant, SubjectId subject, Purpose shown, ConsentStatus status,
                                         Instant recordedAt) {
         return new RecordDraft(tenant, subject, shown.id(), shown.version(), status, recordedAt).shown(shown);
     }
 
-    /** When the statement took effect (for imports of older choices); defaults to when it is recorded. */
+    /** When the record took effect (for imports of older choices); defaults to when it is recorded. */
     public RecordDraft effectiveAt(Instant effectiveAt) {
         this.effectiveAt = Objects.requireNonNull(effectiveAt, "effectiveAt");
         return this;

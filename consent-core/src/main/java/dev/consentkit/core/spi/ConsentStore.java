@@ -20,7 +20,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * Where statements live. Each operation is shaped so that a database store does it in one round trip or
+ * Where records live. Each operation is shaped so that a database store does it in one round trip or
  * one transaction: writes are units of work over a {@link StoreTransaction}, reads are single queries or
  * streams. Implementations must be thread-safe and must serialise writers of one subject (a row
  * lock on the chain head, not a JVM lock, when several application instances share the store).
@@ -47,11 +47,11 @@ public interface ConsentStore {
     Optional<SubjectState> state(String tenant, SubjectId subject);
 
     /**
-     * The subject's current statements on {@code purposes} only (absent purposes have none): what a single
-     * {@code check} needs. An erased subject's identifier has no statements. The default filters {@link #state};
+     * The subject's current records on {@code purposes} only (absent purposes have none): what a single
+     * {@code check} needs. An erased subject's identifier has no records. The default filters {@link #state};
      * database stores answer with one narrow query.
      */
-    default Map<PurposeId, ConsentRecord> currentStatements(String tenant, SubjectId subject,
+    default Map<PurposeId, ConsentRecord> currentRecords(String tenant, SubjectId subject,
                                                             Collection<PurposeId> purposes) {
         Map<PurposeId, ConsentRecord> current = state(tenant, subject).map(SubjectState::current).orElse(Map.of());
         Map<PurposeId, ConsentRecord> result = new LinkedHashMap<>();
@@ -65,11 +65,11 @@ public interface ConsentStore {
     }
 
     /**
-     * The current statements of many subjects on {@code purposes} only, for bulk filtering
-     * ({@code filterAllowed}): subjects without a statement on any of them are absent. An erased subject's
+     * The current records of many subjects on {@code purposes} only, for bulk filtering
+     * ({@code filterAllowed}): subjects without a record on any of them are absent. An erased subject's
      * identifier has none. The default narrows {@link #states}; database stores read only those rows.
      */
-    default Map<SubjectId, Map<PurposeId, ConsentRecord>> currentStatements(String tenant,
+    default Map<SubjectId, Map<PurposeId, ConsentRecord>> currentRecords(String tenant,
                                                                             Collection<SubjectId> subjects,
                                                                             Collection<PurposeId> purposes) {
         Map<SubjectId, Map<PurposeId, ConsentRecord>> result = new LinkedHashMap<>();

@@ -22,7 +22,7 @@ public interface StoreTransaction {
 
     /**
      * Locks the subjects for writing, in the order given (the protocol sorts them, so that concurrent
-     * transactions cannot deadlock), and returns the state of each: its chain head, its current statement per
+     * transactions cannot deadlock), and returns the state of each: its chain head, its current record per
      * purpose and its erased flag; {@link SubjectState#empty} for a subject the store has never seen. The lock
      * is held until the transaction ends and must serialise writers across application instances (a row lock,
      * not a JVM lock, when several instances share the store). A subject without a row may be locked by the
@@ -49,7 +49,7 @@ public interface StoreTransaction {
 
     /**
      * Stores the prepared rows: each subject's sealed entries (in order; with their outbox rows where the store
-     * has an outbox), the current statements and preferences that changed, and the new chain head.
+     * has an outbox), the current records and preferences that changed, and the new chain head.
      */
     void write(List<SubjectChanges> changes);
 }

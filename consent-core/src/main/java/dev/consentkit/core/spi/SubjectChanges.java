@@ -19,16 +19,16 @@ import java.util.Set;
  * @param known               true if the store held the subject (its head row) before this transaction: update
  *                            the head; false: insert it
  * @param appended            the sealed entries, in chain order
- * @param after               the subject's state after the write: the new head, every current statement and the
+ * @param after               the subject's state after the write: the new head, every current record and the
  *                            erased flag
- * @param statementsAdded     purposes that now have a current statement and had none: insert their state rows
- * @param statementsReplaced  purposes whose current statement changed: update their state rows
+ * @param recordsAdded     purposes that now have a current record and had none: insert their state rows
+ * @param recordsReplaced  purposes whose current record changed: update their state rows
  * @param preferences         every current preference after the write (meaningful only when a preference changed)
  * @param preferencesAdded    preference keys that now have a value and had none
  * @param preferencesReplaced preference keys whose value changed
  */
 public record SubjectChanges(String tenant, SubjectId subject, boolean known, List<AuditEntry> appended,
-                             SubjectState after, Set<PurposeId> statementsAdded, Set<PurposeId> statementsReplaced,
+                             SubjectState after, Set<PurposeId> recordsAdded, Set<PurposeId> recordsReplaced,
                              Map<String, PreferenceRecord> preferences, Set<String> preferencesAdded,
                              Set<String> preferencesReplaced) {
 
@@ -37,8 +37,8 @@ public record SubjectChanges(String tenant, SubjectId subject, boolean known, Li
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(after, "after");
         appended = List.copyOf(appended);
-        statementsAdded = Set.copyOf(statementsAdded);
-        statementsReplaced = Set.copyOf(statementsReplaced);
+        recordsAdded = Set.copyOf(recordsAdded);
+        recordsReplaced = Set.copyOf(recordsReplaced);
         preferences = Map.copyOf(preferences);
         preferencesAdded = Set.copyOf(preferencesAdded);
         preferencesReplaced = Set.copyOf(preferencesReplaced);

@@ -10,13 +10,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a store holds now about one subject: the latest statement on each purpose (latest by effective
+ * What a store holds now about one subject: the latest record on each purpose (latest by effective
  * time, then by chain sequence), the chain head, and whether the subject was erased.
  *
  * @param tenant  the tenant
  * @param subject the subject
  * @param head    the chain head; empty for a subject with no entries
- * @param current the latest statement per purpose
+ * @param current the latest record per purpose
  * @param erased  true if the subject (here: its pseudonym) was erased
  */
 public record SubjectState(String tenant, SubjectId subject, Optional<ChainLink> head,
@@ -35,7 +35,7 @@ public record SubjectState(String tenant, SubjectId subject, Optional<ChainLink>
     }
 
     /**
-     * Whether {@code candidate} replaces {@code existing} as the current statement on its purpose: it does
+     * Whether {@code candidate} replaces {@code existing} as the current record on its purpose: it does
      * when it took effect later, or at the same instant (it was appended later).
      */
     public static boolean supersedes(ConsentRecord candidate, ConsentRecord existing) {

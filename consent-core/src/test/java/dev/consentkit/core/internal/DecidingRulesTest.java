@@ -27,7 +27,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The deciding rules as pure functions: statements are built here, no store and no manager are involved. */
+/** The deciding rules as pure functions: records are built here, no store and no manager are involved. */
 class DecidingRulesTest {
 
     static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");

@@ -180,13 +180,13 @@ public final class JdbcTransaction implements StoreTransaction {
         }
     }
 
-    /** State rows by {@code statementsAdded} / {@code statementsReplaced}, then preference rows likewise. */
+    /** State rows by {@code recordsAdded} / {@code recordsReplaced}, then preference rows likewise. */
     private void writeKeyRows(List<SubjectChanges> changes) throws SQLException {
         try (KeyRows state = new KeyRows(parts.sql.insertState(), parts.sql.updateState())) {
             for (SubjectChanges ch : changes) {
                 Map<PurposeId, ConsentRecord> current = ch.after().current();
-                ch.statementsAdded().forEach(p -> state.add(true, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
-                ch.statementsReplaced().forEach(p -> state.add(false, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
+                ch.recordsAdded().forEach(p -> state.add(true, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
+                ch.recordsReplaced().forEach(p -> state.add(false, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
             }
             state.execute();
         }

@@ -243,7 +243,7 @@ public class SqlStatements {
     }
 
     /** Several subjects' current statements on some purposes. */
-    String statementsOfSubjects(int subjects, int purposes) {
+    String recordsOfSubjects(int subjects, int purposes) {
         return selectLog() + " JOIN " + tables.state() + " s ON s.entry_id = l.entry_id"
                 + " WHERE s.tenant = ? AND s.subject" + subjectsIn(subjects) + " AND s.purpose_id" + in(purposes);
     }

@@ -129,7 +129,7 @@ public final class StoreQueries {
         List<String> purposeIds = purposes.stream().map(PurposeId::value).distinct().toList();
         Map<SubjectId, Map<PurposeId, ConsentRecord>> result = new HashMap<>();
         RowsOf rowsOf = new RowsOf();
-        forSubjects(c, tenant, List.copyOf(subjects), n -> sql.statementsOfSubjects(n, purposeIds.size()), purposeIds,
+        forSubjects(c, tenant, List.copyOf(subjects), n -> sql.recordsOfSubjects(n, purposeIds.size()), purposeIds,
                 rs -> {
                     ConsentRecord r = (ConsentRecord) rowsOf.reader(rs).read(rs);
                     result.computeIfAbsent(r.subject(), k -> new HashMap<>()).put(r.purpose(), r);

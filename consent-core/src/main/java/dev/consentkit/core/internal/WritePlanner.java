@@ -31,7 +31,7 @@ import java.util.UUID;
  * them through the {@link ChainWriter} and publishes what was written. Before the first write it saves the
  * declared purposes in the store, once (thread-safe; retried after a failure or a rolled-back caller transaction).
  */
-public final class ChoiceWriter {
+public final class WritePlanner {
 
     private final ConsentStore store;
     private final String tenant;
@@ -44,7 +44,7 @@ public final class ChoiceWriter {
     private final Object savingPurposes = new Object();
     private volatile boolean purposesSaved;
 
-    public ChoiceWriter(ConsentStore store, String tenant, PurposeIndex purposes, DecidingRules rules,
+    public WritePlanner(ConsentStore store, String tenant, PurposeIndex purposes, DecidingRules rules,
                         EvidencePolicy evidencePolicy, Pseudonyms pseudonyms, ListenerDispatch listeners) {
         this.store = store;
         this.tenant = tenant;

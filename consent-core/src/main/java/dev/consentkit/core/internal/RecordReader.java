@@ -35,11 +35,11 @@ import java.util.stream.Stream;
 
 /**
  * Internal API; may change without notice. Reads what a decision needs from the store, as narrowly as it can,
- * and hands it to the {@link DecidingRules}: the subject's current statements on the purpose and its ancestors in
- * one read, the subject's keyed pseudonym and its erasure only when there is no statement, the whole state for a
+ * and hands it to the {@link DecidingRules}: the subject's current records on the purpose and its ancestors in
+ * one read, the subject's keyed pseudonym and its erasure only when there is no record, the whole state for a
  * pseudonym asked about directly (it carries the erasure). Also reads preferences.
  */
-public final class StatementReader {
+public final class RecordReader {
 
     private static final Logger log = LoggerFactory.getLogger(ConsentManager.class);
 
@@ -50,7 +50,7 @@ public final class StatementReader {
     private final Pseudonyms pseudonyms;
     private final @Nullable DecisionObserver observer;
 
-    public StatementReader(ConsentStore store, String tenant, PurposeIndex purposes, DecidingRules rules,
+    public RecordReader(ConsentStore store, String tenant, PurposeIndex purposes, DecidingRules rules,
                            Pseudonyms pseudonyms, @Nullable DecisionObserver observer) {
         this.store = store;
         this.tenant = tenant;
@@ -83,9 +83,9 @@ public final class StatementReader {
             return rules.decide(p, state.map(st -> rules.effective(st.current(), p.id(), now)).orElse(null),
                     state.map(SubjectState::erased).orElse(false), now);
         }
-        Map<PurposeId, ConsentRecord> current = store.currentStatements(tenant, subject, purposes.cover(p.id()));
+        Map<PurposeId, ConsentRecord> current = store.currentRecords(tenant, subject, purposes.cover(p.id()));
         if (current.isEmpty()) {
-            // an erased subject's statements live under its pseudonym; an erased subject is denied on every basis
+            // an erased subject's records live under its pseudonym; an erased subject is denied on every basis
             return rules.decide(p, null, isErased(subject), now);
         }
         return rules.decide(p, rules.effective(current, p.id(), now), false, now);
@@ -119,13 +119,13 @@ public final class StatementReader {
     /** The candidates allowed for {@code p} now, in order, from one bulk read. */
     public Set<SubjectId> filterAllowed(Purpose p, List<SubjectId> ids, Instant now) {
         List<PurposeId> cover = purposes.cover(p.id());
-        // one narrow read of the statements on the purpose and its ancestors; pseudonyms (erased subjects asked
+        // one narrow read of the records on the purpose and its ancestors; pseudonyms (erased subjects asked
         // about by their keyed id) need their whole state, which carries the erasure
         List<SubjectId> asPseudonyms = ids.stream().filter(Pseudonyms::isPseudonym).toList();
-        Map<SubjectId, Map<PurposeId, ConsentRecord>> statements = store.currentStatements(tenant, ids, cover);
+        Map<SubjectId, Map<PurposeId, ConsentRecord>> statements = store.currentRecords(tenant, ids, cover);
         Map<SubjectId, SubjectState> pseudonymStates = asPseudonyms.isEmpty() ? Map.of()
                 : store.states(tenant, asPseudonyms);
-        // without a statement a consent purpose is denied anyway, so only other bases look for erasures
+        // without a record a consent purpose is denied anyway, so only other bases look for erasures
         Set<SubjectId> erased = p.basis() == LegalBasis.CONSENT ? Set.of() : erasedAmong(ids.stream()
                 .filter(id -> !statements.containsKey(id) && !Pseudonyms.isPseudonym(id)).toList());
         Set<SubjectId> allowed = new LinkedHashSet<>();
@@ -161,7 +161,7 @@ public final class StatementReader {
         }
         Set<PurposeId> covering = new LinkedHashSet<>();
         saleOrShare.forEach(p -> covering.addAll(purposes.cover(p)));
-        Map<PurposeId, ConsentRecord> current = store.currentStatements(tenant, subject, covering);
+        Map<PurposeId, ConsentRecord> current = store.currentRecords(tenant, subject, covering);
         Set<UUID> confirmed = new HashSet<>();
         for (PurposeId p : saleOrShare) {
             Optional<ConsentRecord> grant = rules.subjectsOwnGrant(current, p, now);
@@ -204,13 +204,13 @@ public final class StatementReader {
                 && store.state(tenant, pseudonyms.of(subject)).map(SubjectState::erased).orElse(false);
     }
 
-    /** Which of {@code withoutStatements} were erased: their keyed pseudonym's chain ends in an erasure. */
-    private Set<SubjectId> erasedAmong(List<SubjectId> withoutStatements) {
-        if (!pseudonyms.available() || withoutStatements.isEmpty()) {
+    /** Which of {@code withoutRecords} were erased: their keyed pseudonym's chain ends in an erasure. */
+    private Set<SubjectId> erasedAmong(List<SubjectId> withoutRecords) {
+        if (!pseudonyms.available() || withoutRecords.isEmpty()) {
             return Set.of();
         }
         Map<SubjectId, SubjectId> byPseudonym = new LinkedHashMap<>();
-        for (SubjectId id : withoutStatements) {
+        for (SubjectId id : withoutRecords) {
             byPseudonym.put(pseudonyms.of(id), id);
         }
         return store.states(tenant, byPseudonym.keySet()).values().stream().filter(SubjectState::erased)
