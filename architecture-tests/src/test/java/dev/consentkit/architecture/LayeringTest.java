@@ -1,5 +1,11 @@
 package dev.consentkit.architecture;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
@@ -9,19 +15,12 @@ import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.domain.JavaType;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static com.tngtech.archunit.base.DescribedPredicate.not;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import org.junit.jupiter.api.Test;
 
 /**
  * The layering of the published modules, checked on their compiled main classes: consent-core needs nothing else
@@ -35,24 +34,35 @@ class LayeringTest {
 
     @Test
     void importsTheClassesOfEveryPublishedModule() {
-        for (String pkg : List.of("dev.consentkit.core", "dev.consentkit.jdbc", "dev.consentkit.export",
-                "dev.consentkit.spring", "dev.consentkit.cli")) {
+        for (String pkg : List.of(
+                "dev.consentkit.core",
+                "dev.consentkit.jdbc",
+                "dev.consentkit.export",
+                "dev.consentkit.spring",
+                "dev.consentkit.cli")) {
             assertFalse(CLASSES.stream().noneMatch(c -> c.getPackageName().equals(pkg)), "no classes in " + pkg);
         }
     }
 
     @Test
     void coreDependsOnNothingOfOursOutsideCore() {
-        noClasses().that().resideInAPackage("dev.consentkit.core..")
-                .should().dependOnClassesThat(resideInAPackage("dev.consentkit..")
-                        .and(not(resideInAPackage("dev.consentkit.core.."))))
+        noClasses()
+                .that()
+                .resideInAPackage("dev.consentkit.core..")
+                .should()
+                .dependOnClassesThat(
+                        resideInAPackage("dev.consentkit..").and(not(resideInAPackage("dev.consentkit.core.."))))
                 .check(CLASSES);
     }
 
     @Test
     void springTypesOnlyInConsentSpring() {
-        noClasses().that().resideOutsideOfPackage("dev.consentkit.spring..")
-                .should().dependOnClassesThat().resideInAPackage("org.springframework..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("dev.consentkit.spring..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.springframework..")
                 .check(CLASSES);
     }
 
@@ -79,7 +89,8 @@ class LayeringTest {
             collect(leaks, c.getName() + " supertype", supertypes);
             for (JavaMember m : members(c)) {
                 Set<JavaModifier> mods = m.getModifiers();
-                if (mods.contains(JavaModifier.SYNTHETIC) || mods.contains(JavaModifier.BRIDGE)
+                if (mods.contains(JavaModifier.SYNTHETIC)
+                        || mods.contains(JavaModifier.BRIDGE)
                         || !(mods.contains(JavaModifier.PUBLIC) || mods.contains(JavaModifier.PROTECTED))) {
                     continue;
                 }

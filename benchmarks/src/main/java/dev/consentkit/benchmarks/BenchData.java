@@ -9,7 +9,6 @@ import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.Source;
 import dev.consentkit.jdbc.JdbcConsentStore;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -32,31 +31,50 @@ final class BenchData {
     static final String TENANT = "default";
     /** Tenants of the write benchmarks, kept apart from the read data. */
     static final String WRITE_KIT = "wkit";
+
     static final String WRITE_RAW = "wraw";
     static final String BATCH_KIT = "bkit";
     static final String BATCH_RAW = "braw";
     static final String CLIENT_ID = "consentkit";
     static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
     static final int RECORDS_PER_SUBJECT = 10;
-    static final List<String> PURPOSE_IDS = List.of("marketing", "marketing.email", "marketing.sms", "analytics",
-            "ads.sale");
+    static final List<String> PURPOSE_IDS =
+            List.of("marketing", "marketing.email", "marketing.sms", "analytics", "ads.sale");
 
-    private BenchData() {
-    }
+    private BenchData() {}
 
     static List<Purpose> purposes() {
         return List.of(
-                Purpose.builder("marketing").basis(LegalBasis.CONSENT).title("Marketing").build(),
-                Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).title("Newsletter by e-mail").build(),
-                Purpose.builder("marketing.sms").basis(LegalBasis.CONSENT).title("Offers by SMS").build(),
-                Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).title("Analytics").build(),
-                Purpose.builder("ads.sale").basis(LegalBasis.CONSENT).title("Sharing with ad partners")
-                        .saleOrShare(true).build());
+                Purpose.builder("marketing")
+                        .basis(LegalBasis.CONSENT)
+                        .title("Marketing")
+                        .build(),
+                Purpose.builder("marketing.email")
+                        .basis(LegalBasis.CONSENT)
+                        .title("Newsletter by e-mail")
+                        .build(),
+                Purpose.builder("marketing.sms")
+                        .basis(LegalBasis.CONSENT)
+                        .title("Offers by SMS")
+                        .build(),
+                Purpose.builder("analytics")
+                        .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                        .title("Analytics")
+                        .build(),
+                Purpose.builder("ads.sale")
+                        .basis(LegalBasis.CONSENT)
+                        .title("Sharing with ad partners")
+                        .saleOrShare(true)
+                        .build());
     }
 
     static Evidence evidence() {
-        return Evidence.builder().source(Source.WEB).collectionPoint("signup-form-v3").noticeVersion("2026-01")
-                .locale(Locale.GERMANY).build();
+        return Evidence.builder()
+                .source(Source.WEB)
+                .collectionPoint("signup-form-v3")
+                .noticeVersion("2026-01")
+                .locale(Locale.GERMANY)
+                .build();
     }
 
     static String subject(int i) {
@@ -97,7 +115,8 @@ final class BenchData {
     private static HikariDataSource pool(String env, int poolSize, String schema) {
         String url = System.getenv(env + "_URL");
         if (url == null || url.isBlank()) {
-            throw new IllegalStateException(env + "_URL is not set: run benchmarks/run.sh, which sets it as .ci/run does");
+            throw new IllegalStateException(
+                    env + "_URL is not set: run benchmarks/run.sh, which sets it as .ci/run does");
         }
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
@@ -116,18 +135,25 @@ final class BenchData {
     }
 
     static JdbcConsentStore mariadbStore(HikariDataSource ds) {
-        return JdbcConsentStore.builder().dataSource(ds).tablePrefix(mariaPrefix()).build();
+        return JdbcConsentStore.builder()
+                .dataSource(ds)
+                .tablePrefix(mariaPrefix())
+                .build();
     }
 
     static ConsentManager manager(JdbcConsentStore store, String tenant) {
-        return ConsentManager.builder().purposes(purposes()).store(store).tenant(tenant).build();
+        return ConsentManager.builder()
+                .purposes(purposes())
+                .store(store)
+                .tenant(tenant)
+                .build();
     }
 
     /** The number of seeded subjects recorded by {@link Seed}, or 0 when the data is missing or incomplete. */
     static int seededSubjects(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT value FROM " + schema() + ".bench_meta WHERE name = 'subjects'"
-                     + " AND EXISTS (SELECT 1 FROM " + schema() + ".bench_meta WHERE name = 'complete')")) {
+                ResultSet rs = st.executeQuery("SELECT value FROM " + schema() + ".bench_meta WHERE name = 'subjects'"
+                        + " AND EXISTS (SELECT 1 FROM " + schema() + ".bench_meta WHERE name = 'complete')")) {
             return rs.next() ? Integer.parseInt(rs.getString(1)) : 0;
         } catch (SQLException e) {
             c.rollback();
@@ -141,7 +167,8 @@ final class BenchData {
             int n = seededSubjects(c);
             c.commit();
             if (n == 0) {
-                throw new IllegalStateException("no complete seeded data in schema " + schema() + ": run benchmarks/run.sh");
+                throw new IllegalStateException(
+                        "no complete seeded data in schema " + schema() + ": run benchmarks/run.sh");
             }
             return n;
         } catch (SQLException e) {

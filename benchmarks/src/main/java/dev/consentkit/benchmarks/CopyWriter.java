@@ -1,11 +1,10 @@
 package dev.consentkit.benchmarks;
 
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 
 /**
  * Streams rows into one PostgreSQL {@code COPY ... FROM STDIN} (text format) in chunks of about a megabyte.

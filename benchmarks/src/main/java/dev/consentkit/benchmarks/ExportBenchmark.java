@@ -4,6 +4,17 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.export.AuditExporter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,18 +29,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
-import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.time.Instant;
-import java.util.concurrent.TimeUnit;
-
 /**
  * Benchmark 6: the audit history export of {@code records} log records (1,000,000 in the full run: the first
  * recorded-at range of the seeded log) to JSON Lines through the public API, as {@code consentkit export} does
@@ -39,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx64m"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx64m"})
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
 public class ExportBenchmark {
@@ -66,12 +67,16 @@ public class ExportBenchmark {
             ConsentManager consents = BenchData.manager(BenchData.postgresStore(ds), BenchData.TENANT);
             exporter = AuditExporter.of(consents);
             Instant to = BenchData.EPOCH.plusMillis(records);
-            query = HistoryQuery.builder().recordedFrom(BenchData.EPOCH).recordedTo(to).build();
+            query = HistoryQuery.builder()
+                    .recordedFrom(BenchData.EPOCH)
+                    .recordedTo(to)
+                    .build();
             String s = BenchData.schema();
             rawSql = "SELECT kind, entry_id, tenant, subject, seq, recorded_at, purpose_id, purpose_version, status,"
                     + " effective_at, expires_at, conflict, source, collection_point, notice_version, notice_sha256, locale,"
                     + " actor_type, actor_id, ip_address, user_agent, comment_text, proof_reference, idempotency_key,"
-                    + " pref_key, pref_value, erasure_reason, personal_digest, prev_hash, hash FROM " + s + ".consent_log"
+                    + " pref_key, pref_value, erasure_reason, personal_digest, prev_hash, hash FROM " + s
+                    + ".consent_log"
                     + " WHERE tenant = ? AND recorded_at >= ? AND recorded_at < ? ORDER BY log_id";
         }
 

@@ -3,17 +3,6 @@ package dev.consentkit.benchmarks;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.SubjectId;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,6 +14,16 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Benchmark 5: {@code filterAllowed} for a campaign audience of a tenth of the seeded subjects (100,000 out of
@@ -33,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xmx1g"})
 public class FilterAllowedBenchmark {
 
     /** The candidates and both sides. */
@@ -56,7 +57,8 @@ public class FilterAllowedBenchmark {
             Collections.shuffle(all, new Random(42));
             candidates = List.copyOf(all.subList(0, subjects / 10));
             String s = BenchData.schema();
-            rawSql = "SELECT s.subject FROM " + s + ".consent_state s JOIN " + s + ".consent_log l ON l.entry_id = s.entry_id"
+            rawSql = "SELECT s.subject FROM " + s + ".consent_state s JOIN " + s
+                    + ".consent_log l ON l.entry_id = s.entry_id"
                     + " WHERE s.tenant = ? AND s.purpose_id = ? AND s.subject = ANY (?) AND l.status = 'GRANTED'";
         }
 
@@ -74,7 +76,8 @@ public class FilterAllowedBenchmark {
     @Benchmark
     public List<String> filterAllowedRaw(Audience a) throws SQLException {
         List<String> allowed = new ArrayList<>();
-        try (Connection c = a.ds.getConnection(); PreparedStatement ps = c.prepareStatement(a.rawSql)) {
+        try (Connection c = a.ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(a.rawSql)) {
             Array array = c.createArrayOf("varchar", a.candidates.toArray());
             ps.setString(1, BenchData.TENANT);
             ps.setString(2, "marketing.email");

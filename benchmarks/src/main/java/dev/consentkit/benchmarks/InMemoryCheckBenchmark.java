@@ -2,6 +2,10 @@ package dev.consentkit.benchmarks;
 
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -13,18 +17,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
-
 /**
  * Benchmark 1: {@code check} with the in-memory store against the floor, a {@link ConcurrentHashMap} lookup of a
  * precomputed decision, on one and two threads. Subjects have five purposes each (hierarchy
  * {@code marketing > marketing.email}); the checked purpose is {@code marketing.email}.
  */
 @BenchmarkMode(Mode.Throughput)
-@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 public class InMemoryCheckBenchmark {
 
     /** The decisions and the manager that made them. */
@@ -48,8 +49,9 @@ public class InMemoryCheckBenchmark {
                 for (int round = 0; round < BenchData.PURPOSE_IDS.size(); round++) {
                     String purpose = BenchData.PURPOSE_IDS.get(round);
                     ConsentCommand.Builder b = BenchData.status(i, round + BenchData.PURPOSE_IDS.size())
-                            == dev.consentkit.core.ConsentStatus.GRANTED
-                            ? ConsentCommand.grant(subjects[i], purpose) : ConsentCommand.deny(subjects[i], purpose);
+                                    == dev.consentkit.core.ConsentStatus.GRANTED
+                            ? ConsentCommand.grant(subjects[i], purpose)
+                            : ConsentCommand.deny(subjects[i], purpose);
                     batch.add(b.evidence(BenchData.evidence()).build());
                 }
                 if (batch.size() >= 1000) {
@@ -61,14 +63,15 @@ public class InMemoryCheckBenchmark {
                 consents.recordAll(batch);
             }
             for (String s : subjects) {
-                decisions.put(new Key(s, "marketing.email"), consents.check(s, "marketing.email").allowed());
+                decisions.put(
+                        new Key(s, "marketing.email"),
+                        consents.check(s, "marketing.email").allowed());
             }
         }
     }
 
     /** A precomputed decision's key, as a hand-rolled cache would hold it. */
-    record Key(String subject, String purpose) {
-    }
+    record Key(String subject, String purpose) {}
 
     /** Each thread's own walk over the subjects. */
     @State(Scope.Thread)

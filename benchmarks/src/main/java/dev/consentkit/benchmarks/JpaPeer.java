@@ -8,6 +8,10 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.UniqueConstraint;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Properties;
+import javax.sql.DataSource;
 import org.hibernate.envers.Audited;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -20,11 +24,6 @@ import org.springframework.orm.jpa.vendor.HibernateJpaVendorAdapter;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import javax.sql.DataSource;
-import java.time.Instant;
-import java.util.Optional;
-import java.util.Properties;
-
 /**
  * The peer a team would hand-roll: a {@code consents} table mapped with JPA (Hibernate), a Spring Data
  * repository, and Hibernate Envers for the audited history. Same PostgreSQL database and schema as ConsentKit's
@@ -35,32 +34,43 @@ final class JpaPeer implements AutoCloseable {
     /** The current choice of one subject for one purpose; Envers keeps every version in jpa_consent_aud. */
     @Entity
     @Audited
-    @Table(name = "jpa_consent", uniqueConstraints = @UniqueConstraint(name = "jpa_consent_uk",
-            columnNames = {"subject", "purpose"}))
+    @Table(
+            name = "jpa_consent",
+            uniqueConstraints =
+                    @UniqueConstraint(
+                            name = "jpa_consent_uk",
+                            columnNames = {"subject", "purpose"}))
     public static class JpaConsent {
         @Id
         @GeneratedValue(strategy = GenerationType.IDENTITY)
         @Column(name = "id")
         Long id;
+
         @Column(name = "subject", nullable = false, length = 255)
         String subject;
+
         @Column(name = "purpose", nullable = false, length = 128)
         String purpose;
+
         @Column(name = "purpose_version", nullable = false)
         int purposeVersion;
+
         @Column(name = "status", nullable = false, length = 16)
         String status;
+
         @Column(name = "recorded_at", nullable = false)
         Instant recordedAt;
+
         @Column(name = "source", nullable = false, length = 16)
         String source;
+
         @Column(name = "collection_point", length = 255)
         String collectionPoint;
+
         @Column(name = "notice_version", length = 64)
         String noticeVersion;
 
-        public JpaConsent() {
-        }
+        public JpaConsent() {}
     }
 
     /** The Spring Data repository. */
@@ -138,8 +148,10 @@ final class JpaPeer implements AutoCloseable {
 
     /** Is the subject's current choice for the purpose a grant? */
     boolean allowed(String subject, String purpose) {
-        Boolean allowed = readTx.execute(s -> repository.findBySubjectAndPurpose(subject, purpose)
-                .map(c -> "GRANTED".equals(c.status)).orElse(false));
+        Boolean allowed = readTx.execute(s -> repository
+                .findBySubjectAndPurpose(subject, purpose)
+                .map(c -> "GRANTED".equals(c.status))
+                .orElse(false));
         return Boolean.TRUE.equals(allowed);
     }
 

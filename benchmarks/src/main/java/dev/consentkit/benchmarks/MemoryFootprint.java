@@ -3,7 +3,6 @@ package dev.consentkit.benchmarks;
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentStatus;
-
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,22 +19,24 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class MemoryFootprint {
 
-    private MemoryFootprint() {
-    }
+    private MemoryFootprint() {}
 
     public static void main(String[] args) throws Exception {
         int entries = Integer.parseInt(args[0]);
         int subjects = entries / BenchData.PURPOSE_IDS.size();
         long start = System.nanoTime();
         long base = usedAfterGc();
-        ConsentManager consents = ConsentManager.builder().purposes(BenchData.purposes()).build();
+        ConsentManager consents =
+                ConsentManager.builder().purposes(BenchData.purposes()).build();
         List<ConsentCommand> batch = new ArrayList<>(1000);
         for (int i = 0; i < subjects; i++) {
             for (int p = 0; p < BenchData.PURPOSE_IDS.size(); p++) {
                 String purpose = BenchData.PURPOSE_IDS.get(p);
                 String subject = BenchData.subject(i);
-                ConsentCommand.Builder b = BenchData.status(i, p + BenchData.PURPOSE_IDS.size()) == ConsentStatus.GRANTED
-                        ? ConsentCommand.grant(subject, purpose) : ConsentCommand.withdraw(subject, purpose);
+                ConsentCommand.Builder b =
+                        BenchData.status(i, p + BenchData.PURPOSE_IDS.size()) == ConsentStatus.GRANTED
+                                ? ConsentCommand.grant(subject, purpose)
+                                : ConsentCommand.withdraw(subject, purpose);
                 batch.add(b.evidence(BenchData.evidence()).build());
             }
             if (batch.size() >= 1000) {
@@ -52,15 +53,23 @@ public final class MemoryFootprint {
         ConcurrentHashMap<InMemoryCheckBenchmark.Key, Boolean> map = new ConcurrentHashMap<>();
         for (int i = 0; i < subjects; i++) {
             for (int p = 0; p < BenchData.PURPOSE_IDS.size(); p++) {
-                map.put(new InMemoryCheckBenchmark.Key(BenchData.subject(i), BenchData.PURPOSE_IDS.get(p)),
+                map.put(
+                        new InMemoryCheckBenchmark.Key(BenchData.subject(i), BenchData.PURPOSE_IDS.get(p)),
                         BenchData.status(i, p + BenchData.PURPOSE_IDS.size()) == ConsentStatus.GRANTED);
             }
         }
         long mapBytes = usedAfterGc() - withKit;
-        String json = String.format(Locale.ROOT, "{\"entries\": %d, \"subjects\": %d, \"kitBytes\": %d,"
+        String json = String.format(
+                Locale.ROOT,
+                "{\"entries\": %d, \"subjects\": %d, \"kitBytes\": %d,"
                         + " \"kitBytesPerEntry\": %.1f, \"mapBytes\": %d, \"mapBytesPerEntry\": %.1f, \"recordSeconds\": %.1f}%n",
-                (long) subjects * BenchData.PURPOSE_IDS.size(), subjects, kit, (double) kit / entries, mapBytes,
-                (double) mapBytes / entries, seconds);
+                (long) subjects * BenchData.PURPOSE_IDS.size(),
+                subjects,
+                kit,
+                (double) kit / entries,
+                mapBytes,
+                (double) mapBytes / entries,
+                seconds);
         Files.writeString(Path.of(args[1]), json);
         System.out.print(json);
         // both stay reachable until measured
@@ -73,7 +82,9 @@ public final class MemoryFootprint {
         for (int i = 0; i < 4; i++) {
             System.gc();
             Thread.sleep(200);
-            used = Math.min(used, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+            used = Math.min(
+                    used,
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         }
         return used;
     }

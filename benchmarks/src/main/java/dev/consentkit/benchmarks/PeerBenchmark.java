@@ -1,6 +1,8 @@
 package dev.consentkit.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -17,9 +19,6 @@ import org.springframework.security.oauth2.server.authorization.JdbcOAuth2Author
 import org.springframework.security.oauth2.server.authorization.OAuth2AuthorizationConsent;
 import org.springframework.security.oauth2.server.authorization.client.InMemoryRegisteredClientRepository;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
-
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Benchmark 7: the peers on the same PostgreSQL database and data size. Spring Security's
@@ -44,10 +43,12 @@ public class PeerBenchmark {
         public void setUp() {
             ds = BenchData.postgresInSchema(4);
             subjects = BenchData.seededSubjects(ds);
-            RegisteredClient client = RegisteredClient.withId(BenchData.CLIENT_ID).clientId(BenchData.CLIENT_ID)
-                    .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS).build();
-            service = new JdbcOAuth2AuthorizationConsentService(new JdbcTemplate(ds),
-                    new InMemoryRegisteredClientRepository(client));
+            RegisteredClient client = RegisteredClient.withId(BenchData.CLIENT_ID)
+                    .clientId(BenchData.CLIENT_ID)
+                    .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
+                    .build();
+            service = new JdbcOAuth2AuthorizationConsentService(
+                    new JdbcTemplate(ds), new InMemoryRegisteredClientRepository(client));
         }
 
         @TearDown(Level.Trial)
@@ -90,8 +91,8 @@ public class PeerBenchmark {
     /** Lookup: is marketing.email among the subject's granted scopes? */
     @Benchmark
     public boolean springSecurityFind(SpringSecurity s, Choice c) {
-        OAuth2AuthorizationConsent consent = s.service.findById(BenchData.CLIENT_ID,
-                BenchData.subject(c.random.nextInt(s.subjects)));
+        OAuth2AuthorizationConsent consent =
+                s.service.findById(BenchData.CLIENT_ID, BenchData.subject(c.random.nextInt(s.subjects)));
         return consent != null && consent.getScopes().contains("marketing.email");
     }
 
@@ -99,8 +100,8 @@ public class PeerBenchmark {
     @Benchmark
     public void springSecuritySave(SpringSecurity s, Choice c) {
         String subject = BenchData.subject(c.random.nextInt(s.subjects));
-        OAuth2AuthorizationConsent.Builder b = OAuth2AuthorizationConsent.withId(BenchData.CLIENT_ID, subject)
-                .scope("marketing");
+        OAuth2AuthorizationConsent.Builder b =
+                OAuth2AuthorizationConsent.withId(BenchData.CLIENT_ID, subject).scope("marketing");
         if (c.grant()) {
             b.scope("marketing.email");
         }
@@ -114,7 +115,11 @@ public class PeerBenchmark {
 
     @Benchmark
     public void jpaEnversRecord(Jpa j, Choice c) {
-        j.peer.record(BenchData.subject(c.random.nextInt(j.subjects)), "marketing.email",
-                c.grant() ? "GRANTED" : "WITHDRAWN", "WEB", "signup-form-v3");
+        j.peer.record(
+                BenchData.subject(c.random.nextInt(j.subjects)),
+                "marketing.email",
+                c.grant() ? "GRANTED" : "WITHDRAWN",
+                "WEB",
+                "signup-form-v3");
     }
 }

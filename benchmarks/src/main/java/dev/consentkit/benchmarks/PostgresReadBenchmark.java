@@ -3,6 +3,12 @@ package dev.consentkit.benchmarks;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.SubjectConsents;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -13,13 +19,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Benchmark 2: uncached {@code check} and {@code stateOf} on the seeded PostgreSQL data against the floor, one
@@ -48,8 +47,9 @@ public class PostgresReadBenchmark {
             String s = BenchData.schema();
             checkSql = "SELECT l.status, l.purpose_version, l.expires_at FROM " + s + ".consent_state s JOIN " + s
                     + ".consent_log l ON l.entry_id = s.entry_id WHERE s.tenant = ? AND s.subject = ? AND s.purpose_id = ?";
-            stateSql = "SELECT s.purpose_id, l.status, l.purpose_version, l.expires_at FROM " + s + ".consent_state s JOIN "
-                    + s + ".consent_log l ON l.entry_id = s.entry_id WHERE s.tenant = ? AND s.subject = ?";
+            stateSql = "SELECT s.purpose_id, l.status, l.purpose_version, l.expires_at FROM " + s
+                    + ".consent_state s JOIN " + s
+                    + ".consent_log l ON l.entry_id = s.entry_id WHERE s.tenant = ? AND s.subject = ?";
         }
 
         @TearDown(Level.Trial)
@@ -76,7 +76,8 @@ public class PostgresReadBenchmark {
     /** The floor for check: the subject's statement on the purpose by primary key, nothing decided. */
     @Benchmark
     public String checkRaw(Db db, Random r) throws SQLException {
-        try (Connection c = db.ds.getConnection(); PreparedStatement ps = c.prepareStatement(db.checkSql)) {
+        try (Connection c = db.ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(db.checkSql)) {
             ps.setString(1, BenchData.TENANT);
             ps.setString(2, db.randomSubject(r.random));
             ps.setString(3, "marketing.email");
@@ -94,7 +95,8 @@ public class PostgresReadBenchmark {
     /** The floor for stateOf: all of the subject's statements by primary-key prefix, nothing decided. */
     @Benchmark
     public int stateOfRaw(Db db, Random r) throws SQLException {
-        try (Connection c = db.ds.getConnection(); PreparedStatement ps = c.prepareStatement(db.stateSql)) {
+        try (Connection c = db.ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(db.stateSql)) {
             ps.setString(1, BenchData.TENANT);
             ps.setString(2, db.randomSubject(r.random));
             int n = 0;

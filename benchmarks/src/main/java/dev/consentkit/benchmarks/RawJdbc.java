@@ -1,7 +1,6 @@
 package dev.consentkit.benchmarks;
 
 import dev.consentkit.core.ChainLink;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -38,11 +37,14 @@ final class RawJdbc {
                 + " actor_type, personal_digest, prev_hash, hash)"
                 + " VALUES (?, ?, ?, ?, 'consent', ?, ?, 1, ?, ?, false, 'WEB', 'signup-form-v3', '2026-01', 'de-DE',"
                 + " 'SUBJECT', ?, ?, ?)";
-        this.insertOutbox = "INSERT INTO " + p + "outbox (tenant, subject, entry_id, seq, created_at) VALUES (?, ?, ?, ?, ?)";
+        this.insertOutbox =
+                "INSERT INTO " + p + "outbox (tenant, subject, entry_id, seq, created_at) VALUES (?, ?, ?, ?, ?)";
     }
 
     private Object time(Instant now) {
-        return offsetTimestamps ? OffsetDateTime.ofInstant(now, ZoneOffset.UTC) : LocalDateTime.ofInstant(now, ZoneOffset.UTC);
+        return offsetTimestamps
+                ? OffsetDateTime.ofInstant(now, ZoneOffset.UTC)
+                : LocalDateTime.ofInstant(now, ZoneOffset.UTC);
     }
 
     /** One choice of an existing subject: lock the head, append log and outbox, move state and head, commit. */
@@ -50,8 +52,8 @@ final class RawJdbc {
         c.setAutoCommit(false);
         try {
             long seq;
-            try (PreparedStatement ps = c.prepareStatement("SELECT head_seq, head_hash FROM " + p
-                    + "subject WHERE tenant = ? AND subject = ? FOR UPDATE")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT head_seq, head_hash FROM " + p + "subject WHERE tenant = ? AND subject = ? FOR UPDATE")) {
                 ps.setString(1, tenant);
                 ps.setString(2, subject);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -93,8 +95,8 @@ final class RawJdbc {
                 ps.setString(4, purpose);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + p + "subject SET head_seq = ?, head_hash = ?"
-                    + " WHERE tenant = ? AND subject = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE " + p + "subject SET head_seq = ?, head_hash = ?" + " WHERE tenant = ? AND subject = ?")) {
                 ps.setLong(1, seq);
                 ps.setString(2, ChainLink.GENESIS);
                 ps.setString(3, tenant);
@@ -114,11 +116,11 @@ final class RawJdbc {
     void insertBatch(Connection c, String tenant, List<String> subjects, String purpose) throws SQLException {
         c.setAutoCommit(false);
         try (PreparedStatement log = c.prepareStatement(insertLog);
-             PreparedStatement outbox = c.prepareStatement(insertOutbox);
-             PreparedStatement state = c.prepareStatement("INSERT INTO " + p + "state (tenant, subject, purpose_id,"
-                     + " entry_id) VALUES (?, ?, ?, ?)");
-             PreparedStatement head = c.prepareStatement("INSERT INTO " + p + "subject (tenant, subject, head_seq,"
-                     + " head_hash, erased) VALUES (?, ?, 1, ?, false)")) {
+                PreparedStatement outbox = c.prepareStatement(insertOutbox);
+                PreparedStatement state = c.prepareStatement(
+                        "INSERT INTO " + p + "state (tenant, subject, purpose_id," + " entry_id) VALUES (?, ?, ?, ?)");
+                PreparedStatement head = c.prepareStatement("INSERT INTO " + p + "subject (tenant, subject, head_seq,"
+                        + " head_hash, erased) VALUES (?, ?, 1, ?, false)")) {
             Object now = time(Instant.now());
             for (String s : subjects) {
                 String id = UUID.randomUUID().toString();

@@ -11,7 +11,6 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.internal.AuditChain;
 import dev.consentkit.jdbc.JdbcConsentStore;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -63,7 +62,10 @@ public final class Seed {
     }
 
     private void log(String format, Object... args) {
-        System.err.printf(Locale.ROOT, "[seed %5.0f s] %s%n", (System.nanoTime() - started) / 1e9,
+        System.err.printf(
+                Locale.ROOT,
+                "[seed %5.0f s] %s%n",
+                (System.nanoTime() - started) / 1e9,
                 String.format(Locale.ROOT, format, args));
     }
 
@@ -89,12 +91,15 @@ public final class Seed {
     }
 
     private void seedPostgres(HikariDataSource pg) throws Exception {
-        log("PostgreSQL: seeding schema %s with %,d subjects, %,d log records", schema, subjects,
-                (long) subjects * BenchData.RECORDS_PER_SUBJECT);
-        try (Connection c = pg.getConnection(); Statement st = c.createStatement()) {
+        log(
+                "PostgreSQL: seeding schema %s with %,d subjects, %,d log records",
+                schema, subjects, (long) subjects * BenchData.RECORDS_PER_SUBJECT);
+        try (Connection c = pg.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             st.execute("CREATE SCHEMA " + schema);
-            st.execute("CREATE TABLE " + schema + ".bench_meta (name VARCHAR(64) PRIMARY KEY, value VARCHAR(255) NOT NULL)");
+            st.execute("CREATE TABLE " + schema
+                    + ".bench_meta (name VARCHAR(64) PRIMARY KEY, value VARCHAR(255) NOT NULL)");
         }
         JdbcConsentStore store = BenchData.postgresStore(pg);
         store.createSchemaIfMissing();
@@ -123,17 +128,20 @@ public final class Seed {
         for (int i : new int[] {0, subjects / 2, subjects - 1}) {
             var report = reader.verify(BenchData.subject(i));
             if (!report.intact() || report.recordsChecked() != BenchData.RECORDS_PER_SUBJECT) {
-                throw new IllegalStateException("seeded chain of " + BenchData.subject(i) + " does not verify: " + report);
+                throw new IllegalStateException(
+                        "seeded chain of " + BenchData.subject(i) + " does not verify: " + report);
             }
         }
         log("sample chains verify");
         seedWriteTenants(store, "PostgreSQL");
         seedSpringSecurity(pg);
         seedJpa(pg);
-        try (Connection c = pg.getConnection(); Statement st = c.createStatement()) {
-            st.execute("INSERT INTO " + schema + ".bench_meta VALUES ('subjects', '" + subjects + "'), ('log_records', '"
-                    + (long) subjects * BenchData.RECORDS_PER_SUBJECT + "'), ('write_pool', '" + writePool
-                    + "'), ('seeded_at', '" + Instant.now() + "'), ('complete', 'true')");
+        try (Connection c = pg.getConnection();
+                Statement st = c.createStatement()) {
+            st.execute(
+                    "INSERT INTO " + schema + ".bench_meta VALUES ('subjects', '" + subjects + "'), ('log_records', '"
+                            + (long) subjects * BenchData.RECORDS_PER_SUBJECT + "'), ('write_pool', '" + writePool
+                            + "'), ('seeded_at', '" + Instant.now() + "'), ('complete', 'true')");
         }
     }
 
@@ -143,7 +151,8 @@ public final class Seed {
      * pay for dirtying it (and the next one profit), and gathers statistics.
      */
     private void vacuumOnce(HikariDataSource pg) throws SQLException {
-        try (Connection c = pg.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = pg.getConnection();
+                Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT 1 FROM " + schema + ".bench_meta WHERE name = 'vacuumed'")) {
                 if (rs.next()) {
                     return;
@@ -175,12 +184,14 @@ public final class Seed {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     drop.add("ALTER TABLE " + qualified + " DROP CONSTRAINT " + rs.getString(1));
-                    restore.add("ALTER TABLE " + qualified + " ADD CONSTRAINT " + rs.getString(1) + " " + rs.getString(2));
+                    restore.add(
+                            "ALTER TABLE " + qualified + " ADD CONSTRAINT " + rs.getString(1) + " " + rs.getString(2));
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = ?"
-                + " AND tablename = ? AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = ?::regclass)")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = ?"
+                        + " AND tablename = ? AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = ?::regclass)")) {
             ps.setString(1, schema);
             ps.setString(2, table);
             ps.setString(3, qualified);
@@ -216,20 +227,58 @@ public final class Seed {
                     SubjectId subject = new SubjectId(BenchData.subject(i));
                     Instant at = BenchData.EPOCH.plusMillis(n);
                     ConsentStatus status = BenchData.status(i, round);
-                    UUID id = new UUID((random.nextLong() & ~0xF000L) | 0x4000L,
+                    UUID id = new UUID(
+                            (random.nextLong() & ~0xF000L) | 0x4000L,
                             (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L);
                     String digest = AuditChain.personalDataDigest(subject, null, null, null, null);
-                    ConsentRecord r = new ConsentRecord(id, BenchData.TENANT, subject, ids.get(p), 1, status, at, at,
-                            Optional.empty(), Optional.empty(), evidence, false, digest, ChainLink.UNSEALED);
-                    Optional<ChainLink> previous = round == 0 ? Optional.empty()
-                            : Optional.of(new ChainLink(round, heads[i], heads[i]));
+                    ConsentRecord r = new ConsentRecord(
+                            id,
+                            BenchData.TENANT,
+                            subject,
+                            ids.get(p),
+                            1,
+                            status,
+                            at,
+                            at,
+                            Optional.empty(),
+                            Optional.empty(),
+                            evidence,
+                            false,
+                            digest,
+                            ChainLink.UNSEALED);
+                    Optional<ChainLink> previous =
+                            round == 0 ? Optional.empty() : Optional.of(new ChainLink(round, heads[i], heads[i]));
                     ChainLink link = AuditChain.seal(r, previous).link();
-                    w.value(id).value(BenchData.TENANT).value(subject.value()).value(link.sequence()).value("consent")
-                            .value(at).value(ids.get(p).value()).value(1).value(status.name()).value(at).value(null)
-                            .value(null).value("f").value(evidence.source().name()).value(evidence.collectionPoint())
-                            .value(evidence.noticeVersion().orElse(null)).value(null).value(locale).value("SUBJECT")
-                            .value(null).value(null).value(null).value(null).value(null).value(null).value(null)
-                            .value(null).value(digest).value(link.previousHash()).value(link.hash());
+                    w.value(id)
+                            .value(BenchData.TENANT)
+                            .value(subject.value())
+                            .value(link.sequence())
+                            .value("consent")
+                            .value(at)
+                            .value(ids.get(p).value())
+                            .value(1)
+                            .value(status.name())
+                            .value(at)
+                            .value(null)
+                            .value(null)
+                            .value("f")
+                            .value(evidence.source().name())
+                            .value(evidence.collectionPoint())
+                            .value(evidence.noticeVersion().orElse(null))
+                            .value(null)
+                            .value(locale)
+                            .value("SUBJECT")
+                            .value(null)
+                            .value(null)
+                            .value(null)
+                            .value(null)
+                            .value(null)
+                            .value(null)
+                            .value(null)
+                            .value(null)
+                            .value(digest)
+                            .value(link.previousHash())
+                            .value(link.hash());
                     w.endRow();
                     heads[i] = link.hash();
                     current[i][p] = id.toString();
@@ -240,16 +289,22 @@ public final class Seed {
         try (CopyWriter w = new CopyWriter(c, schema + ".consent_state", "tenant, subject, purpose_id, entry_id")) {
             for (int i = 0; i < subjects; i++) {
                 for (int p = 0; p < purposes; p++) {
-                    w.value(BenchData.TENANT).value(BenchData.subject(i)).value(BenchData.PURPOSE_IDS.get(p))
+                    w.value(BenchData.TENANT)
+                            .value(BenchData.subject(i))
+                            .value(BenchData.PURPOSE_IDS.get(p))
                             .value(current[i][p]);
                     w.endRow();
                 }
             }
         }
-        try (CopyWriter w = new CopyWriter(c, schema + ".consent_subject", "tenant, subject, head_seq, head_hash, erased")) {
+        try (CopyWriter w =
+                new CopyWriter(c, schema + ".consent_subject", "tenant, subject, head_seq, head_hash, erased")) {
             for (int i = 0; i < subjects; i++) {
-                w.value(BenchData.TENANT).value(BenchData.subject(i)).value(BenchData.RECORDS_PER_SUBJECT)
-                        .value(heads[i]).value("f");
+                w.value(BenchData.TENANT)
+                        .value(BenchData.subject(i))
+                        .value(BenchData.RECORDS_PER_SUBJECT)
+                        .value(heads[i])
+                        .value("f");
                 w.endRow();
             }
         }
@@ -258,7 +313,8 @@ public final class Seed {
 
     /** The write benchmarks' subjects, five purposes each, through ConsentKit's batch path. */
     private void seedWriteTenants(JdbcConsentStore store, String database) {
-        for (String tenant : List.of(BenchData.WRITE_KIT, BenchData.WRITE_RAW, BenchData.BATCH_KIT, BenchData.BATCH_RAW)) {
+        for (String tenant :
+                List.of(BenchData.WRITE_KIT, BenchData.WRITE_RAW, BenchData.BATCH_KIT, BenchData.BATCH_RAW)) {
             ConsentManager consents = BenchData.manager(store, tenant);
             if (tenant.equals(BenchData.BATCH_KIT) || tenant.equals(BenchData.BATCH_RAW)) {
                 continue; // the batch benchmarks add new subjects; only the purposes are needed
@@ -266,7 +322,9 @@ public final class Seed {
             List<ConsentCommand> batch = new ArrayList<>(1000);
             for (int i = 0; i < writePool; i++) {
                 for (String purpose : BenchData.PURPOSE_IDS) {
-                    batch.add(ConsentCommand.grant(BenchData.subject(i), purpose).evidence(BenchData.evidence()).build());
+                    batch.add(ConsentCommand.grant(BenchData.subject(i), purpose)
+                            .evidence(BenchData.evidence())
+                            .build());
                     if (batch.size() == 1000) {
                         consents.recordAll(batch);
                         batch.clear();
@@ -289,13 +347,15 @@ public final class Seed {
                 st.execute("CREATE TABLE " + schema + ".oauth2_authorization_consent (registered_client_id varchar(100)"
                         + " NOT NULL, principal_name varchar(200) NOT NULL, authorities varchar(1000) NOT NULL)");
             }
-            try (CopyWriter w = new CopyWriter(c, schema + ".oauth2_authorization_consent",
-                    "registered_client_id, principal_name, authorities")) {
+            try (CopyWriter w = new CopyWriter(
+                    c, schema + ".oauth2_authorization_consent", "registered_client_id, principal_name, authorities")) {
                 for (int i = 0; i < subjects; i++) {
                     StringBuilder scopes = new StringBuilder();
                     for (int p = 0; p < BenchData.PURPOSE_IDS.size(); p++) {
                         if (BenchData.status(i, p + BenchData.PURPOSE_IDS.size()) == ConsentStatus.GRANTED) {
-                            scopes.append(scopes.length() == 0 ? "" : ",").append("SCOPE_").append(BenchData.PURPOSE_IDS.get(p));
+                            scopes.append(scopes.length() == 0 ? "" : ",")
+                                    .append("SCOPE_")
+                                    .append(BenchData.PURPOSE_IDS.get(p));
                         }
                     }
                     if (scopes.length() == 0) {
@@ -319,7 +379,8 @@ public final class Seed {
         try (JpaPeer peer = JpaPeer.open("create")) {
             log("JPA peer tables created by Hibernate");
         }
-        String columns = "subject, purpose, purpose_version, status, recorded_at, source, collection_point, notice_version";
+        String columns =
+                "subject, purpose, purpose_version, status, recorded_at, source, collection_point, notice_version";
         try (Connection c = pg.getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
@@ -346,7 +407,9 @@ public final class Seed {
             }
             c.commit();
         }
-        log("JPA peer seeded with %,d current rows and as many audit rows", (long) subjects * BenchData.PURPOSE_IDS.size());
+        log(
+                "JPA peer seeded with %,d current rows and as many audit rows",
+                (long) subjects * BenchData.PURPOSE_IDS.size());
     }
 
     private void writeJpaRows(CopyWriter w, boolean audit) throws SQLException {
@@ -359,10 +422,14 @@ public final class Seed {
                 if (audit) {
                     w.value(0).value(0);
                 }
-                w.value(BenchData.subject(i)).value(BenchData.PURPOSE_IDS.get(p)).value(1)
+                w.value(BenchData.subject(i))
+                        .value(BenchData.PURPOSE_IDS.get(p))
+                        .value(1)
                         .value(BenchData.status(i, p + purposes).name())
-                        .value(BenchData.EPOCH.plusMillis((long) (p + purposes) * subjects + i)).value("WEB")
-                        .value("signup-form-v3").value("2026-01");
+                        .value(BenchData.EPOCH.plusMillis((long) (p + purposes) * subjects + i))
+                        .value("WEB")
+                        .value("signup-form-v3")
+                        .value("2026-01");
                 w.endRow();
             }
         }
@@ -370,9 +437,10 @@ public final class Seed {
 
     private void seedMariaDb(HikariDataSource maria) throws SQLException {
         String prefix = BenchData.mariaPrefix();
-        try (Connection c = maria.getConnection(); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + prefix + "subject WHERE tenant = '"
-                    + BenchData.WRITE_RAW + "'")) {
+        try (Connection c = maria.getConnection();
+                Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery(
+                    "SELECT COUNT(*) FROM " + prefix + "subject WHERE tenant = '" + BenchData.WRITE_RAW + "'")) {
                 if (rs.next() && rs.getInt(1) == writePool) {
                     log("MariaDB tables %s* already seeded: reused", prefix);
                     return;

@@ -5,6 +5,14 @@ import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.jdbc.JdbcConsentStore;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -17,15 +25,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Benchmarks 3 and 4 on PostgreSQL and MariaDB: {@code record} one at a time (each in its own transaction) on
@@ -70,11 +69,13 @@ public class WriteBenchmark {
             }
             writeKit = BenchData.manager(store, BenchData.WRITE_KIT);
             batchKit = BenchData.manager(store, BenchData.BATCH_KIT);
-            String subjectTable = database.equals("postgresql") ? BenchData.schema() + ".consent_subject"
+            String subjectTable = database.equals("postgresql")
+                    ? BenchData.schema() + ".consent_subject"
                     : BenchData.mariaPrefix() + "subject";
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + subjectTable + " WHERE tenant = '"
-                         + BenchData.WRITE_RAW + "'")) {
+            try (Connection c = ds.getConnection();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(
+                            "SELECT COUNT(*) FROM " + subjectTable + " WHERE tenant = '" + BenchData.WRITE_RAW + "'")) {
                 rs.next();
                 pool = rs.getInt(1);
             }
@@ -114,7 +115,8 @@ public class WriteBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public ConsentRecord recordKit(Db db, Choice choice) {
         String subject = BenchData.subject(choice.random.nextInt(db.pool));
-        ConsentCommand.Builder b = choice.grant() ? ConsentCommand.grant(subject, "marketing.email")
+        ConsentCommand.Builder b = choice.grant()
+                ? ConsentCommand.grant(subject, "marketing.email")
                 : ConsentCommand.withdraw(subject, "marketing.email");
         return db.writeKit.record(b.evidence(BenchData.evidence()).build());
     }
@@ -125,7 +127,8 @@ public class WriteBenchmark {
     public void recordRaw(Db db, Choice choice) throws SQLException {
         String subject = BenchData.subject(choice.random.nextInt(db.pool));
         try (Connection c = db.ds.getConnection()) {
-            db.raw.recordOne(c, BenchData.WRITE_RAW, subject, "marketing.email", choice.grant() ? "GRANTED" : "WITHDRAWN");
+            db.raw.recordOne(
+                    c, BenchData.WRITE_RAW, subject, "marketing.email", choice.grant() ? "GRANTED" : "WITHDRAWN");
         }
     }
 
@@ -136,7 +139,9 @@ public class WriteBenchmark {
     public List<ConsentRecord> recordAllKit(Db db) {
         List<ConsentCommand> commands = new ArrayList<>(BATCH);
         for (String s : db.newSubjects("kit")) {
-            commands.add(ConsentCommand.grant(s, "marketing.email").evidence(BenchData.evidence()).build());
+            commands.add(ConsentCommand.grant(s, "marketing.email")
+                    .evidence(BenchData.evidence())
+                    .build());
         }
         return db.batchKit.recordAll(commands);
     }

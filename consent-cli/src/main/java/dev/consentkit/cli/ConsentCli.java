@@ -7,12 +7,6 @@ import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.jdbc.JdbcConsentStore;
-import org.jspecify.annotations.Nullable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
-import javax.sql.DataSource;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code consentkit}: an auditor's tool that opens a ConsentKit database read-only in spirit (it writes
@@ -31,16 +30,29 @@ import java.util.logging.Logger;
  * Exit codes: 0 success (for {@code verify}: every chain verifies), 1 a chain is broken, 2 a usage or
  * connection error.
  */
-@Command(name = "consentkit", mixinStandardHelpOptions = true, version = "consentkit 0.1.0",
-        description = {"Verify and export a ConsentKit consent log straight from its database.",
-                "Connects by JDBC URL; the PostgreSQL, MariaDB/MySQL and H2 drivers are included."},
-        subcommands = {VerifyCommand.class, ExportCommand.class, SubjectExportCommand.class,
-                ReceiptsCommand.class, StatsCommand.class},
-        footer = {"", "Examples:",
-                "  consentkit verify --url jdbc:postgresql://db/app --user auditor",
-                "  consentkit export --url jdbc:postgresql://db/app --format csv --output log.csv",
-                "  consentkit subject-export --url jdbc:h2:./consent --subject cust-42",
-                "The password comes from --password (prompted when given without a value) or CONSENTKIT_DB_PASSWORD."})
+@Command(
+        name = "consentkit",
+        mixinStandardHelpOptions = true,
+        version = "consentkit 0.1.0",
+        description = {
+            "Verify and export a ConsentKit consent log straight from its database.",
+            "Connects by JDBC URL; the PostgreSQL, MariaDB/MySQL and H2 drivers are included."
+        },
+        subcommands = {
+            VerifyCommand.class,
+            ExportCommand.class,
+            SubjectExportCommand.class,
+            ReceiptsCommand.class,
+            StatsCommand.class
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  consentkit verify --url jdbc:postgresql://db/app --user auditor",
+            "  consentkit export --url jdbc:postgresql://db/app --format csv --output log.csv",
+            "  consentkit subject-export --url jdbc:h2:./consent --subject cust-42",
+            "The password comes from --password (prompted when given without a value) or CONSENTKIT_DB_PASSWORD."
+        })
 public final class ConsentCli implements Runnable {
 
     @CommandLine.Spec
@@ -75,7 +87,9 @@ public final class ConsentCli implements Runnable {
             return "the database refused " + s.operation() + " (SQLState " + sql.getSQLState() + "): "
                     + firstLine(sql.getMessage());
         }
-        if (e instanceof ConsentException || e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
+        if (e instanceof ConsentException
+                || e instanceof IllegalStateException
+                || e instanceof IllegalArgumentException) {
             return Objects.toString(e.getMessage(), e.toString());
         }
         return e.toString();
@@ -96,16 +110,26 @@ public final class ConsentCli implements Runnable {
         String url;
 
         @Option(names = "--user", description = "Database user")
-        @Nullable String user;
+        @Nullable
+        String user;
 
-        @Option(names = "--password", arity = "0..1", interactive = true,
-                defaultValue = "${env:CONSENTKIT_DB_PASSWORD}", description = "Password (default: $CONSENTKIT_DB_PASSWORD)")
-        @Nullable String password;
+        @Option(
+                names = "--password",
+                arity = "0..1",
+                interactive = true,
+                defaultValue = "${env:CONSENTKIT_DB_PASSWORD}",
+                description = "Password (default: $CONSENTKIT_DB_PASSWORD)")
+        @Nullable
+        String password;
 
         @Option(names = "--schema", description = "Schema (PostgreSQL, H2) or database (MariaDB) of the tables")
-        @Nullable String schema;
+        @Nullable
+        String schema;
 
-        @Option(names = "--table-prefix", defaultValue = "consent_", description = "Table prefix (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--table-prefix",
+                defaultValue = "consent_",
+                description = "Table prefix (default: ${DEFAULT-VALUE})")
         String tablePrefix;
 
         @Option(names = "--tenant", defaultValue = "default", description = "Tenant (default: ${DEFAULT-VALUE})")
@@ -115,7 +139,11 @@ public final class ConsentCli implements Runnable {
         ConsentManager open() {
             JdbcConsentStore store;
             try {
-                store = JdbcConsentStore.builder().dataSource(dataSource()).schema(schema).tablePrefix(tablePrefix).build();
+                store = JdbcConsentStore.builder()
+                        .dataSource(dataSource())
+                        .schema(schema)
+                        .tablePrefix(tablePrefix)
+                        .build();
             } catch (ConsentStoreException e) {
                 throw new IllegalStateException("cannot connect to " + redacted() + ": " + cause(e), e);
             }
@@ -123,13 +151,19 @@ public final class ConsentCli implements Runnable {
             try {
                 purposes = store.savedPurposes(tenant);
             } catch (ConsentStoreException e) {
-                throw new IllegalStateException("no ConsentKit tables with prefix '" + tablePrefix + "' at "
-                        + redacted() + " (" + cause(e) + ")", e);
+                throw new IllegalStateException(
+                        "no ConsentKit tables with prefix '" + tablePrefix + "' at " + redacted() + " (" + cause(e)
+                                + ")",
+                        e);
             }
             if (purposes.isEmpty()) {
                 throw new IllegalStateException("no purposes are saved for tenant '" + tenant + "' at " + redacted());
             }
-            return ConsentManager.builder().purposes(purposes).store(store).tenant(tenant).build();
+            return ConsentManager.builder()
+                    .purposes(purposes)
+                    .store(store)
+                    .tenant(tenant)
+                    .build();
         }
 
         private String redacted() {
@@ -139,7 +173,8 @@ public final class ConsentCli implements Runnable {
 
         private static String cause(ConsentStoreException e) {
             return e.getCause() instanceof SQLException sql
-                    ? "SQLState " + sql.getSQLState() + ", " + firstLine(sql.getMessage()) : Objects.toString(e.getMessage(), e.toString());
+                    ? "SQLState " + sql.getSQLState() + ", " + firstLine(sql.getMessage())
+                    : Objects.toString(e.getMessage(), e.toString());
         }
 
         private DataSource dataSource() {
@@ -150,16 +185,19 @@ public final class ConsentCli implements Runnable {
     /** Filters shared by the exporting commands. */
     static final class Filters {
         @Option(names = "--subject", description = "Only this subject")
-        @Nullable String subject;
+        @Nullable
+        String subject;
 
         @Option(names = "--purpose", description = "Only these purposes (repeatable)")
         List<String> purposes = new ArrayList<>();
 
         @Option(names = "--from", description = "Recorded at or after this instant, e.g. 2026-01-01T00:00:00Z")
-        @Nullable Instant from;
+        @Nullable
+        Instant from;
 
         @Option(names = "--to", description = "Recorded before this instant")
-        @Nullable Instant to;
+        @Nullable
+        Instant to;
 
         HistoryQuery query() {
             HistoryQuery.Builder b = HistoryQuery.builder().recordedFrom(from).recordedTo(to);
@@ -172,8 +210,8 @@ public final class ConsentCli implements Runnable {
     }
 
     /** A DataSource over {@link DriverManager}: the tool opens few connections and needs no pool. */
-    private record DriverManagerDataSource(String url, @Nullable String user, @Nullable String password)
-            implements DataSource {
+    private record DriverManagerDataSource(
+            String url, @Nullable String user, @Nullable String password) implements DataSource {
         @Override
         public Connection getConnection() throws SQLException {
             return user == null ? DriverManager.getConnection(url) : DriverManager.getConnection(url, user, password);
@@ -190,8 +228,7 @@ public final class ConsentCli implements Runnable {
         }
 
         @Override
-        public void setLogWriter(PrintWriter out) {
-        }
+        public void setLogWriter(PrintWriter out) {}
 
         @Override
         public void setLoginTimeout(int seconds) {

@@ -1,21 +1,27 @@
 package dev.consentkit.cli;
 
 import dev.consentkit.export.AuditExporter;
+import java.io.OutputStream;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.OutputStream;
-import java.util.concurrent.Callable;
-
-@Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Stream the audit log as CSV or JSON Lines.",
-                "Consent, preference and erasure entries with evidence and chain links, in append",
-                "order, in constant memory; CSV is RFC 4180 with formula cells neutralised."})
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Stream the audit log as CSV or JSON Lines.",
+            "Consent, preference and erasure entries with evidence and chain links, in append",
+            "order, in constant memory; CSV is RFC 4180 with formula cells neutralised."
+        })
 final class ExportCommand implements Callable<Integer> {
 
     /** The export formats. */
-    enum Format { csv, jsonl }
+    enum Format {
+        csv,
+        jsonl
+    }
 
     @CommandLine.Mixin
     ConsentCli.Database database;
@@ -33,7 +39,8 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AuditExporter exporter = AuditExporter.of(database.open());
         try (OutputStream out = output.open()) {
-            long n = format == Format.csv ? exporter.writeCsv(filters.query(), out)
+            long n = format == Format.csv
+                    ? exporter.writeCsv(filters.query(), out)
                     : exporter.writeJsonLines(filters.query(), out);
             output.err().println("Exported " + n + " entries");
         }

@@ -2,20 +2,26 @@ package dev.consentkit.cli;
 
 import dev.consentkit.export.ConsentReceipts;
 import dev.consentkit.export.Controller;
+import java.io.OutputStream;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.OutputStream;
-import java.util.concurrent.Callable;
-
-@Command(name = "receipts", mixinStandardHelpOptions = true,
-        description = {"Write a consent receipt per grant as JSON Lines.",
-                "Kantara Consent Receipt v1.1, or ISO/IEC TS 27560-structured records with DPV terms."})
+@Command(
+        name = "receipts",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Write a consent receipt per grant as JSON Lines.",
+            "Kantara Consent Receipt v1.1, or ISO/IEC TS 27560-structured records with DPV terms."
+        })
 final class ReceiptsCommand implements Callable<Integer> {
 
     /** The receipt formats. */
-    enum Format { kantara, iso27560 }
+    enum Format {
+        kantara,
+        iso27560
+    }
 
     @CommandLine.Mixin
     ConsentCli.Database database;
@@ -23,7 +29,10 @@ final class ReceiptsCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ConsentCli.Filters filters;
 
-    @Option(names = "--format", defaultValue = "kantara", description = "kantara or iso27560 (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--format",
+            defaultValue = "kantara",
+            description = "kantara or iso27560 (default: ${DEFAULT-VALUE})")
     Format format;
 
     @Option(names = "--controller-name", required = true, description = "The data controller's legal name")
@@ -55,11 +64,13 @@ final class ReceiptsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConsentReceipts receipts = ConsentReceipts.of(database.open(),
-                new Controller(name, contact, address, email, phone, url, policyUrl, jurisdiction));
+        ConsentReceipts receipts = ConsentReceipts.of(
+                database.open(), new Controller(name, contact, address, email, phone, url, policyUrl, jurisdiction));
         try (OutputStream out = output.open()) {
-            long n = receipts.write(filters.query(), format == Format.kantara
-                    ? ConsentReceipts.Format.KANTARA_V1_1 : ConsentReceipts.Format.ISO_27560, out);
+            long n = receipts.write(
+                    filters.query(),
+                    format == Format.kantara ? ConsentReceipts.Format.KANTARA_V1_1 : ConsentReceipts.Format.ISO_27560,
+                    out);
             output.err().println("Wrote " + n + " receipts");
         }
         return 0;

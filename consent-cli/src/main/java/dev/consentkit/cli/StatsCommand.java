@@ -4,18 +4,21 @@ import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.HistoryQuery;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-
 import java.io.PrintWriter;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
-@Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Count entries by kind and consent records by purpose and status.",
-                "One streamed pass over the log (filters apply)."})
+@Command(
+        name = "stats",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Count entries by kind and consent records by purpose and status.",
+            "One streamed pass over the log (filters apply)."
+        })
 final class StatsCommand implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Mixin
@@ -38,13 +41,15 @@ final class StatsCommand implements java.util.concurrent.Callable<Integer> {
                 AuditEntry e = it.next();
                 kinds.merge(e.getClass().getSimpleName(), 1L, Long::sum);
                 if (e instanceof ConsentRecord r) {
-                    byPurpose.computeIfAbsent(r.purpose().value(), p -> new TreeMap<>())
+                    byPurpose
+                            .computeIfAbsent(r.purpose().value(), p -> new TreeMap<>())
                             .merge(r.status().name(), 1L, Long::sum);
                 }
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.println("tenant " + consents.tenant() + ": " + consents.purposes().currentPurposes().size() + " purposes");
+        out.println("tenant " + consents.tenant() + ": "
+                + consents.purposes().currentPurposes().size() + " purposes");
         kinds.forEach((kind, n) -> out.println("  " + kind + ": " + n));
         byPurpose.forEach((purpose, statuses) -> out.println("  " + purpose + " " + statuses));
         out.flush();

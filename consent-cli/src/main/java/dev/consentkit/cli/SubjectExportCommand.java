@@ -1,16 +1,19 @@
 package dev.consentkit.cli;
 
 import dev.consentkit.export.SubjectAccessExport;
+import java.io.OutputStream;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.OutputStream;
-import java.util.concurrent.Callable;
-
-@Command(name = "subject-export", mixinStandardHelpOptions = true,
-        description = {"Write one subject's access export (GDPR Art. 15/20) as JSON.",
-                "Current decisions, preferences, full history and the purpose texts agreed to."})
+@Command(
+        name = "subject-export",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Write one subject's access export (GDPR Art. 15/20) as JSON.",
+            "Current decisions, preferences, full history and the purpose texts agreed to."
+        })
 final class SubjectExportCommand implements Callable<Integer> {
 
     @CommandLine.Mixin

@@ -1,16 +1,13 @@
 package dev.consentkit.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.jdbc.JdbcConsentStore;
-import org.h2.jdbcx.JdbcDataSource;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +19,10 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the real command line (the same {@code run} that {@code main} calls) against an H2 database. */
 class CliTest {
@@ -32,14 +31,15 @@ class CliTest {
     private ConsentRecord aliceSecond;
 
     /** Exit code and what the tool printed. */
-    record Result(int exit, String out, String err) {
-    }
+    record Result(int exit, String out, String err) {}
 
     static Result cli(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = ConsentCli.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        int exit = ConsentCli.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                args);
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -58,18 +58,27 @@ class CliTest {
         JdbcConsentStore store = JdbcConsentStore.builder().dataSource(ds).build();
         store.createSchemaIfMissing();
         ConsentManager consents = ConsentManager.builder()
-                .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).title("Newsletter").build(),
-                        Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).build())
-                .store(store).build();
+                .purposes(
+                        Purpose.builder("marketing.email")
+                                .basis(LegalBasis.CONSENT)
+                                .title("Newsletter")
+                                .build(),
+                        Purpose.builder("analytics")
+                                .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                                .build())
+                .store(store)
+                .build();
         consents.record(ConsentCommand.grant("alice", "marketing.email").build());
-        aliceSecond = consents.record(ConsentCommand.withdraw("alice", "marketing.email").build());
+        aliceSecond = consents.record(
+                ConsentCommand.withdraw("alice", "marketing.email").build());
         consents.record(ConsentCommand.grant("bob", "marketing.email").build());
     }
 
     private void sql(String statement) throws SQLException {
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL(url);
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
             st.executeUpdate(statement);
         }
     }
@@ -78,7 +87,8 @@ class CliTest {
     void helpListsEveryCommand() {
         Result r = cli("--help");
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("verify", "export", "subject-export", "receipts", "stats", "CONSENTKIT_DB_PASSWORD");
+        assertThat(r.out())
+                .contains("verify", "export", "subject-export", "receipts", "stats", "CONSENTKIT_DB_PASSWORD");
     }
 
     @Test
@@ -95,8 +105,10 @@ class CliTest {
         Result r = cli(with("verify"));
 
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.out()).contains("BROKEN subject=alice sequence=2 problem=CONTENT_CHANGED first-bad-record="
-                + aliceSecond.id()).contains("BROKEN: 3 records in 2 chains checked, 1 broken");
+        assertThat(r.out())
+                .contains(
+                        "BROKEN subject=alice sequence=2 problem=CONTENT_CHANGED first-bad-record=" + aliceSecond.id())
+                .contains("BROKEN: 3 records in 2 chains checked, 1 broken");
     }
 
     @Test

@@ -9,7 +9,6 @@ import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.Source;
 import dev.consentkit.jdbc.JdbcConsentStore;
-
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -22,8 +21,7 @@ import java.util.List;
  */
 public final class SeedDatabase {
 
-    private SeedDatabase() {
-    }
+    private SeedDatabase() {}
 
     public static void main(String[] args) throws Exception {
         String url = args[0];
@@ -34,24 +32,41 @@ public final class SeedDatabase {
         config.setJdbcUrl(url);
         config.setUsername(args[1]);
         try (HikariDataSource ds = new HikariDataSource(config)) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = ds.getConnection();
+                    Statement st = c.createStatement()) {
                 st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
             }
-            JdbcConsentStore store = JdbcConsentStore.builder().dataSource(ds).schema(schema).build();
+            JdbcConsentStore store =
+                    JdbcConsentStore.builder().dataSource(ds).schema(schema).build();
             store.createSchemaIfMissing();
             ConsentManager consents = ConsentManager.builder()
-                    .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).title("Newsletter").build(),
-                            Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).title("Analytics").build())
-                    .store(store).build();
-            Evidence evidence = Evidence.builder().source(Source.IMPORT).collectionPoint("seed")
-                    .ipAddress("203.0.113.1").userAgent("seed/1.0").build();
+                    .purposes(
+                            Purpose.builder("marketing.email")
+                                    .basis(LegalBasis.CONSENT)
+                                    .title("Newsletter")
+                                    .build(),
+                            Purpose.builder("analytics")
+                                    .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                                    .title("Analytics")
+                                    .build())
+                    .store(store)
+                    .build();
+            Evidence evidence = Evidence.builder()
+                    .source(Source.IMPORT)
+                    .collectionPoint("seed")
+                    .ipAddress("203.0.113.1")
+                    .userAgent("seed/1.0")
+                    .build();
             long start = System.nanoTime();
             List<ConsentCommand> batch = new ArrayList<>(1000);
             for (int i = 0; i < records; i++) {
                 String subject = "s-" + (i % subjects);
                 String purpose = (i / subjects) % 2 == 0 ? "marketing.email" : "analytics";
-                batch.add(((i / subjects) % 3 == 2 ? ConsentCommand.withdraw(subject, purpose)
-                        : ConsentCommand.grant(subject, purpose)).evidence(evidence).build());
+                batch.add(((i / subjects) % 3 == 2
+                                ? ConsentCommand.withdraw(subject, purpose)
+                                : ConsentCommand.grant(subject, purpose))
+                        .evidence(evidence)
+                        .build());
                 if (batch.size() == 1000) {
                     consents.recordAll(batch);
                     batch.clear();
@@ -63,12 +78,14 @@ public final class SeedDatabase {
             if (!batch.isEmpty()) {
                 consents.recordAll(batch);
             }
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = ds.getConnection();
+                    Statement st = c.createStatement()) {
                 st.execute("ANALYZE " + schema + ".consent_log");
                 st.execute("ANALYZE " + schema + ".consent_subject");
             }
-            System.err.printf("seeded %,d records over %,d subjects in %.0f s%n", records, subjects,
-                    (System.nanoTime() - start) / 1e9);
+            System.err.printf(
+                    "seeded %,d records over %,d subjects in %.0f s%n",
+                    records, subjects, (System.nanoTime() - start) / 1e9);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.consentkit.core;
 
 import dev.consentkit.core.internal.TextValidators;
-
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,7 +14,11 @@ import java.util.Optional;
 public record Actor(Type type, Optional<String> id) {
 
     /** The kinds of actor. */
-    public enum Type { SUBJECT, AGENT, SYSTEM }
+    public enum Type {
+        SUBJECT,
+        AGENT,
+        SYSTEM
+    }
 
     private static final Actor SUBJECT = new Actor(Type.SUBJECT, Optional.empty());
 
@@ -23,13 +26,13 @@ public record Actor(Type type, Optional<String> id) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(id, "id");
         if (type == Type.SUBJECT && id.isPresent()) {
-            throw InvalidConsentRequestException.of("evidence.actor.id",
-                    "must be empty when the subject itself acted");
+            throw InvalidConsentRequestException.of("evidence.actor.id", "must be empty when the subject itself acted");
         }
         if (type != Type.SUBJECT) {
             String value = id.orElse("");
             if (value.isBlank() || value.length() > 255 || TextValidators.hasControlCharacter(value, false)) {
-                throw InvalidConsentRequestException.of("evidence.actor.id",
+                throw InvalidConsentRequestException.of(
+                        "evidence.actor.id",
                         "must be 1..255 characters without control characters for an agent or system");
             }
         }

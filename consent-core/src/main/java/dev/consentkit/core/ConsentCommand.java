@@ -4,10 +4,9 @@ import dev.consentkit.core.internal.SafeText;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.PastOrPresent;
-import org.jspecify.annotations.Nullable;
-
 import java.time.Instant;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request to record one consent record. Built with {@link #grant}, {@link #deny}, {@link #withdraw} or
@@ -105,8 +104,15 @@ public record ConsentCommand(
         /** Builds the command. Validation happens when it is recorded, so every violation is reported at once. */
         public ConsentCommand build() {
             Evidence e = evidence != null ? evidence : Evidence.of(Source.API, "api");
-            return new ConsentCommand(subject, purpose, status, e, Optional.ofNullable(effectiveAt),
-                    Optional.ofNullable(purposeVersion), Optional.ofNullable(idempotencyKey), pendingConfirmation);
+            return new ConsentCommand(
+                    subject,
+                    purpose,
+                    status,
+                    e,
+                    Optional.ofNullable(effectiveAt),
+                    Optional.ofNullable(purposeVersion),
+                    Optional.ofNullable(idempotencyKey),
+                    pendingConfirmation);
         }
     }
 }

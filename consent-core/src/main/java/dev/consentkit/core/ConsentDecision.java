@@ -14,8 +14,13 @@ import java.util.Optional;
  * @param record         the record that decided, empty where none did
  * @param at             the instant the question was about
  */
-public record ConsentDecision(PurposeId purpose, DecisionReason reason, int purposeVersion, LegalBasis basis,
-                              Optional<ConsentRecord> record, Instant at) {
+public record ConsentDecision(
+        PurposeId purpose,
+        DecisionReason reason,
+        int purposeVersion,
+        LegalBasis basis,
+        Optional<ConsentRecord> record,
+        Instant at) {
 
     public ConsentDecision {
         Objects.requireNonNull(purpose, "purpose");

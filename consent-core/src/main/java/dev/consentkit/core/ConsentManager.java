@@ -1,20 +1,18 @@
 package dev.consentkit.core;
 
-import dev.consentkit.core.internal.WritePlanner;
+import static dev.consentkit.core.internal.CommandValidator.required;
+
 import dev.consentkit.core.internal.CommandValidator;
 import dev.consentkit.core.internal.DecidingRules;
 import dev.consentkit.core.internal.ListenerDispatch;
 import dev.consentkit.core.internal.Pseudonyms;
 import dev.consentkit.core.internal.PurposeIndex;
 import dev.consentkit.core.internal.RecordReader;
+import dev.consentkit.core.internal.WritePlanner;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.DecisionObserver;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -30,8 +28,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static dev.consentkit.core.internal.CommandValidator.required;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The entry point: records what subjects chose, decides whether processing is allowed, and keeps the
@@ -84,13 +83,24 @@ public final class ConsentManager {
         DecidingRules rules = new DecidingRules(purposes);
         this.validator = new CommandValidator(clock, purposes);
         this.reader = new RecordReader(store, tenant, purposes, rules, pseudonyms, b.decisionObserver);
-        this.writer = new WritePlanner(store, tenant, purposes, rules, b.evidencePolicy, pseudonyms,
+        this.writer = new WritePlanner(
+                store,
+                tenant,
+                purposes,
+                rules,
+                b.evidencePolicy,
+                pseudonyms,
                 new ListenerDispatch(b.listeners, b.commitHook, store));
-        log.info("ConsentKit manager ready: tenant={}, purposes={}, store={}", tenant,
-                registry.currentPurposes().size(), store.getClass().getSimpleName());
+        log.info(
+                "ConsentKit manager ready: tenant={}, purposes={}, store={}",
+                tenant,
+                registry.currentPurposes().size(),
+                store.getClass().getSimpleName());
         if (b.store == null) {
-            log.warn("ConsentKit manager for tenant {} keeps choices in memory only: they are lost when the process "
-                    + "ends; configure ConsentManager.builder().store(...) to keep them", tenant);
+            log.warn(
+                    "ConsentKit manager for tenant {} keeps choices in memory only: they are lost when the process "
+                            + "ends; configure ConsentManager.builder().store(...) to keep them",
+                    tenant);
         }
         if (!pseudonyms.available()) {
             log.info("ConsentKit manager for tenant {} has no pseudonymKey: erase is unavailable", tenant);
@@ -148,7 +158,9 @@ public final class ConsentManager {
     /** {@link #applyGlobalPrivacyControl(String, Evidence)} for a typed subject id. */
     public List<ConsentRecord> applyGlobalPrivacyControl(SubjectId subject, Evidence evidence) {
         required(subject, "subject");
-        Evidence gpc = validator.evidence(required(evidence, "evidence").toBuilder().source(Source.GPC_SIGNAL).build());
+        Evidence gpc = validator.evidence(required(evidence, "evidence").toBuilder()
+                .source(Source.GPC_SIGNAL)
+                .build());
         Instant now = now();
         return writer.applyGlobalPrivacyControl(subject, gpc, now, reader.grantsGivenAfterASignal(subject, now));
     }
@@ -384,8 +396,7 @@ public final class ConsentManager {
         private final Map<String, PreferenceDefinition> preferences = new LinkedHashMap<>();
         private byte @Nullable [] pseudonymKey;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Declares purposes; several versions of one purpose may be given. */
         public Builder purposes(Purpose... purposes) {

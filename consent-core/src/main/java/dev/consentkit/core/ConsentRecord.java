@@ -37,7 +37,8 @@ public record ConsentRecord(
         Evidence evidence,
         boolean conflict,
         String personalDataDigest,
-        ChainLink link) implements AuditEntry {
+        ChainLink link)
+        implements AuditEntry {
 
     public ConsentRecord {
         Objects.requireNonNull(id, "id");
@@ -61,15 +62,45 @@ public record ConsentRecord(
 
     @Override
     public ConsentRecord withLink(ChainLink link) {
-        return new ConsentRecord(id, tenant, subject, purpose, purposeVersion, status, recordedAt, effectiveAt,
-                expiresAt, idempotencyKey, evidence, conflict, personalDataDigest, link);
+        return new ConsentRecord(
+                id,
+                tenant,
+                subject,
+                purpose,
+                purposeVersion,
+                status,
+                recordedAt,
+                effectiveAt,
+                expiresAt,
+                idempotencyKey,
+                evidence,
+                conflict,
+                personalDataDigest,
+                link);
     }
 
     @Override
     public ConsentRecord erased(SubjectId pseudonym) {
-        Evidence stripped = evidence.toBuilder().ipAddress(null).userAgent(null).comment(null).build();
-        return new ConsentRecord(id, tenant, pseudonym, purpose, purposeVersion, status, recordedAt, effectiveAt,
-                expiresAt, Optional.empty(), stripped, conflict, personalDataDigest, link);
+        Evidence stripped = evidence.toBuilder()
+                .ipAddress(null)
+                .userAgent(null)
+                .comment(null)
+                .build();
+        return new ConsentRecord(
+                id,
+                tenant,
+                pseudonym,
+                purpose,
+                purposeVersion,
+                status,
+                recordedAt,
+                effectiveAt,
+                expiresAt,
+                Optional.empty(),
+                stripped,
+                conflict,
+                personalDataDigest,
+                link);
     }
 
     /** Redacted: never prints the subject or evidence. */

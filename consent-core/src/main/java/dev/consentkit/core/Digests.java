@@ -8,8 +8,7 @@ import java.util.HexFormat;
 /** SHA-256 helpers. */
 final class Digests {
 
-    private Digests() {
-    }
+    private Digests() {}
 
     static MessageDigest sha256() {
         try {

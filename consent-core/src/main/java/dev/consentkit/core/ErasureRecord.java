@@ -23,7 +23,8 @@ public record ErasureRecord(
         String reason,
         Instant recordedAt,
         String personalDataDigest,
-        ChainLink link) implements AuditEntry {
+        ChainLink link)
+        implements AuditEntry {
 
     public ErasureRecord {
         Objects.requireNonNull(id, "id");

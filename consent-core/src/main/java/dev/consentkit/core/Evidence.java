@@ -4,11 +4,10 @@ import dev.consentkit.core.internal.IpAddress;
 import dev.consentkit.core.internal.SafeText;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
-import org.jspecify.annotations.Nullable;
-
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a choice was captured: the proof an auditor asks for. IP address and user agent are stored
@@ -30,7 +29,11 @@ public record Evidence(
         @NotNull Source source,
         @NotNull @SafeText(max = 255) String collectionPoint,
         @NotNull Optional<@SafeText(max = 64) String> noticeVersion,
-        @NotNull Optional<@Pattern(regexp = "[0-9a-f]{64}", message = "must be 64 lower-case hex digits") String> noticeTextSha256,
+
+        @NotNull
+        Optional<@Pattern(regexp = "[0-9a-f]{64}", message = "must be 64 lower-case hex digits") String>
+                noticeTextSha256,
+
         @NotNull Optional<Locale> locale,
         @NotNull Actor actor,
         @NotNull Optional<@IpAddress String> ipAddress,
@@ -77,8 +80,7 @@ public record Evidence(
         private @Nullable String comment;
         private @Nullable String proofReference;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder source(Source source) {
             this.source = source;
@@ -148,10 +150,17 @@ public record Evidence(
             if (collectionPoint == null) {
                 throw InvalidConsentRequestException.of("evidence.collectionPoint", "must not be null");
             }
-            return new Evidence(source, collectionPoint, Optional.ofNullable(noticeVersion),
-                    Optional.ofNullable(noticeTextSha256), Optional.ofNullable(locale), actor,
-                    Optional.ofNullable(ipAddress), Optional.ofNullable(userAgent),
-                    Optional.ofNullable(comment), Optional.ofNullable(proofReference));
+            return new Evidence(
+                    source,
+                    collectionPoint,
+                    Optional.ofNullable(noticeVersion),
+                    Optional.ofNullable(noticeTextSha256),
+                    Optional.ofNullable(locale),
+                    actor,
+                    Optional.ofNullable(ipAddress),
+                    Optional.ofNullable(userAgent),
+                    Optional.ofNullable(comment),
+                    Optional.ofNullable(proofReference));
         }
     }
 }

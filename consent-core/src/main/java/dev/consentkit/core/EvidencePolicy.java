@@ -2,13 +2,12 @@ package dev.consentkit.core;
 
 import dev.consentkit.core.internal.KeyedHmac;
 import dev.consentkit.core.internal.TextValidators;
-import org.jspecify.annotations.Nullable;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How the IP address and user agent of {@link Evidence} are minimised before they are stored.
@@ -69,7 +68,10 @@ public final class EvidencePolicy {
         if (ip.equals(evidence.ipAddress()) && ua.equals(evidence.userAgent())) {
             return evidence;
         }
-        return evidence.toBuilder().ipAddress(ip.orElse(null)).userAgent(ua.orElse(null)).build();
+        return evidence.toBuilder()
+                .ipAddress(ip.orElse(null))
+                .userAgent(ua.orElse(null))
+                .build();
     }
 
     private Optional<String> minimiseIp(String ip) {
@@ -96,8 +98,8 @@ public final class EvidencePolicy {
                 return Optional.of(hmac(ua));
             case TRUNCATE:
             default:
-                return Optional.of(ua.length() <= USER_AGENT_TRUNCATED_LENGTH
-                        ? ua : ua.substring(0, USER_AGENT_TRUNCATED_LENGTH));
+                return Optional.of(
+                        ua.length() <= USER_AGENT_TRUNCATED_LENGTH ? ua : ua.substring(0, USER_AGENT_TRUNCATED_LENGTH));
         }
     }
 
@@ -132,8 +134,7 @@ public final class EvidencePolicy {
         private Minimisation userAgent = Minimisation.KEEP;
         private byte @Nullable [] hashKey;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder ipAddress(Minimisation ipAddress) {
             this.ipAddress = Objects.requireNonNull(ipAddress, "ipAddress");

@@ -1,12 +1,11 @@
 package dev.consentkit.core;
 
-import org.jspecify.annotations.Nullable;
-
 import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which audit entries to stream. Every part is optional; an empty query streams the whole tenant.
@@ -18,12 +17,17 @@ import java.util.Set;
  * @param recordedFrom only entries recorded at or after this instant
  * @param recordedTo   only entries recorded before this instant (exclusive)
  */
-public record HistoryQuery(Optional<SubjectId> subject, Set<PurposeId> purposes, Optional<Instant> recordedFrom,
-                           Optional<Instant> recordedTo) {
+public record HistoryQuery(
+        Optional<SubjectId> subject,
+        Set<PurposeId> purposes,
+        Optional<Instant> recordedFrom,
+        Optional<Instant> recordedTo) {
 
     public HistoryQuery {
         purposes = Set.copyOf(purposes);
-        if (recordedFrom.isPresent() && recordedTo.isPresent() && !recordedFrom.get().isBefore(recordedTo.get())) {
+        if (recordedFrom.isPresent()
+                && recordedTo.isPresent()
+                && !recordedFrom.get().isBefore(recordedTo.get())) {
             throw InvalidConsentRequestException.of("recordedFrom", "must be before recordedTo");
         }
     }
@@ -47,8 +51,7 @@ public record HistoryQuery(Optional<SubjectId> subject, Set<PurposeId> purposes,
         if (subject.isPresent() && !subject.get().equals(entry.subject())) {
             return false;
         }
-        if (!purposes.isEmpty()
-                && !(entry instanceof ConsentRecord r && purposes.contains(r.purpose()))) {
+        if (!purposes.isEmpty() && !(entry instanceof ConsentRecord r && purposes.contains(r.purpose()))) {
             return false;
         }
         if (recordedFrom.isPresent() && entry.recordedAt().isBefore(recordedFrom.get())) {
@@ -64,8 +67,7 @@ public record HistoryQuery(Optional<SubjectId> subject, Set<PurposeId> purposes,
         private @Nullable Instant recordedFrom;
         private @Nullable Instant recordedTo;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder subject(String subject) {
             this.subject = SubjectId.of(subject);
@@ -99,7 +101,10 @@ public record HistoryQuery(Optional<SubjectId> subject, Set<PurposeId> purposes,
         }
 
         public HistoryQuery build() {
-            return new HistoryQuery(Optional.ofNullable(subject), purposes, Optional.ofNullable(recordedFrom),
+            return new HistoryQuery(
+                    Optional.ofNullable(subject),
+                    purposes,
+                    Optional.ofNullable(recordedFrom),
                     Optional.ofNullable(recordedTo));
         }
     }

@@ -5,9 +5,6 @@ import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
-
-import org.jspecify.annotations.Nullable;
-
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -25,6 +22,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A thread-safe {@link ConsentStore} in the JVM's memory: for tests, demos and applications that keep
@@ -72,8 +70,8 @@ public final class InMemoryConsentStore implements ConsentStore {
 
     /** A view of the current snapshot narrowed to {@code purposes}: nothing is copied on the check path. */
     @Override
-    public Map<PurposeId, ConsentRecord> currentRecords(String tenant, SubjectId subject,
-                                                           Collection<PurposeId> purposes) {
+    public Map<PurposeId, ConsentRecord> currentRecords(
+            String tenant, SubjectId subject, Collection<PurposeId> purposes) {
         SubjectLog l = subjects.get(new Key(tenant, subject));
         if (l == null || l.state.head().isEmpty()) {
             return Map.of();
@@ -142,8 +140,10 @@ public final class InMemoryConsentStore implements ConsentStore {
         }
         l.lock.lock();
         try {
-            return l.entries.stream().filter(e -> e.id().equals(id) && e instanceof ConsentRecord)
-                    .map(ConsentRecord.class::cast).findFirst();
+            return l.entries.stream()
+                    .filter(e -> e.id().equals(id) && e instanceof ConsentRecord)
+                    .map(ConsentRecord.class::cast)
+                    .findFirst();
         } finally {
             l.lock.unlock();
         }
@@ -162,7 +162,9 @@ public final class InMemoryConsentStore implements ConsentStore {
         if (subject.isPresent()) {
             return snapshot(new Key(tenant, subject.get())).stream();
         }
-        return subjects.keySet().stream().filter(k -> k.tenant.equals(tenant)).sorted()
+        return subjects.keySet().stream()
+                .filter(k -> k.tenant.equals(tenant))
+                .sorted()
                 .flatMap(k -> snapshot(k).stream());
     }
 
@@ -214,8 +216,7 @@ public final class InMemoryConsentStore implements ConsentStore {
         }
     }
 
-    private record IdempotencyKey(String tenant, String key) {
-    }
+    private record IdempotencyKey(String tenant, String key) {}
 
     /** One subject's entries, guarded by {@link #lock}; {@link #state} is published for lock-free reads. */
     private static final class SubjectLog {
@@ -350,7 +351,8 @@ public final class InMemoryConsentStore implements ConsentStore {
                     log.put(position, e);
                     if (e instanceof ConsentRecord r) {
                         recordIndex.put(e.id(), target.key);
-                        r.idempotencyKey().ifPresent(k -> idempotency.putIfAbsent(new IdempotencyKey(c.tenant(), k), r));
+                        r.idempotencyKey()
+                                .ifPresent(k -> idempotency.putIfAbsent(new IdempotencyKey(c.tenant(), k), r));
                     }
                 }
                 if (!c.preferencesAdded().isEmpty() || !c.preferencesReplaced().isEmpty()) {

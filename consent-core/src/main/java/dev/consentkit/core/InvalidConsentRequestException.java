@@ -37,9 +37,8 @@ public class InvalidConsentRequestException extends ConsentException {
         if (violations.isEmpty()) {
             throw new IllegalArgumentException("at least one violation is required");
         }
-        return "Invalid consent request: " + violations.stream()
-                .map(v -> v.field() + " " + v.message())
-                .collect(Collectors.joining("; "));
+        return "Invalid consent request: "
+                + violations.stream().map(v -> v.field() + " " + v.message()).collect(Collectors.joining("; "));
     }
 
     /**

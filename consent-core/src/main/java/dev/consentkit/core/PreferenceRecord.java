@@ -26,7 +26,8 @@ public record PreferenceRecord(
         Instant recordedAt,
         Evidence evidence,
         String personalDataDigest,
-        ChainLink link) implements AuditEntry {
+        ChainLink link)
+        implements AuditEntry {
 
     public PreferenceRecord {
         Objects.requireNonNull(id, "id");
@@ -47,7 +48,11 @@ public record PreferenceRecord(
 
     @Override
     public PreferenceRecord erased(SubjectId pseudonym) {
-        Evidence stripped = evidence.toBuilder().ipAddress(null).userAgent(null).comment(null).build();
+        Evidence stripped = evidence.toBuilder()
+                .ipAddress(null)
+                .userAgent(null)
+                .comment(null)
+                .build();
         return new PreferenceRecord(id, tenant, pseudonym, key, value, recordedAt, stripped, personalDataDigest, link);
     }
 

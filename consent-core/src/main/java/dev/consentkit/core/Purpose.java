@@ -1,7 +1,5 @@
 package dev.consentkit.core;
 
-import org.jspecify.annotations.Nullable;
-
 import java.time.Period;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One version of a purpose: why data is processed, on which legal basis, and what the subject is told.
@@ -190,9 +189,18 @@ public record Purpose(
                 }
             }
             try {
-                return new Purpose(id, version, effectiveTitle, description, basis, dataCategories,
-                        Optional.ofNullable(validity), reconsentFromVersion == null ? 1 : reconsentFromVersion,
-                        saleOrShare, directMarketing, texts);
+                return new Purpose(
+                        id,
+                        version,
+                        effectiveTitle,
+                        description,
+                        basis,
+                        dataCategories,
+                        Optional.ofNullable(validity),
+                        reconsentFromVersion == null ? 1 : reconsentFromVersion,
+                        saleOrShare,
+                        directMarketing,
+                        texts);
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException("Purpose '" + id + "': " + e.getMessage(), e);
             }

@@ -1,7 +1,6 @@
 package dev.consentkit.core;
 
 import dev.consentkit.core.internal.IdRules;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

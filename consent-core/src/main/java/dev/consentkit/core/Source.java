@@ -2,7 +2,16 @@ package dev.consentkit.core;
 
 /** The channel through which a choice was captured. */
 public enum Source {
-    WEB, MOBILE_APP, EMAIL, PHONE, IN_PERSON, PAPER, API, IMPORT, GPC_SIGNAL, SYSTEM;
+    WEB,
+    MOBILE_APP,
+    EMAIL,
+    PHONE,
+    IN_PERSON,
+    PAPER,
+    API,
+    IMPORT,
+    GPC_SIGNAL,
+    SYSTEM;
 
     /**
      * True for channels where the subject states its choice directly. Imports, system decisions and

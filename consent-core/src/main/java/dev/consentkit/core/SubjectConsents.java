@@ -24,7 +24,9 @@ public record SubjectConsents(SubjectId subject, Map<PurposeId, ConsentDecision>
 
     /** True if processing for {@code purpose} is allowed; throws {@link UnknownPurposeException} if undeclared. */
     public boolean allowed(String purpose) {
-        return decision(purpose).orElseThrow(() -> new UnknownPurposeException(purpose)).allowed();
+        return decision(purpose)
+                .orElseThrow(() -> new UnknownPurposeException(purpose))
+                .allowed();
     }
 
     @Override

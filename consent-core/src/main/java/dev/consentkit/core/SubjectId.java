@@ -40,5 +40,4 @@ public record SubjectId(String value) implements Comparable<SubjectId> {
     public String toString() {
         return "SubjectId[redacted]";
     }
-
 }

@@ -44,8 +44,8 @@ public record VerificationReport(long recordsChecked, long subjectsChecked, List
      * @param sequence    the sequence number where the problem was found
      * @param problem     what is wrong
      */
-    public record BrokenChain(String tenant, SubjectId subject, Optional<UUID> firstBadRecord, long sequence,
-                              Problem problem) {
+    public record BrokenChain(
+            String tenant, SubjectId subject, Optional<UUID> firstBadRecord, long sequence, Problem problem) {
         public BrokenChain {
             Objects.requireNonNull(tenant, "tenant");
             Objects.requireNonNull(subject, "subject");

@@ -1,16 +1,12 @@
 package dev.consentkit.core;
 
+import static dev.consentkit.core.TestFixtures.NOW_MICROS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
 import dev.consentkit.core.VerificationReport.BrokenChain;
 import dev.consentkit.core.VerificationReport.Problem;
 import dev.consentkit.core.internal.AuditChain;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -21,10 +17,13 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-
-import static dev.consentkit.core.TestFixtures.NOW_MICROS;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.params.provider.Arguments.arguments;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class AuditChainTest {
 
@@ -37,19 +36,30 @@ class AuditChainTest {
     @BeforeEach
     void setUp() {
         store = new InMemoryConsentStore();
-        manager = TestFixtures.manager().store(store)
-                .evidencePolicy(EvidencePolicy.builder().ipAddress(EvidencePolicy.Minimisation.KEEP)
-                        .userAgent(EvidencePolicy.Minimisation.KEEP).build())
+        manager = TestFixtures.manager()
+                .store(store)
+                .evidencePolicy(EvidencePolicy.builder()
+                        .ipAddress(EvidencePolicy.Minimisation.KEEP)
+                        .userAgent(EvidencePolicy.Minimisation.KEEP)
+                        .build())
                 .build();
     }
 
     /** Five records for alice on three purposes; the copy of her chain is returned in chain order. */
     private List<AuditEntry> aliceWithFiveRecords() {
-        manager.record(ConsentCommand.grant("alice", "marketing.email").evidence(TestFixtures.webEvidence())
-                .idempotencyKey("signup-1").build());
-        manager.record(ConsentCommand.grant("alice", "analytics").evidence(TestFixtures.webEvidence()).build());
-        manager.record(ConsentCommand.withdraw("alice", "marketing.email").evidence(TestFixtures.webEvidence()).build());
-        manager.record(ConsentCommand.optOut("alice", "profiling").evidence(TestFixtures.webEvidence()).build());
+        manager.record(ConsentCommand.grant("alice", "marketing.email")
+                .evidence(TestFixtures.webEvidence())
+                .idempotencyKey("signup-1")
+                .build());
+        manager.record(ConsentCommand.grant("alice", "analytics")
+                .evidence(TestFixtures.webEvidence())
+                .build());
+        manager.record(ConsentCommand.withdraw("alice", "marketing.email")
+                .evidence(TestFixtures.webEvidence())
+                .build());
+        manager.record(ConsentCommand.optOut("alice", "profiling")
+                .evidence(TestFixtures.webEvidence())
+                .build());
         manager.record(ConsentCommand.deny("alice", "analytics").build());
         return chainOf(ALICE);
     }
@@ -91,11 +101,14 @@ class AuditChainTest {
             assertThat(chain).extracting(e -> e.link().sequence()).containsExactly(1L, 2L, 3L, 4L, 5L);
             assertThat(chain.get(0).link().previousHash()).isEqualTo(ChainLink.GENESIS);
             for (int i = 1; i < chain.size(); i++) {
-                assertThat(chain.get(i).link().previousHash()).isEqualTo(chain.get(i - 1).link().hash());
+                assertThat(chain.get(i).link().previousHash())
+                        .isEqualTo(chain.get(i - 1).link().hash());
             }
             for (AuditEntry e : chain) {
-                assertThat(e.link().hash()).matches("[0-9a-f]{64}")
-                        .isEqualTo(AuditChain.hash(e, e.link().sequence(), e.link().previousHash()));
+                assertThat(e.link().hash())
+                        .matches("[0-9a-f]{64}")
+                        .isEqualTo(
+                                AuditChain.hash(e, e.link().sequence(), e.link().previousHash()));
             }
             assertThat(store.head(TENANT, ALICE)).contains(chain.get(4).link());
         }
@@ -106,7 +119,8 @@ class AuditChainTest {
             manager.record(ConsentCommand.grant("bob", "analytics").build());
             manager.record(ConsentCommand.grant("bob", "marketing.email").build());
             manager.record(ConsentCommand.grant("carol", "analytics").build());
-            ConsentManager otherTenant = TestFixtures.manager().store(store).tenant("brand-b").build();
+            ConsentManager otherTenant =
+                    TestFixtures.manager().store(store).tenant("brand-b").build();
             otherTenant.record(ConsentCommand.grant("alice", "analytics").build());
 
             VerificationReport report = manager.verify();
@@ -136,33 +150,36 @@ class AuditChainTest {
         void changedStatusIsReportedAsContentChangedAtThatRecord() {
             List<AuditEntry> chain = aliceWithFiveRecords();
             ConsentRecord original = consent(chain.get(2));
-            ConsentRecord forged = Rec.of(original).with(r -> r.status = ConsentStatus.GRANTED).build();
+            ConsentRecord forged =
+                    Rec.of(original).with(r -> r.status = ConsentStatus.GRANTED).build();
             assertThat(forged.link()).isEqualTo(original.link());
             chain.set(2, forged);
 
             VerificationReport report = verify(chain);
 
-            assertThat(report.brokenChains()).containsExactly(
-                    new BrokenChain(TENANT, ALICE, Optional.of(original.id()), 3, Problem.CONTENT_CHANGED));
+            assertThat(report.brokenChains())
+                    .containsExactly(
+                            new BrokenChain(TENANT, ALICE, Optional.of(original.id()), 3, Problem.CONTENT_CHANGED));
             assertThat(report.recordsChecked()).isEqualTo(5);
             assertThat(report.subjectsChecked()).isEqualTo(1);
         }
 
         @ParameterizedTest(name = "{0}")
         @MethodSource("dev.consentkit.core.AuditChainTest#personalEdits")
-        void changedPersonalEvidenceWithTheOldDigestIsReportedAsContentChanged(String field,
-                                                                              Consumer<Rec> edit) {
+        void changedPersonalEvidenceWithTheOldDigestIsReportedAsContentChanged(String field, Consumer<Rec> edit) {
             List<AuditEntry> chain = aliceWithFiveRecords();
             ConsentRecord original = consent(chain.get(0));
             ConsentRecord forged = Rec.of(original).with(edit).build();
             assertThat(forged).isNotEqualTo(original);
             assertThat(forged.personalDataDigest()).isEqualTo(original.personalDataDigest());
             // the chain hash alone does not see personal fields: only the digest check can catch this
-            assertThat(AuditChain.hash(forged, 1, ChainLink.GENESIS)).isEqualTo(original.link().hash());
+            assertThat(AuditChain.hash(forged, 1, ChainLink.GENESIS))
+                    .isEqualTo(original.link().hash());
             chain.set(0, forged);
 
-            assertThat(verify(chain).brokenChains()).containsExactly(
-                    new BrokenChain(TENANT, ALICE, Optional.of(original.id()), 1, Problem.CONTENT_CHANGED));
+            assertThat(verify(chain).brokenChains())
+                    .containsExactly(
+                            new BrokenChain(TENANT, ALICE, Optional.of(original.id()), 1, Problem.CONTENT_CHANGED));
         }
 
         @Test
@@ -170,10 +187,13 @@ class AuditChainTest {
             List<AuditEntry> chain = aliceWithFiveRecords();
             SubjectId mallory = SubjectId.of("mallory");
             List<AuditEntry> forged = chain.stream()
-                    .map(e -> (AuditEntry) Rec.of(consent(e)).with(r -> r.subject = mallory).build()).toList();
+                    .map(e -> (AuditEntry)
+                            Rec.of(consent(e)).with(r -> r.subject = mallory).build())
+                    .toList();
 
-            assertThat(verify(forged).brokenChains()).containsExactly(
-                    new BrokenChain(TENANT, mallory, Optional.of(chain.get(0).id()), 1, Problem.CONTENT_CHANGED));
+            assertThat(verify(forged).brokenChains())
+                    .containsExactly(new BrokenChain(
+                            TENANT, mallory, Optional.of(chain.get(0).id()), 1, Problem.CONTENT_CHANGED));
         }
 
         @Test
@@ -182,8 +202,9 @@ class AuditChainTest {
             AuditEntry following = chain.get(3);
             chain.remove(2);
 
-            assertThat(verify(chain).brokenChains()).containsExactly(
-                    new BrokenChain(TENANT, ALICE, Optional.of(following.id()), 4, Problem.RECORD_MISSING));
+            assertThat(verify(chain).brokenChains())
+                    .containsExactly(
+                            new BrokenChain(TENANT, ALICE, Optional.of(following.id()), 4, Problem.RECORD_MISSING));
         }
 
         @Test
@@ -192,8 +213,9 @@ class AuditChainTest {
             AuditEntry following = chain.get(1);
             chain.remove(0);
 
-            assertThat(verify(chain).brokenChains()).containsExactly(
-                    new BrokenChain(TENANT, ALICE, Optional.of(following.id()), 2, Problem.RECORD_MISSING));
+            assertThat(verify(chain).brokenChains())
+                    .containsExactly(
+                            new BrokenChain(TENANT, ALICE, Optional.of(following.id()), 2, Problem.RECORD_MISSING));
         }
 
         @ParameterizedTest(name = "swap positions {0} and {1}")
@@ -203,8 +225,13 @@ class AuditChainTest {
             Collections.swap(chain, i, j);
             AuditEntry firstOutOfPlace = chain.get(i);
 
-            assertThat(verify(chain).brokenChains()).containsExactly(new BrokenChain(TENANT, ALICE,
-                    Optional.of(firstOutOfPlace.id()), firstOutOfPlace.link().sequence(), Problem.ORDER_CHANGED));
+            assertThat(verify(chain).brokenChains())
+                    .containsExactly(new BrokenChain(
+                            TENANT,
+                            ALICE,
+                            Optional.of(firstOutOfPlace.id()),
+                            firstOutOfPlace.link().sequence(),
+                            Problem.ORDER_CHANGED));
         }
 
         @Test
@@ -213,8 +240,8 @@ class AuditChainTest {
             AuditEntry copy = chain.get(1);
             chain.add(2, copy);
 
-            assertThat(verify(chain).brokenChains()).containsExactly(
-                    new BrokenChain(TENANT, ALICE, Optional.of(copy.id()), 2, Problem.ORDER_CHANGED));
+            assertThat(verify(chain).brokenChains())
+                    .containsExactly(new BrokenChain(TENANT, ALICE, Optional.of(copy.id()), 2, Problem.ORDER_CHANGED));
         }
 
         @Test
@@ -236,11 +263,13 @@ class AuditChainTest {
         void headWithAnotherHashIsReportedAsHeadMismatch() {
             List<AuditEntry> chain = aliceWithFiveRecords();
 
-            VerificationReport report = AuditChain.verify(chain.stream(), (tenant, subject) -> store.head(tenant, subject)
-                    .map(h -> new ChainLink(h.sequence(), h.previousHash(), "f".repeat(64))));
+            VerificationReport report = AuditChain.verify(
+                    chain.stream(),
+                    (tenant, subject) -> store.head(tenant, subject)
+                            .map(h -> new ChainLink(h.sequence(), h.previousHash(), "f".repeat(64))));
 
-            assertThat(report.brokenChains()).containsExactly(
-                    new BrokenChain(TENANT, ALICE, Optional.empty(), 6, Problem.HEAD_MISMATCH));
+            assertThat(report.brokenChains())
+                    .containsExactly(new BrokenChain(TENANT, ALICE, Optional.empty(), 6, Problem.HEAD_MISMATCH));
         }
 
         @Test
@@ -249,21 +278,28 @@ class AuditChainTest {
 
             VerificationReport report = AuditChain.verify(chain.stream(), (tenant, subject) -> Optional.empty());
 
-            assertThat(report.brokenChains()).containsExactly(
-                    new BrokenChain(TENANT, ALICE, Optional.empty(), 6, Problem.HEAD_MISMATCH));
+            assertThat(report.brokenChains())
+                    .containsExactly(new BrokenChain(TENANT, ALICE, Optional.empty(), 6, Problem.HEAD_MISMATCH));
         }
 
         @Test
         void resealedAlteredRecordBreaksTheLinkOfTheNextRecord() {
             List<AuditEntry> chain = aliceWithFiveRecords();
             ConsentRecord original = consent(chain.get(1));
-            ConsentRecord altered = Rec.of(original).with(r -> r.status = ConsentStatus.WITHDRAWN).build();
+            ConsentRecord altered = Rec.of(original)
+                    .with(r -> r.status = ConsentStatus.WITHDRAWN)
+                    .build();
             ChainLink link = original.link();
-            chain.set(1, altered.withLink(new ChainLink(link.sequence(), link.previousHash(),
-                    AuditChain.hash(altered, link.sequence(), link.previousHash()))));
+            chain.set(
+                    1,
+                    altered.withLink(new ChainLink(
+                            link.sequence(),
+                            link.previousHash(),
+                            AuditChain.hash(altered, link.sequence(), link.previousHash()))));
 
-            assertThat(verify(chain).brokenChains()).containsExactly(
-                    new BrokenChain(TENANT, ALICE, Optional.of(chain.get(2).id()), 3, Problem.ORDER_CHANGED));
+            assertThat(verify(chain).brokenChains())
+                    .containsExactly(new BrokenChain(
+                            TENANT, ALICE, Optional.of(chain.get(2).id()), 3, Problem.ORDER_CHANGED));
         }
 
         @Test
@@ -279,23 +315,32 @@ class AuditChainTest {
             int carolsLast = all.size() - 1;
             assertThat(all.get(carolsLast).subject()).isEqualTo(SubjectId.of("carol"));
             ConsentRecord original = consent(all.get(carolsLast));
-            all.set(carolsLast, Rec.of(original).with(r -> r.effectiveAt = r.effectiveAt.minusSeconds(1)).build());
+            all.set(
+                    carolsLast,
+                    Rec.of(original)
+                            .with(r -> r.effectiveAt = r.effectiveAt.minusSeconds(1))
+                            .build());
 
             VerificationReport report = verify(all);
 
             assertThat(report.recordsChecked()).isEqualTo(8);
             assertThat(report.subjectsChecked()).isEqualTo(3);
-            assertThat(report.brokenChains()).containsExactly(new BrokenChain(TENANT, SubjectId.of("carol"),
-                    Optional.of(original.id()), 2, Problem.CONTENT_CHANGED));
+            assertThat(report.brokenChains())
+                    .containsExactly(new BrokenChain(
+                            TENANT, SubjectId.of("carol"), Optional.of(original.id()), 2, Problem.CONTENT_CHANGED));
         }
     }
 
     static Stream<Arguments> personalEdits() {
         return Stream.of(
-                arguments("comment", (Consumer<Rec>) r -> r.evidence = r.evidence.toBuilder().comment("never agreed").build()),
-                arguments("comment removed", (Consumer<Rec>) r -> r.evidence = r.evidence.toBuilder().comment(null).build()),
-                arguments("ipAddress", (Consumer<Rec>) r -> r.evidence = r.evidence.toBuilder().ipAddress("198.51.100.7").build()),
-                arguments("userAgent", (Consumer<Rec>) r -> r.evidence = r.evidence.toBuilder().userAgent("curl/8.0").build()),
+                arguments("comment", (Consumer<Rec>) r -> r.evidence =
+                        r.evidence.toBuilder().comment("never agreed").build()),
+                arguments("comment removed", (Consumer<Rec>)
+                        r -> r.evidence = r.evidence.toBuilder().comment(null).build()),
+                arguments("ipAddress", (Consumer<Rec>) r -> r.evidence =
+                        r.evidence.toBuilder().ipAddress("198.51.100.7").build()),
+                arguments("userAgent", (Consumer<Rec>) r -> r.evidence =
+                        r.evidence.toBuilder().userAgent("curl/8.0").build()),
                 arguments("idempotencyKey", (Consumer<Rec>) r -> r.idempotencyKey = Optional.of("other-key")));
     }
 
@@ -336,30 +381,49 @@ class AuditChainTest {
         @Test
         void personalDataDigestOfARecordMatchesTheDigestTheManagerStores() {
             ConsentRecord recorded = manager.record(ConsentCommand.grant("alice", "marketing.email")
-                    .evidence(TestFixtures.webEvidence()).idempotencyKey("k-1").build());
+                    .evidence(TestFixtures.webEvidence())
+                    .idempotencyKey("k-1")
+                    .build());
 
-            assertThat(recorded.personalDataDigest()).matches("[0-9a-f]{64}")
+            assertThat(recorded.personalDataDigest())
+                    .matches("[0-9a-f]{64}")
                     .isEqualTo(AuditChain.personalDataDigestOf(recorded))
-                    .isEqualTo(AuditChain.personalDataDigest(ALICE, "k-1", "203.0.113.42",
-                            "Mozilla/5.0 (X11; Linux x86_64)", "ticked the box"));
+                    .isEqualTo(AuditChain.personalDataDigest(
+                            ALICE, "k-1", "203.0.113.42", "Mozilla/5.0 (X11; Linux x86_64)", "ticked the box"));
         }
 
         @Test
         void fieldBoundariesCannotBeShifted() {
-            ConsentRecord abC = Rec.of(base).with(r -> r.evidence = r.evidence.toBuilder()
-                    .collectionPoint("ab").noticeVersion("c").build()).build();
-            ConsentRecord aBc = Rec.of(base).with(r -> r.evidence = r.evidence.toBuilder()
-                    .collectionPoint("a").noticeVersion("bc").build()).build();
+            ConsentRecord abC = Rec.of(base)
+                    .with(r -> r.evidence = r.evidence.toBuilder()
+                            .collectionPoint("ab")
+                            .noticeVersion("c")
+                            .build())
+                    .build();
+            ConsentRecord aBc = Rec.of(base)
+                    .with(r -> r.evidence = r.evidence.toBuilder()
+                            .collectionPoint("a")
+                            .noticeVersion("bc")
+                            .build())
+                    .build();
 
-            assertThat(AuditChain.hash(abC, 1, ChainLink.GENESIS)).isNotEqualTo(AuditChain.hash(aBc, 1, ChainLink.GENESIS));
+            assertThat(AuditChain.hash(abC, 1, ChainLink.GENESIS))
+                    .isNotEqualTo(AuditChain.hash(aBc, 1, ChainLink.GENESIS));
         }
 
         @Test
         void absentAndEmptyFieldsAreDistinguished() {
-            ConsentRecord absent = Rec.of(base).with(r -> r.evidence = r.evidence.toBuilder().noticeVersion(null).build()).build();
-            ConsentRecord empty = Rec.of(base).with(r -> r.evidence = r.evidence.toBuilder().noticeVersion("").build()).build();
+            ConsentRecord absent = Rec.of(base)
+                    .with(r -> r.evidence =
+                            r.evidence.toBuilder().noticeVersion(null).build())
+                    .build();
+            ConsentRecord empty = Rec.of(base)
+                    .with(r -> r.evidence =
+                            r.evidence.toBuilder().noticeVersion("").build())
+                    .build();
 
-            assertThat(AuditChain.hash(absent, 1, ChainLink.GENESIS)).isNotEqualTo(AuditChain.hash(empty, 1, ChainLink.GENESIS));
+            assertThat(AuditChain.hash(absent, 1, ChainLink.GENESIS))
+                    .isNotEqualTo(AuditChain.hash(empty, 1, ChainLink.GENESIS));
             assertThat(AuditChain.personalDataDigest(ALICE, null, null, null, null))
                     .isNotEqualTo(AuditChain.personalDataDigest(ALICE, "", null, null, null));
         }
@@ -377,8 +441,8 @@ class AuditChainTest {
         @Test
         void sealLinksAfterThePreviousHead() {
             AuditEntry first = AuditChain.seal(base, Optional.empty());
-            AuditEntry second = AuditChain.seal(Rec.of(base).with(r -> r.id = UUID.randomUUID()).build(),
-                    Optional.of(first.link()));
+            AuditEntry second = AuditChain.seal(
+                    Rec.of(base).with(r -> r.id = UUID.randomUUID()).build(), Optional.of(first.link()));
 
             assertThat(first.link()).isEqualTo(new ChainLink(1, ChainLink.GENESIS, baseHash));
             assertThat(second.link().sequence()).isEqualTo(2);
@@ -396,20 +460,55 @@ class AuditChainTest {
                 edit("status", r -> r.status = ConsentStatus.WITHDRAWN),
                 edit("recordedAt", r -> r.recordedAt = r.recordedAt.plus(1, ChronoUnit.MICROS)),
                 edit("effectiveAt", r -> r.effectiveAt = r.effectiveAt.plus(1, ChronoUnit.MICROS)),
-                edit("expiresAt changed", r -> r.expiresAt = Optional.of(r.expiresAt.orElseThrow().plusSeconds(1))),
+                edit(
+                        "expiresAt changed",
+                        r -> r.expiresAt = Optional.of(r.expiresAt.orElseThrow().plusSeconds(1))),
                 edit("expiresAt removed", r -> r.expiresAt = Optional.empty()),
                 edit("conflict", r -> r.conflict = true),
                 edit("personalDataDigest", r -> r.personalDataDigest = "f".repeat(64)),
-                edit("evidence.source", r -> r.evidence = r.evidence.toBuilder().source(Source.PHONE).build()),
-                edit("evidence.collectionPoint", r -> r.evidence = r.evidence.toBuilder().collectionPoint("signup-form-v4").build()),
-                edit("evidence.noticeVersion", r -> r.evidence = r.evidence.toBuilder().noticeVersion("2026-02").build()),
-                edit("evidence.noticeVersion removed", r -> r.evidence = r.evidence.toBuilder().noticeVersion(null).build()),
-                edit("evidence.noticeTextSha256", r -> r.evidence = r.evidence.toBuilder().noticeText("other text").build()),
-                edit("evidence.locale", r -> r.evidence = r.evidence.toBuilder().locale(Locale.FRANCE).build()),
-                edit("evidence.actor type", r -> r.evidence = r.evidence.toBuilder().actor(Actor.system("agent-7")).build()),
-                edit("evidence.actor id", r -> r.evidence = r.evidence.toBuilder().actor(Actor.agent("agent-8")).build()),
-                edit("evidence.actor to subject", r -> r.evidence = r.evidence.toBuilder().actor(Actor.subject()).build()),
-                edit("evidence.proofReference", r -> r.evidence = r.evidence.toBuilder().proofReference("doi-2").build()));
+                edit(
+                        "evidence.source",
+                        r -> r.evidence =
+                                r.evidence.toBuilder().source(Source.PHONE).build()),
+                edit(
+                        "evidence.collectionPoint",
+                        r -> r.evidence = r.evidence.toBuilder()
+                                .collectionPoint("signup-form-v4")
+                                .build()),
+                edit(
+                        "evidence.noticeVersion",
+                        r -> r.evidence =
+                                r.evidence.toBuilder().noticeVersion("2026-02").build()),
+                edit(
+                        "evidence.noticeVersion removed",
+                        r -> r.evidence =
+                                r.evidence.toBuilder().noticeVersion(null).build()),
+                edit(
+                        "evidence.noticeTextSha256",
+                        r -> r.evidence =
+                                r.evidence.toBuilder().noticeText("other text").build()),
+                edit(
+                        "evidence.locale",
+                        r -> r.evidence =
+                                r.evidence.toBuilder().locale(Locale.FRANCE).build()),
+                edit(
+                        "evidence.actor type",
+                        r -> r.evidence = r.evidence.toBuilder()
+                                .actor(Actor.system("agent-7"))
+                                .build()),
+                edit(
+                        "evidence.actor id",
+                        r -> r.evidence = r.evidence.toBuilder()
+                                .actor(Actor.agent("agent-8"))
+                                .build()),
+                edit(
+                        "evidence.actor to subject",
+                        r -> r.evidence =
+                                r.evidence.toBuilder().actor(Actor.subject()).build()),
+                edit(
+                        "evidence.proofReference",
+                        r -> r.evidence =
+                                r.evidence.toBuilder().proofReference("doi-2").build()));
     }
 
     static Stream<Arguments> personalDigestEdits() {
@@ -417,10 +516,22 @@ class AuditChainTest {
                 edit("subject", r -> r.subject = SubjectId.of("alicE")),
                 edit("idempotencyKey", r -> r.idempotencyKey = Optional.of("idem-2")),
                 edit("idempotencyKey removed", r -> r.idempotencyKey = Optional.empty()),
-                edit("ipAddress", r -> r.evidence = r.evidence.toBuilder().ipAddress("203.0.113.43").build()),
-                edit("userAgent", r -> r.evidence = r.evidence.toBuilder().userAgent("Mozilla/5.1").build()),
-                edit("comment", r -> r.evidence = r.evidence.toBuilder().comment("ticked the box!").build()),
-                edit("comment removed", r -> r.evidence = r.evidence.toBuilder().comment(null).build()));
+                edit(
+                        "ipAddress",
+                        r -> r.evidence =
+                                r.evidence.toBuilder().ipAddress("203.0.113.43").build()),
+                edit(
+                        "userAgent",
+                        r -> r.evidence =
+                                r.evidence.toBuilder().userAgent("Mozilla/5.1").build()),
+                edit(
+                        "comment",
+                        r -> r.evidence = r.evidence.toBuilder()
+                                .comment("ticked the box!")
+                                .build()),
+                edit(
+                        "comment removed",
+                        r -> r.evidence = r.evidence.toBuilder().comment(null).build()));
     }
 
     private static Arguments edit(String name, Consumer<Rec> edit) {
@@ -465,15 +576,32 @@ class AuditChainTest {
 
         /** A fully populated record whose stored digest matches its personal fields. */
         static Rec base() {
-            Evidence evidence = Evidence.builder().source(Source.WEB).collectionPoint("signup-form-v3")
-                    .noticeVersion("2026-01").noticeText("We send a newsletter.").locale(Locale.GERMANY)
-                    .actor(Actor.agent("agent-7")).ipAddress("203.0.113.42").userAgent("Mozilla/5.0")
-                    .comment("ticked the box").proofReference("doi-1").build();
+            Evidence evidence = Evidence.builder()
+                    .source(Source.WEB)
+                    .collectionPoint("signup-form-v3")
+                    .noticeVersion("2026-01")
+                    .noticeText("We send a newsletter.")
+                    .locale(Locale.GERMANY)
+                    .actor(Actor.agent("agent-7"))
+                    .ipAddress("203.0.113.42")
+                    .userAgent("Mozilla/5.0")
+                    .comment("ticked the box")
+                    .proofReference("doi-1")
+                    .build();
             SubjectId subject = SubjectId.of("alice");
-            return of(new ConsentRecord(UUID.fromString("00000000-0000-0000-0000-000000000001"), "default", subject,
-                    PurposeId.of("marketing.email"), 1, ConsentStatus.GRANTED, NOW_MICROS,
-                    NOW_MICROS.minus(1, ChronoUnit.DAYS), Optional.of(NOW_MICROS.plus(390, ChronoUnit.DAYS)),
-                    Optional.of("idem-1"), evidence, false,
+            return of(new ConsentRecord(
+                    UUID.fromString("00000000-0000-0000-0000-000000000001"),
+                    "default",
+                    subject,
+                    PurposeId.of("marketing.email"),
+                    1,
+                    ConsentStatus.GRANTED,
+                    NOW_MICROS,
+                    NOW_MICROS.minus(1, ChronoUnit.DAYS),
+                    Optional.of(NOW_MICROS.plus(390, ChronoUnit.DAYS)),
+                    Optional.of("idem-1"),
+                    evidence,
+                    false,
                     AuditChain.personalDataDigest(subject, "idem-1", "203.0.113.42", "Mozilla/5.0", "ticked the box"),
                     ChainLink.UNSEALED));
         }
@@ -484,8 +612,21 @@ class AuditChainTest {
         }
 
         ConsentRecord build() {
-            return new ConsentRecord(id, tenant, subject, purpose, purposeVersion, status, recordedAt, effectiveAt,
-                    expiresAt, idempotencyKey, evidence, conflict, personalDataDigest, link);
+            return new ConsentRecord(
+                    id,
+                    tenant,
+                    subject,
+                    purpose,
+                    purposeVersion,
+                    status,
+                    recordedAt,
+                    effectiveAt,
+                    expiresAt,
+                    idempotencyKey,
+                    evidence,
+                    conflict,
+                    personalDataDigest,
+                    link);
         }
     }
 }

@@ -1,13 +1,7 @@
 package dev.consentkit.core;
 
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.net.InetAddress;
 import java.time.Clock;
@@ -16,9 +10,14 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Bad input to {@link ConsentManager#record(ConsentCommand)} and {@link ConsentManager#recordAll(List)} is
@@ -39,9 +38,19 @@ class CommandValidationTest {
         manager = ConsentManager.builder()
                 .purposes(
                         Purpose.builder("marketing").basis(LegalBasis.CONSENT).build(),
-                        Purpose.builder(PURPOSE).version(1).basis(LegalBasis.CONSENT).title("E-mail v1").build(),
-                        Purpose.builder(PURPOSE).version(2).basis(LegalBasis.CONSENT).title("E-mail v2").build(),
-                        Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).build())
+                        Purpose.builder(PURPOSE)
+                                .version(1)
+                                .basis(LegalBasis.CONSENT)
+                                .title("E-mail v1")
+                                .build(),
+                        Purpose.builder(PURPOSE)
+                                .version(2)
+                                .basis(LegalBasis.CONSENT)
+                                .title("E-mail v2")
+                                .build(),
+                        Purpose.builder("analytics")
+                                .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                                .build())
                 .store(store)
                 .clock(Clock.fixed(NOW, ZoneOffset.UTC))
                 .build();
@@ -70,7 +79,9 @@ class CommandValidationTest {
     }
 
     private static ConsentCommand grant(String subject, String purpose) {
-        return ConsentCommand.grant(subject, purpose).evidence(Evidence.of(Source.WEB, "signup-form")).build();
+        return ConsentCommand.grant(subject, purpose)
+                .evidence(Evidence.of(Source.WEB, "signup-form"))
+                .build();
     }
 
     private static ConsentCommand grantWith(Evidence evidence) {
@@ -138,8 +149,15 @@ class CommandValidationTest {
         }
 
         static Stream<String> subjectsWithControlCharacters() {
-            return Stream.of("cust\n42", "cust\r42", "cust\u000042", "cust\u007f42", "cust\u008542",
-                    "cust\u202842", "cust\u202942", "\u001bcust42");
+            return Stream.of(
+                    "cust\n42",
+                    "cust\r42",
+                    "cust\u000042",
+                    "cust\u007f42",
+                    "cust\u008542",
+                    "cust\u202842",
+                    "cust\u202942",
+                    "\u001bcust42");
         }
 
         @ParameterizedTest
@@ -152,15 +170,24 @@ class CommandValidationTest {
         }
 
         @ParameterizedTest(name = "[{index}] {0}")
-        @ValueSource(strings = {"o'brien\"; DROP TABLE consent;--", "Zoë-🙂", "Robert'); DELETE FROM consent_record; --",
-                "100% _match_ \\ * ?", "<script>alert(1)</script>", "名前@例え.jp"})
+        @ValueSource(
+                strings = {
+                    "o'brien\"; DROP TABLE consent;--",
+                    "Zoë-🙂",
+                    "Robert'); DELETE FROM consent_record; --",
+                    "100% _match_ \\ * ?",
+                    "<script>alert(1)</script>",
+                    "名前@例え.jp"
+                })
         void recordWhenSubjectHasSqlMetacharactersOrUnicodeThenRecordedAndReadBackExactly(String subject) {
             ConsentRecord r = manager.record(grant(subject, PURPOSE));
 
             assertThat(r.subject().value()).isEqualTo(subject);
             try (Stream<ConsentRecord> history = manager.history(HistoryQuery.forSubject(subject))) {
-                assertThat(history).singleElement()
-                        .satisfies(stored -> assertThat(stored.subject().value()).isEqualTo(subject));
+                assertThat(history)
+                        .singleElement()
+                        .satisfies(
+                                stored -> assertThat(stored.subject().value()).isEqualTo(subject));
             }
             assertThat(manager.check(subject, PURPOSE).allowed()).isTrue();
             // the id is opaque: a near-identical id is another subject
@@ -182,7 +209,10 @@ class CommandValidationTest {
         void recordWhenOtherFieldsAreInvalidThenMessageDoesNotRevealTheSubject() {
             String subject = "o'brien-secret-cust-4711";
             ConsentCommand command = ConsentCommand.grant(subject, "Marketing")
-                    .evidence(evidence().ipAddress("not-an-ip").comment("x".repeat(2001)).build())
+                    .evidence(evidence()
+                            .ipAddress("not-an-ip")
+                            .comment("x".repeat(2001))
+                            .build())
                     .idempotencyKey(" ")
                     .build();
 
@@ -195,7 +225,10 @@ class CommandValidationTest {
     }
 
     static Stream<String> secretSubjectsThatAreInvalid() {
-        return Stream.of("secret-cust-4711\n", "secret-cust-4711\u0000", "secret-cust-4711" + "x".repeat(300),
+        return Stream.of(
+                "secret-cust-4711\n",
+                "secret-cust-4711\u0000",
+                "secret-cust-4711" + "x".repeat(300),
                 "secret-cust-4711\u2028");
     }
 
@@ -213,8 +246,19 @@ class CommandValidationTest {
         }
 
         static Stream<String> malformedPurposes() {
-            return Stream.of("", "Marketing", "a..b", ".a", "a.", "marketing email", "-marketing", "_a",
-                    "marketing'; DROP TABLE x;--", "a".repeat(129), "marketing.émail", "marketing\n");
+            return Stream.of(
+                    "",
+                    "Marketing",
+                    "a..b",
+                    ".a",
+                    "a.",
+                    "marketing email",
+                    "-marketing",
+                    "_a",
+                    "marketing'; DROP TABLE x;--",
+                    "a".repeat(129),
+                    "marketing.émail",
+                    "marketing\n");
         }
 
         @ParameterizedTest(name = "[{index}] \"{0}\"")
@@ -246,14 +290,17 @@ class CommandValidationTest {
         void recordWhenPurposeHas128CharactersAndIsUndeclaredThenRejectedAsUndeclared() {
             InvalidConsentRequestException e = rejectedAndNothingWritten(grant(SUBJECT, "a".repeat(128)));
 
-            assertThat(e.violations()).singleElement()
+            assertThat(e.violations())
+                    .singleElement()
                     .satisfies(v -> assertThat(v.message()).isEqualTo("must be a declared purpose"));
         }
 
         @ParameterizedTest(name = "[{index}] version {0}")
         @ValueSource(ints = {0, -1, 3, 99})
         void recordWhenPurposeVersionIsNotPositiveOrUndeclaredThenRejectedAndNothingWritten(int version) {
-            ConsentCommand command = ConsentCommand.grant(SUBJECT, PURPOSE).purposeVersion(version).build();
+            ConsentCommand command = ConsentCommand.grant(SUBJECT, PURPOSE)
+                    .purposeVersion(version)
+                    .build();
 
             InvalidConsentRequestException e = rejectedAndNothingWritten(command);
 
@@ -262,7 +309,8 @@ class CommandValidationTest {
 
         @Test
         void recordWhenPurposeVersionIsAnOlderDeclaredVersionThenAccepted() {
-            ConsentRecord r = manager.record(ConsentCommand.grant(SUBJECT, PURPOSE).purposeVersion(1).build());
+            ConsentRecord r = manager.record(
+                    ConsentCommand.grant(SUBJECT, PURPOSE).purposeVersion(1).build());
 
             assertThat(r.purposeVersion()).isEqualTo(1);
             assertThat(store.size()).isEqualTo(1);
@@ -279,7 +327,8 @@ class CommandValidationTest {
         @ValueSource(longs = {1, 60, 86_400 * 365L})
         void recordWhenEffectiveAtIsInTheFutureThenRejectedAndNothingWritten(long secondsAhead) {
             ConsentCommand command = ConsentCommand.grant(SUBJECT, PURPOSE)
-                    .effectiveAt(NOW.plusSeconds(secondsAhead)).build();
+                    .effectiveAt(NOW.plusSeconds(secondsAhead))
+                    .build();
 
             InvalidConsentRequestException e = rejectedAndNothingWritten(command);
 
@@ -290,7 +339,8 @@ class CommandValidationTest {
         @ValueSource(strings = {"1969-12-31T23:59:59Z", "1900-01-01T00:00:00Z", "-0001-01-01T00:00:00Z"})
         void recordWhenEffectiveAtIsBefore1970ThenRejectedAndNothingWritten(String instant) {
             ConsentCommand command = ConsentCommand.grant(SUBJECT, PURPOSE)
-                    .effectiveAt(Instant.parse(instant)).build();
+                    .effectiveAt(Instant.parse(instant))
+                    .build();
 
             InvalidConsentRequestException e = rejectedAndNothingWritten(command);
 
@@ -302,7 +352,9 @@ class CommandValidationTest {
         void recordWhenEffectiveAtIsNotInTheFutureThenAcceptedAndKept(String instant) {
             Instant effectiveAt = Instant.parse(instant);
 
-            ConsentRecord r = manager.record(ConsentCommand.grant(SUBJECT, PURPOSE).effectiveAt(effectiveAt).build());
+            ConsentRecord r = manager.record(ConsentCommand.grant(SUBJECT, PURPOSE)
+                    .effectiveAt(effectiveAt)
+                    .build());
 
             assertThat(r.effectiveAt()).isEqualTo(effectiveAt);
             assertThat(r.recordedAt()).isEqualTo(NOW);
@@ -317,21 +369,26 @@ class CommandValidationTest {
     class PendingConfirmationField {
 
         static Stream<ConsentCommand.Builder> refusals() {
-            return Stream.of(ConsentCommand.deny(SUBJECT, PURPOSE), ConsentCommand.withdraw(SUBJECT, PURPOSE),
+            return Stream.of(
+                    ConsentCommand.deny(SUBJECT, PURPOSE),
+                    ConsentCommand.withdraw(SUBJECT, PURPOSE),
                     ConsentCommand.optOut(SUBJECT, PURPOSE));
         }
 
         @ParameterizedTest
         @MethodSource("refusals")
         void recordWhenPendingConfirmationIsSetOnARefusalThenRejectedAndNothingWritten(ConsentCommand.Builder refusal) {
-            InvalidConsentRequestException e = rejectedAndNothingWritten(refusal.pendingConfirmation(true).build());
+            InvalidConsentRequestException e =
+                    rejectedAndNothingWritten(refusal.pendingConfirmation(true).build());
 
             assertThat(e.fields()).containsExactly("pendingConfirmation");
         }
 
         @Test
         void recordWhenPendingConfirmationIsSetOnAGrantThenStoredAsPending() {
-            ConsentRecord r = manager.record(ConsentCommand.grant(SUBJECT, PURPOSE).pendingConfirmation(true).build());
+            ConsentRecord r = manager.record(ConsentCommand.grant(SUBJECT, PURPOSE)
+                    .pendingConfirmation(true)
+                    .build());
 
             assertThat(r.status()).isEqualTo(ConsentStatus.PENDING);
             assertThat(manager.check(SUBJECT, PURPOSE).allowed()).isFalse();
@@ -345,22 +402,22 @@ class CommandValidationTest {
     class EvidenceFields {
 
         static Stream<String> badCollectionPoints() {
-            return Stream.of("", "   ", "c".repeat(256), "signup\nform", "signup\u0000form", "signup\u2028form",
-                    "signup\tform");
+            return Stream.of(
+                    "", "   ", "c".repeat(256), "signup\nform", "signup\u0000form", "signup\u2028form", "signup\tform");
         }
 
         @ParameterizedTest(name = "[{index}] \"{0}\"")
         @MethodSource("badCollectionPoints")
         void recordWhenCollectionPointIsBlankTooLongOrHasControlCharactersThenRejectedAndNothingWritten(String point) {
-            InvalidConsentRequestException e = rejectedAndNothingWritten(
-                    grantWith(Evidence.of(Source.WEB, point)));
+            InvalidConsentRequestException e = rejectedAndNothingWritten(grantWith(Evidence.of(Source.WEB, point)));
 
             assertThat(e.fields()).containsExactly("evidence.collectionPoint");
         }
 
         @Test
         void evidenceWhenCollectionPointIsNullThenRejectedAtBuild() {
-            InvalidConsentRequestException e = rejected(() -> Evidence.builder().source(Source.WEB).build());
+            InvalidConsentRequestException e =
+                    rejected(() -> Evidence.builder().source(Source.WEB).build());
 
             assertThat(e.fields()).containsExactly("evidence.collectionPoint");
         }
@@ -375,15 +432,21 @@ class CommandValidationTest {
 
         @Test
         void recordWhenNoticeVersionHas64CharactersThenAccepted() {
-            ConsentRecord r = manager.record(grantWith(evidence().noticeVersion("v".repeat(64)).build()));
+            ConsentRecord r = manager.record(
+                    grantWith(evidence().noticeVersion("v".repeat(64)).build()));
 
             assertThat(r.evidence().noticeVersion()).contains("v".repeat(64));
         }
 
         static Stream<String> badSha256() {
             String valid = Digests.sha256Hex("Privacy notice v3");
-            return Stream.of(valid.toUpperCase(java.util.Locale.ROOT), valid.substring(1), valid + "0",
-                    "g" + valid.substring(1), "", " " + valid.substring(1));
+            return Stream.of(
+                    valid.toUpperCase(java.util.Locale.ROOT),
+                    valid.substring(1),
+                    valid + "0",
+                    "g" + valid.substring(1),
+                    "",
+                    " " + valid.substring(1));
         }
 
         @ParameterizedTest(name = "[{index}] \"{0}\"")
@@ -397,36 +460,65 @@ class CommandValidationTest {
 
         @Test
         void recordWhenNoticeTextIsGivenThenItsSha256IsAccepted() {
-            ConsentRecord r = manager.record(grantWith(evidence().noticeText("Privacy notice v3").build()));
+            ConsentRecord r = manager.record(
+                    grantWith(evidence().noticeText("Privacy notice v3").build()));
 
-            assertThat(r.evidence().noticeTextSha256()).hasValueSatisfying(
-                    sha -> assertThat(sha).hasSize(64).matches("[0-9a-f]{64}"));
+            assertThat(r.evidence().noticeTextSha256())
+                    .hasValueSatisfying(sha -> assertThat(sha).hasSize(64).matches("[0-9a-f]{64}"));
         }
 
         @ParameterizedTest(name = "[{index}] \"{0}\"")
-        @ValueSource(strings = {"not-an-ip", "999.1.1.1", "256.0.0.1", "1.2.3", "1.2.3.4.5", "01.2.3.4",
-                "example.com", "localhost", "1.2.3.4 ", "::g", "1:2:3:4:5:6:7:8:9", "", " "})
+        @ValueSource(
+                strings = {
+                    "not-an-ip",
+                    "999.1.1.1",
+                    "256.0.0.1",
+                    "1.2.3",
+                    "1.2.3.4.5",
+                    "01.2.3.4",
+                    "example.com",
+                    "localhost",
+                    "1.2.3.4 ",
+                    "::g",
+                    "1:2:3:4:5:6:7:8:9",
+                    "",
+                    " "
+                })
         void recordWhenIpAddressIsNotAnAddressLiteralThenRejectedAndNothingWritten(String ip) {
-            InvalidConsentRequestException e = rejectedAndNothingWritten(
-                    grantWith(evidence().ipAddress(ip).build()));
+            InvalidConsentRequestException e =
+                    rejectedAndNothingWritten(grantWith(evidence().ipAddress(ip).build()));
 
             assertThat(e.fields()).containsExactly("evidence.ipAddress");
         }
 
         @ParameterizedTest(name = "[{index}] \"{0}\"")
-        @ValueSource(strings = {"example.com", "localhost", "consentkit.invalid", ".::1", ".1:2", "..:", "a:b.c",
-                "::1", "203.0.113.77", "2001:db8::1"})
+        @ValueSource(
+                strings = {
+                    "example.com",
+                    "localhost",
+                    "consentkit.invalid",
+                    ".::1",
+                    ".1:2",
+                    "..:",
+                    "a:b.c",
+                    "::1",
+                    "203.0.113.77",
+                    "2001:db8::1"
+                })
         void recordWhenIpAddressIsValidatedThenNoHostNameIsResolved(String ip) {
             List<String> lookups = NameLookupProbe.lookupsDuring(
                     () -> manager.record(grantWith(evidence().ipAddress(ip).build())));
 
-            assertThat(lookups).as("host names resolved while validating %s", ip).isEmpty();
+            assertThat(lookups)
+                    .as("host names resolved while validating %s", ip)
+                    .isEmpty();
         }
 
         @ParameterizedTest(name = "[{index}] \"{0}\"")
         @ValueSource(strings = {".::1", ".1:2", "..:"})
         void recordWhenIpAddressStartsWithADotThenRejectedAndNothingWritten(String ip) {
-            InvalidConsentRequestException e = rejectedAndNothingWritten(grantWith(evidence().ipAddress(ip).build()));
+            InvalidConsentRequestException e =
+                    rejectedAndNothingWritten(grantWith(evidence().ipAddress(ip).build()));
 
             assertThat(e.fields()).containsExactly("evidence.ipAddress");
         }
@@ -440,8 +532,16 @@ class CommandValidationTest {
         }
 
         @ParameterizedTest(name = "[{index}] {0}")
-        @ValueSource(strings = {"203.0.113.77", "0.0.0.0", "255.255.255.255", "2001:db8::1", "::1",
-                "::ffff:203.0.113.77", "2001:DB8:0:0:0:0:0:1"})
+        @ValueSource(
+                strings = {
+                    "203.0.113.77",
+                    "0.0.0.0",
+                    "255.255.255.255",
+                    "2001:db8::1",
+                    "::1",
+                    "::ffff:203.0.113.77",
+                    "2001:DB8:0:0:0:0:0:1"
+                })
         void recordWhenIpAddressIsALiteralThenAccepted(String ip) {
             ConsentRecord r = manager.record(grantWith(evidence().ipAddress(ip).build()));
 
@@ -459,7 +559,8 @@ class CommandValidationTest {
 
         @Test
         void recordWhenUserAgentHas1024CharactersThenAccepted() {
-            ConsentRecord r = manager.record(grantWith(evidence().userAgent("u".repeat(1024)).build()));
+            ConsentRecord r = manager.record(
+                    grantWith(evidence().userAgent("u".repeat(1024)).build()));
 
             assertThat(r.evidence().userAgent()).contains("u".repeat(1024));
         }
@@ -476,7 +577,8 @@ class CommandValidationTest {
         void recordWhenCommentHasNewlinesAndTabsThenAcceptedAndKept() {
             String comment = "Caller confirmed by phone.\r\nAgent:\tmaria\nSecond line";
 
-            ConsentRecord r = manager.record(grantWith(evidence().comment(comment).build()));
+            ConsentRecord r =
+                    manager.record(grantWith(evidence().comment(comment).build()));
 
             assertThat(r.evidence().comment()).contains(comment);
         }
@@ -524,7 +626,9 @@ class CommandValidationTest {
 
         @Test
         void recordWhenIdempotencyKeyHas255CharactersThenAccepted() {
-            ConsentRecord r = manager.record(ConsentCommand.grant(SUBJECT, PURPOSE).idempotencyKey("k".repeat(255)).build());
+            ConsentRecord r = manager.record(ConsentCommand.grant(SUBJECT, PURPOSE)
+                    .idempotencyKey("k".repeat(255))
+                    .build());
 
             assertThat(r.idempotencyKey()).contains("k".repeat(255));
         }
@@ -546,18 +650,34 @@ class CommandValidationTest {
                     .pendingConfirmation(true)
                     .effectiveAt(NOW.plusSeconds(3600))
                     .idempotencyKey("")
-                    .evidence(Evidence.builder().source(Source.WEB).collectionPoint(" ")
-                            .ipAddress("example.com").userAgent("u".repeat(1025)).comment("c".repeat(2001))
-                            .noticeVersion("v".repeat(65)).noticeTextSha256("ABC").proofReference("p\u0000")
+                    .evidence(Evidence.builder()
+                            .source(Source.WEB)
+                            .collectionPoint(" ")
+                            .ipAddress("example.com")
+                            .userAgent("u".repeat(1025))
+                            .comment("c".repeat(2001))
+                            .noticeVersion("v".repeat(65))
+                            .noticeTextSha256("ABC")
+                            .proofReference("p\u0000")
                             .build())
                     .build();
 
             InvalidConsentRequestException e = rejectedAndNothingWritten(command);
 
-            assertThat(e.fields()).containsExactlyInAnyOrder("subject", "purpose", "pendingConfirmation",
-                    "effectiveAt", "idempotencyKey", "evidence.collectionPoint", "evidence.ipAddress",
-                    "evidence.userAgent", "evidence.comment", "evidence.noticeVersion",
-                    "evidence.noticeTextSha256", "evidence.proofReference");
+            assertThat(e.fields())
+                    .containsExactlyInAnyOrder(
+                            "subject",
+                            "purpose",
+                            "pendingConfirmation",
+                            "effectiveAt",
+                            "idempotencyKey",
+                            "evidence.collectionPoint",
+                            "evidence.ipAddress",
+                            "evidence.userAgent",
+                            "evidence.comment",
+                            "evidence.noticeVersion",
+                            "evidence.noticeTextSha256",
+                            "evidence.proofReference");
             assertThat(e.fields()).isSorted();
         }
 
@@ -574,8 +694,10 @@ class CommandValidationTest {
 
         @Test
         void recordWhenPurposeIsUndeclaredAndVersionIsZeroThenBothFieldsAreReported() {
-            ConsentCommand command = ConsentCommand.grant(SUBJECT, "partners").purposeVersion(0)
-                    .effectiveAt(Instant.parse("1960-01-01T00:00:00Z")).build();
+            ConsentCommand command = ConsentCommand.grant(SUBJECT, "partners")
+                    .purposeVersion(0)
+                    .effectiveAt(Instant.parse("1960-01-01T00:00:00Z"))
+                    .build();
 
             InvalidConsentRequestException e = rejectedAndNothingWritten(command);
 
@@ -594,7 +716,9 @@ class CommandValidationTest {
             List<ConsentCommand> commands = List.of(
                     grant("cust-1", PURPOSE),
                     grant("cust-2", PURPOSE),
-                    ConsentCommand.grant("cust-3", PURPOSE).evidence(evidence().ipAddress("999.1.1.1").build()).build(),
+                    ConsentCommand.grant("cust-3", PURPOSE)
+                            .evidence(evidence().ipAddress("999.1.1.1").build())
+                            .build(),
                     grant("cust-4", "marketing"));
 
             InvalidConsentRequestException e = rejected(() -> manager.recordAll(commands));
@@ -610,12 +734,15 @@ class CommandValidationTest {
                     grant("cust\n1", PURPOSE),
                     grant("cust-2", PURPOSE),
                     grant("cust-3", "Marketing"),
-                    ConsentCommand.deny("cust-4", PURPOSE).pendingConfirmation(true).build());
+                    ConsentCommand.deny("cust-4", PURPOSE)
+                            .pendingConfirmation(true)
+                            .build());
 
             InvalidConsentRequestException e = rejected(() -> manager.recordAll(commands));
 
-            assertThat(e.fields()).containsExactlyInAnyOrder("commands[0].subject", "commands[2].purpose",
-                    "commands[3].pendingConfirmation");
+            assertThat(e.fields())
+                    .containsExactlyInAnyOrder(
+                            "commands[0].subject", "commands[2].purpose", "commands[3].pendingConfirmation");
             assertNothingWritten();
         }
 
@@ -653,8 +780,10 @@ class CommandValidationTest {
 
         @Test
         void recordAllWhenEveryCommandIsValidThenAllAreWrittenInOrder() {
-            List<ConsentRecord> recorded = manager.recordAll(List.of(grant("cust-1", PURPOSE),
-                    grant("cust-2", "marketing"), ConsentCommand.optOut("cust-1", "analytics").build()));
+            List<ConsentRecord> recorded = manager.recordAll(List.of(
+                    grant("cust-1", PURPOSE),
+                    grant("cust-2", "marketing"),
+                    ConsentCommand.optOut("cust-1", "analytics").build()));
 
             assertThat(recorded).extracting(r -> r.subject().value()).containsExactly("cust-1", "cust-2", "cust-1");
             assertThat(store.size()).isEqualTo(3);

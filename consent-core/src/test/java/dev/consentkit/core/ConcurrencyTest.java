@@ -1,16 +1,14 @@
 package dev.consentkit.core;
 
-import dev.consentkit.core.spi.SubjectState;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
+import static dev.consentkit.core.TestFixtures.PURPOSES;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.consentkit.core.spi.SubjectState;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,16 +24,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-
-import static dev.consentkit.core.TestFixtures.PURPOSES;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 class ConcurrencyTest {
 
     private static final String TENANT = "default";
     /** Only a guard against a deadlock hanging the build; never an assertion about speed. */
     private static final long HANG_GUARD_SECONDS = 120;
-    private static final Comparator<ConsentRecord> BY_SEQUENCE = Comparator.comparingLong(r -> r.link().sequence());
+
+    private static final Comparator<ConsentRecord> BY_SEQUENCE =
+            Comparator.comparingLong(r -> r.link().sequence());
 
     private InMemoryConsentStore store;
     private ConsentManager manager;
@@ -70,7 +71,9 @@ class ConcurrencyTest {
                 return body.call();
             }));
         }
-        assertThat(ready.await(HANG_GUARD_SECONDS, TimeUnit.SECONDS)).as("all threads started").isTrue();
+        assertThat(ready.await(HANG_GUARD_SECONDS, TimeUnit.SECONDS))
+                .as("all threads started")
+                .isTrue();
         start.countDown();
         List<T> results = new ArrayList<>();
         for (Future<T> f : futures) {
@@ -90,8 +93,11 @@ class ConcurrencyTest {
         assertThat(state.head()).contains(history.get(history.size() - 1).link());
         for (String purpose : PURPOSES) {
             Optional<ConsentRecord> latest = latestFirst(history).stream()
-                    .filter(r -> r.purpose().value().equals(purpose)).findFirst();
-            assertThat(Optional.ofNullable(state.current().get(PurposeId.of(purpose)))).as(purpose).isEqualTo(latest);
+                    .filter(r -> r.purpose().value().equals(purpose))
+                    .findFirst();
+            assertThat(Optional.ofNullable(state.current().get(PurposeId.of(purpose))))
+                    .as(purpose)
+                    .isEqualTo(latest);
             assertThat(manager.check(subject, purpose).record()).as(purpose).isEqualTo(latest);
         }
     }
@@ -119,10 +125,13 @@ class ConcurrencyTest {
 
             List<ConsentRecord> history = TestFixtures.history(manager, subject);
             assertThat(history).hasSize(THREADS * PER_THREAD);
-            assertThat(history).extracting(r -> r.link().sequence())
-                    .containsExactlyElementsOf(LongStream.rangeClosed(1, THREADS * PER_THREAD).boxed().toList());
-            List<ConsentRecord> returned = perThread.stream().flatMap(List::stream)
-                    .sorted(BY_SEQUENCE).toList();
+            assertThat(history)
+                    .extracting(r -> r.link().sequence())
+                    .containsExactlyElementsOf(LongStream.rangeClosed(1, THREADS * PER_THREAD)
+                            .boxed()
+                            .toList());
+            List<ConsentRecord> returned =
+                    perThread.stream().flatMap(List::stream).sorted(BY_SEQUENCE).toList();
             assertThat(returned).isEqualTo(history);
             for (List<ConsentRecord> mine : perThread) {
                 assertThat(mine).extracting(r -> r.link().sequence()).isSorted();
@@ -134,7 +143,10 @@ class ConcurrencyTest {
             assertThat(report.subjectsChecked()).isEqualTo(1);
 
             assertCurrentStateIsLatestRecordPerPurpose(subject, history);
-            assertThat(published.stream().map(ConsentRecord.class::cast).sorted(BY_SEQUENCE).toList())
+            assertThat(published.stream()
+                            .map(ConsentRecord.class::cast)
+                            .sorted(BY_SEQUENCE)
+                            .toList())
                     .isEqualTo(history);
         }
 
@@ -151,15 +163,20 @@ class ConcurrencyTest {
                 Map<String, ConsentRecord> mine = new HashMap<>();
                 for (int k : order) {
                     String key = "form-submit-" + k;
-                    mine.put(key, manager.record(ConsentCommand.grant(subject, PURPOSES.get(k % PURPOSES.size()))
-                            .idempotencyKey(key).build()));
+                    mine.put(
+                            key,
+                            manager.record(ConsentCommand.grant(subject, PURPOSES.get(k % PURPOSES.size()))
+                                    .idempotencyKey(key)
+                                    .build()));
                 }
                 return mine;
             });
 
             List<ConsentRecord> history = TestFixtures.history(manager, subject);
             assertThat(history).hasSize(keys);
-            assertThat(history).extracting(r -> r.idempotencyKey().orElseThrow()).doesNotHaveDuplicates();
+            assertThat(history)
+                    .extracting(r -> r.idempotencyKey().orElseThrow())
+                    .doesNotHaveDuplicates();
             for (Map<String, ConsentRecord> mine : perThread) {
                 assertThat(mine).hasSize(keys);
                 assertThat(mine.values()).containsExactlyInAnyOrderElementsOf(history);
@@ -188,16 +205,22 @@ class ConcurrencyTest {
                         // the first command walks all 50 subjects; the others pick at random, repeats included
                         int s = i == 0 ? (t * BATCHES + b) % SUBJECTS : random.nextInt(SUBJECTS);
                         String purpose = PURPOSES.get(random.nextInt(PURPOSES.size()));
-                        batch.add(random.nextBoolean()
-                                ? ConsentCommand.grant("subject-" + s, purpose).build()
-                                : ConsentCommand.optOut("subject-" + s, purpose).build());
+                        batch.add(
+                                random.nextBoolean()
+                                        ? ConsentCommand.grant("subject-" + s, purpose)
+                                                .build()
+                                        : ConsentCommand.optOut("subject-" + s, purpose)
+                                                .build());
                     }
                     List<ConsentRecord> recorded = manager.recordAll(batch);
                     assertThat(recorded).hasSameSizeAs(batch);
                     for (int i = 0; i < batch.size(); i++) {
-                        assertThat(recorded.get(i).subject().value()).isEqualTo(batch.get(i).subject());
-                        assertThat(recorded.get(i).purpose().value()).isEqualTo(batch.get(i).purpose());
-                        assertThat(recorded.get(i).status()).isEqualTo(batch.get(i).status());
+                        assertThat(recorded.get(i).subject().value())
+                                .isEqualTo(batch.get(i).subject());
+                        assertThat(recorded.get(i).purpose().value())
+                                .isEqualTo(batch.get(i).purpose());
+                        assertThat(recorded.get(i).status())
+                                .isEqualTo(batch.get(i).status());
                     }
                     batches.add(recorded);
                 }
@@ -205,18 +228,22 @@ class ConcurrencyTest {
             });
 
             int total = THREADS * BATCHES * BATCH_SIZE;
-            List<List<ConsentRecord>> allBatches = perThread.stream().flatMap(List::stream).toList();
+            List<List<ConsentRecord>> allBatches =
+                    perThread.stream().flatMap(List::stream).toList();
             for (List<ConsentRecord> batch : allBatches) {
                 // requests for one subject in one batch follow each other on that subject's chain
-                Map<SubjectId, List<Long>> sequences = batch.stream().collect(Collectors.groupingBy(
-                        ConsentRecord::subject, Collectors.mapping(r -> r.link().sequence(), Collectors.toList())));
+                Map<SubjectId, List<Long>> sequences = batch.stream()
+                        .collect(Collectors.groupingBy(
+                                ConsentRecord::subject,
+                                Collectors.mapping(r -> r.link().sequence(), Collectors.toList())));
                 sequences.values().forEach(seq -> {
                     for (int i = 1; i < seq.size(); i++) {
                         assertThat(seq.get(i)).isEqualTo(seq.get(i - 1) + 1);
                     }
                 });
             }
-            Map<SubjectId, Long> expectedCounts = allBatches.stream().flatMap(List::stream)
+            Map<SubjectId, Long> expectedCounts = allBatches.stream()
+                    .flatMap(List::stream)
                     .collect(Collectors.groupingBy(ConsentRecord::subject, Collectors.counting()));
             assertThat(expectedCounts).hasSize(SUBJECTS);
 
@@ -224,11 +251,14 @@ class ConcurrencyTest {
                 String subject = "subject-" + s;
                 List<ConsentRecord> history = TestFixtures.history(manager, subject);
                 long n = expectedCounts.get(SubjectId.of(subject));
-                assertThat(history).extracting(r -> r.link().sequence())
-                        .containsExactlyElementsOf(LongStream.rangeClosed(1, n).boxed().toList());
+                assertThat(history)
+                        .extracting(r -> r.link().sequence())
+                        .containsExactlyElementsOf(
+                                LongStream.rangeClosed(1, n).boxed().toList());
                 assertCurrentStateIsLatestRecordPerPurpose(subject, history);
             }
-            Set<ConsentRecord> returned = allBatches.stream().flatMap(List::stream).collect(Collectors.toSet());
+            Set<ConsentRecord> returned =
+                    allBatches.stream().flatMap(List::stream).collect(Collectors.toSet());
             assertThat(returned).hasSize(total);
             List<AuditEntry> trail = TestFixtures.auditTrail(manager, HistoryQuery.all());
             assertThat(trail).hasSize(total);

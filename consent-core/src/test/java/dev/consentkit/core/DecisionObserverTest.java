@@ -1,18 +1,19 @@
 package dev.consentkit.core;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static dev.consentkit.core.TestFixtures.CLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
 class DecisionObserverTest {
 
-    private static final Purpose EMAIL = Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build();
-    private static final Purpose ANALYTICS = Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).build();
+    private static final Purpose EMAIL =
+            Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build();
+    private static final Purpose ANALYTICS =
+            Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).build();
 
     private final List<ConsentDecision> seen = new ArrayList<>();
     private final List<Long> durations = new ArrayList<>();
@@ -23,10 +24,12 @@ class DecisionObserverTest {
 
     @Test
     void hearsEveryCheckAndRequireWithItsDecisionAndDuration() {
-        ConsentManager consents = builder().decisionObserver((decision, nanos) -> {
-            seen.add(decision);
-            durations.add(nanos);
-        }).build();
+        ConsentManager consents = builder()
+                .decisionObserver((decision, nanos) -> {
+                    seen.add(decision);
+                    durations.add(nanos);
+                })
+                .build();
         consents.record(ConsentCommand.grant("alice", "marketing.email").build());
 
         ConsentDecision allowed = consents.check("alice", "marketing.email");
@@ -42,9 +45,11 @@ class DecisionObserverTest {
 
     @Test
     void aFailingObserverDoesNotChangeTheDecision() {
-        ConsentManager consents = builder().decisionObserver((decision, nanos) -> {
-            throw new IllegalStateException("metrics backend down");
-        }).build();
+        ConsentManager consents = builder()
+                .decisionObserver((decision, nanos) -> {
+                    throw new IllegalStateException("metrics backend down");
+                })
+                .build();
         consents.record(ConsentCommand.grant("alice", "marketing.email").build());
 
         assertThat(consents.check("alice", "marketing.email").allowed()).isTrue();
@@ -53,9 +58,12 @@ class DecisionObserverTest {
 
     @Test
     void isNotToldOfInvalidRequests() {
-        ConsentManager consents = builder().decisionObserver((decision, nanos) -> seen.add(decision)).build();
+        ConsentManager consents = builder()
+                .decisionObserver((decision, nanos) -> seen.add(decision))
+                .build();
 
-        assertThatThrownBy(() -> consents.check("alice", "no.such.purpose")).isInstanceOf(UnknownPurposeException.class);
+        assertThatThrownBy(() -> consents.check("alice", "no.such.purpose"))
+                .isInstanceOf(UnknownPurposeException.class);
         assertThatThrownBy(() -> consents.check("", "analytics")).isInstanceOf(InvalidConsentRequestException.class);
 
         assertThat(seen).isEmpty();

@@ -1,22 +1,21 @@
 package dev.consentkit.core;
 
+import static dev.consentkit.core.TestFixtures.NOW_MICROS;
+import static dev.consentkit.core.TestFixtures.PURPOSES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.consentkit.core.spi.SubjectState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.stream.Stream;
-
-import static dev.consentkit.core.TestFixtures.NOW_MICROS;
-import static dev.consentkit.core.TestFixtures.PURPOSES;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ErasureTest {
 
@@ -29,9 +28,12 @@ class ErasureTest {
     private static final List<String> ALICE_KEYS = List.of("alice-signup-1", "alice-analytics-2");
     private static final String BOB = "bob";
 
-    private static final EvidencePolicy KEEP = EvidencePolicy.builder().ipAddress(EvidencePolicy.Minimisation.KEEP)
-            .userAgent(EvidencePolicy.Minimisation.KEEP).build();
-    private static final PreferenceDefinition FREQUENCY = PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly");
+    private static final EvidencePolicy KEEP = EvidencePolicy.builder()
+            .ipAddress(EvidencePolicy.Minimisation.KEEP)
+            .userAgent(EvidencePolicy.Minimisation.KEEP)
+            .build();
+    private static final PreferenceDefinition FREQUENCY =
+            PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly");
 
     private InMemoryConsentStore store;
     private ConsentManager manager;
@@ -39,18 +41,48 @@ class ErasureTest {
     @BeforeEach
     void setUp() {
         store = new InMemoryConsentStore();
-        manager = TestFixtures.manager().store(store).evidencePolicy(KEEP).preferences(FREQUENCY)
-                .pseudonymKey(TestFixtures.PSEUDONYM_KEY).build();
-        Evidence alices = Evidence.builder().source(Source.WEB).collectionPoint("signup-form-v3")
-                .ipAddress(ALICE_IP).userAgent(ALICE_UA).comment(ALICE_COMMENT).build();
-        manager.record(ConsentCommand.grant(ALICE, "marketing.email").evidence(alices).idempotencyKey(ALICE_KEYS.get(0)).build());
-        manager.record(ConsentCommand.grant(ALICE, "analytics").evidence(alices).idempotencyKey(ALICE_KEYS.get(1)).build());
-        manager.setPreference(ALICE, "newsletter.frequency", "weekly",
-                Evidence.builder().source(Source.WEB).collectionPoint("preference-centre").comment(ALICE_PREF_COMMENT).build());
-        manager.record(ConsentCommand.optOut(ALICE, "profiling").evidence(alices).build());
-        manager.record(ConsentCommand.grant(BOB, "analytics").evidence(Evidence.builder().source(Source.PHONE)
-                .collectionPoint("call-centre").actor(Actor.agent("agent-7")).ipAddress("198.51.100.9")
-                .comment("Bob agreed on the phone").build()).idempotencyKey("bob-1").build());
+        manager = TestFixtures.manager()
+                .store(store)
+                .evidencePolicy(KEEP)
+                .preferences(FREQUENCY)
+                .pseudonymKey(TestFixtures.PSEUDONYM_KEY)
+                .build();
+        Evidence alices = Evidence.builder()
+                .source(Source.WEB)
+                .collectionPoint("signup-form-v3")
+                .ipAddress(ALICE_IP)
+                .userAgent(ALICE_UA)
+                .comment(ALICE_COMMENT)
+                .build();
+        manager.record(ConsentCommand.grant(ALICE, "marketing.email")
+                .evidence(alices)
+                .idempotencyKey(ALICE_KEYS.get(0))
+                .build());
+        manager.record(ConsentCommand.grant(ALICE, "analytics")
+                .evidence(alices)
+                .idempotencyKey(ALICE_KEYS.get(1))
+                .build());
+        manager.setPreference(
+                ALICE,
+                "newsletter.frequency",
+                "weekly",
+                Evidence.builder()
+                        .source(Source.WEB)
+                        .collectionPoint("preference-centre")
+                        .comment(ALICE_PREF_COMMENT)
+                        .build());
+        manager.record(
+                ConsentCommand.optOut(ALICE, "profiling").evidence(alices).build());
+        manager.record(ConsentCommand.grant(BOB, "analytics")
+                .evidence(Evidence.builder()
+                        .source(Source.PHONE)
+                        .collectionPoint("call-centre")
+                        .actor(Actor.agent("agent-7"))
+                        .ipAddress("198.51.100.9")
+                        .comment("Bob agreed on the phone")
+                        .build())
+                .idempotencyKey("bob-1")
+                .build());
     }
 
     private List<AuditEntry> chainOf(SubjectId subject) {
@@ -117,16 +149,19 @@ class ErasureTest {
             assertThat(chain.get(4)).isEqualTo(erasure);
             assertThat(chain).allSatisfy(e -> assertThat(e.subject()).isEqualTo(erasure.subject()));
             assertThat(chain).extracting(e -> e.link().sequence()).containsExactly(1L, 2L, 3L, 4L, 5L);
-            assertThat(erasure.link().previousHash()).isEqualTo(alicesChainBefore.get(3).link().hash());
+            assertThat(erasure.link().previousHash())
+                    .isEqualTo(alicesChainBefore.get(3).link().hash());
         }
 
         @Test
         void keepsThePseudonymisedEntriesAsProofThatChoicesExisted() {
             List<AuditEntry> chain = chainOf(erasure.subject());
 
-            assertThat(chain.subList(0, 4)).extracting(AuditEntry::id, AuditEntry::link)
+            assertThat(chain.subList(0, 4))
+                    .extracting(AuditEntry::id, AuditEntry::link)
                     .containsExactlyElementsOf(alicesChainBefore.stream()
-                            .map(e -> org.assertj.core.groups.Tuple.tuple(e.id(), e.link())).toList());
+                            .map(e -> org.assertj.core.groups.Tuple.tuple(e.id(), e.link()))
+                            .toList());
             ConsentRecord before = (ConsentRecord) alicesChainBefore.get(0);
             ConsentRecord after = (ConsentRecord) chain.get(0);
             assertThat(after.purpose()).isEqualTo(before.purpose());
@@ -139,15 +174,18 @@ class ErasureTest {
         @Test
         void leavesNothingUnderTheOriginalId() {
             assertThat(TestFixtures.history(manager, ALICE)).isEmpty();
-            assertThat(TestFixtures.auditTrail(manager, HistoryQuery.forSubject(ALICE))).isEmpty();
+            assertThat(TestFixtures.auditTrail(manager, HistoryQuery.forSubject(ALICE)))
+                    .isEmpty();
             assertThat(chainOf(SubjectId.of(ALICE))).isEmpty();
             assertThat(store.state(TENANT, SubjectId.of(ALICE))).isEmpty();
             assertThat(store.preferences(TENANT, SubjectId.of(ALICE))).isEmpty();
             assertThat(manager.preferences(ALICE)).isEmpty();
             for (AuditEntry e : alicesChainBefore) {
                 if (e instanceof ConsentRecord r) {
-                    assertThat(store.findRecord(TENANT, r.id())).get()
-                            .extracting(ConsentRecord::subject).isEqualTo(erasure.subject());
+                    assertThat(store.findRecord(TENANT, r.id()))
+                            .get()
+                            .extracting(ConsentRecord::subject)
+                            .isEqualTo(erasure.subject());
                 }
             }
         }
@@ -155,7 +193,8 @@ class ErasureTest {
         @Test
         void leavesNoPersonalDataOfTheSubjectAnywhereInTheTenant() {
             List<AuditEntry> all = TestFixtures.auditTrail(manager, HistoryQuery.all());
-            List<String> forbidden = new ArrayList<>(List.of(ALICE, ALICE_IP, ALICE_UA, ALICE_COMMENT, ALICE_PREF_COMMENT));
+            List<String> forbidden =
+                    new ArrayList<>(List.of(ALICE, ALICE_IP, ALICE_UA, ALICE_COMMENT, ALICE_PREF_COMMENT));
             forbidden.addAll(ALICE_KEYS);
 
             assertThat(all).hasSize((int) sizeBefore + 1);
@@ -168,7 +207,8 @@ class ErasureTest {
                 }
             }
             // the pseudonymised entries keep no personal evidence at all
-            assertThat(all).filteredOn(e -> e.subject().equals(erasure.subject()) && e instanceof ConsentRecord)
+            assertThat(all)
+                    .filteredOn(e -> e.subject().equals(erasure.subject()) && e instanceof ConsentRecord)
                     .hasSize(3)
                     .allSatisfy(e -> {
                         ConsentRecord r = (ConsentRecord) e;
@@ -200,7 +240,8 @@ class ErasureTest {
                 assertThat(decision.record()).as(purpose).isEmpty();
             }
             assertThat(manager.stateOf(ALICE).decisions().values())
-                    .extracting(ConsentDecision::reason).containsOnly(DecisionReason.ERASED);
+                    .extracting(ConsentDecision::reason)
+                    .containsOnly(DecisionReason.ERASED);
             assertThat(manager.checkAt(ALICE, "analytics", NOW_MICROS).reason()).isEqualTo(DecisionReason.ERASED);
             assertThat(manager.filterAllowed("profiling", List.of(ALICE, BOB, "carol")))
                     .containsExactly(SubjectId.of(BOB), SubjectId.of("carol"));
@@ -208,10 +249,12 @@ class ErasureTest {
 
         @Test
         void refusesNewRecordsAndReplaysForTheErasedSubject() {
-            assertThatThrownBy(() -> manager.record(ConsentCommand.grant(ALICE, "analytics").build()))
+            assertThatThrownBy(() -> manager.record(
+                            ConsentCommand.grant(ALICE, "analytics").build()))
                     .isInstanceOf(SubjectErasedException.class);
             assertThatThrownBy(() -> manager.record(ConsentCommand.grant(ALICE, "marketing.email")
-                    .idempotencyKey(ALICE_KEYS.get(0)).build()))
+                            .idempotencyKey(ALICE_KEYS.get(0))
+                            .build()))
                     .isInstanceOf(SubjectErasedException.class);
 
             assertThat(store.size()).isEqualTo(sizeBefore + 1);
@@ -226,7 +269,9 @@ class ErasureTest {
             assertThat(manager.check(BOB, "analytics").reason()).isEqualTo(DecisionReason.GRANTED);
             assertThat(manager.verify(BOB).intact()).isTrue();
             // bob's idempotency key still replays his record
-            assertThat(manager.record(ConsentCommand.grant(BOB, "analytics").idempotencyKey("bob-1").build()))
+            assertThat(manager.record(ConsentCommand.grant(BOB, "analytics")
+                            .idempotencyKey("bob-1")
+                            .build()))
                     .isEqualTo(bobs);
         }
 
@@ -236,7 +281,10 @@ class ErasureTest {
 
             assertThat(store.size()).isEqualTo(sizeBefore + 1);
             assertThat(chainOf(erasure.subject())).hasSize(5);
-            assertThat(store.state(TENANT, erasure.subject())).get().extracting(SubjectState::erased).isEqualTo(true);
+            assertThat(store.state(TENANT, erasure.subject()))
+                    .get()
+                    .extracting(SubjectState::erased)
+                    .isEqualTo(true);
         }
     }
 
@@ -248,14 +296,17 @@ class ErasureTest {
             ConsentManager withoutKey = TestFixtures.manager().store(store).build();
 
             assertThatThrownBy(() -> withoutKey.erase(ALICE, "art17-request"))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("pseudonymKey");
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("pseudonymKey");
             assertThat(TestFixtures.history(manager, ALICE)).hasSize(3);
         }
 
         @Test
         void needsAKeyOfAtLeastSixteenBytes() {
-            assertThatThrownBy(() -> TestFixtures.manager().pseudonymKey(new byte[15]).build())
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("pseudonymKey");
+            assertThatThrownBy(() ->
+                            TestFixtures.manager().pseudonymKey(new byte[15]).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("pseudonymKey");
         }
 
         @Test
@@ -276,7 +327,8 @@ class ErasureTest {
             long sizeBefore = store.size();
 
             assertThatThrownBy(() -> manager.erase(ALICE, reason))
-                    .isInstanceOfSatisfying(InvalidConsentRequestException.class,
+                    .isInstanceOfSatisfying(
+                            InvalidConsentRequestException.class,
                             e -> assertThat(e.fields()).containsExactly("reason"));
 
             assertThat(store.size()).isEqualTo(sizeBefore);
@@ -287,7 +339,8 @@ class ErasureTest {
         @Test
         void rejectsATooLongReason() {
             assertThatThrownBy(() -> manager.erase(ALICE, "x".repeat(256)))
-                    .isInstanceOfSatisfying(InvalidConsentRequestException.class,
+                    .isInstanceOfSatisfying(
+                            InvalidConsentRequestException.class,
                             e -> assertThat(e.fields()).containsExactly("reason"));
             assertThat(manager.erase(ALICE, "x".repeat(255))).isPresent();
         }
@@ -295,7 +348,8 @@ class ErasureTest {
         @Test
         void namesEveryBadArgument() {
             assertThatThrownBy(() -> manager.erase("bad\u0001id", " "))
-                    .isInstanceOfSatisfying(InvalidConsentRequestException.class,
+                    .isInstanceOfSatisfying(
+                            InvalidConsentRequestException.class,
                             e -> assertThat(e.fields()).containsExactlyInAnyOrder("subject", "reason"));
         }
     }

@@ -1,12 +1,9 @@
 package dev.consentkit.core;
 
-import dev.consentkit.core.EvidencePolicy.Minimisation;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.consentkit.core.EvidencePolicy.Minimisation;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -14,9 +11,11 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class EvidencePolicyTest {
 
@@ -26,8 +25,13 @@ class EvidencePolicyTest {
             + "Chrome/126.0.0.0 Safari/537.36";
 
     private static Evidence evidence(String ip, String userAgent) {
-        return Evidence.builder().source(Source.WEB).collectionPoint("signup-form").ipAddress(ip).userAgent(userAgent)
-                .comment("kept as is").build();
+        return Evidence.builder()
+                .source(Source.WEB)
+                .collectionPoint("signup-form")
+                .ipAddress(ip)
+                .userAgent(userAgent)
+                .comment("kept as is")
+                .build();
     }
 
     @Nested
@@ -35,12 +39,13 @@ class EvidencePolicyTest {
 
         @ParameterizedTest
         @CsvSource({
-                "203.0.113.77, 203.0.113.0",
-                "10.1.2.255, 10.1.2.0",
-                "203.0.113.0, 203.0.113.0",
-                "2001:db8:abcd:1234:5678:9abc:def0:1234, 2001:db8:abcd:0:0:0:0:0",
-                "2001:db8::1, 2001:db8:0:0:0:0:0:0",
-                "::ffff:198.51.100.9, 198.51.100.0"})
+            "203.0.113.77, 203.0.113.0",
+            "10.1.2.255, 10.1.2.0",
+            "203.0.113.0, 203.0.113.0",
+            "2001:db8:abcd:1234:5678:9abc:def0:1234, 2001:db8:abcd:0:0:0:0:0",
+            "2001:db8::1, 2001:db8:0:0:0:0:0:0",
+            "::ffff:198.51.100.9, 198.51.100.0"
+        })
         void applyWhenDefaultsThenIpIsTruncatedToItsNetwork(String ip, String expected) {
             Evidence minimised = EvidencePolicy.defaults().apply(evidence(ip, UA));
 
@@ -80,8 +85,11 @@ class EvidencePolicyTest {
             });
 
             assertThat(lookups).as("host names resolved").isEmpty();
-            assertThat(thrown).singleElement().isInstanceOfSatisfying(InvalidConsentRequestException.class,
-                    e -> assertThat(e.fields()).containsExactly("evidence.ipAddress"));
+            assertThat(thrown)
+                    .singleElement()
+                    .isInstanceOfSatisfying(
+                            InvalidConsentRequestException.class,
+                            e -> assertThat(e.fields()).containsExactly("evidence.ipAddress"));
         }
 
         @Test
@@ -97,7 +105,9 @@ class EvidencePolicyTest {
 
         @Test
         void applyWhenKeepThenIpAndUserAgentAreStoredAsGiven() {
-            EvidencePolicy policy = EvidencePolicy.builder().ipAddress(Minimisation.KEEP).userAgent(Minimisation.KEEP)
+            EvidencePolicy policy = EvidencePolicy.builder()
+                    .ipAddress(Minimisation.KEEP)
+                    .userAgent(Minimisation.KEEP)
                     .build();
 
             Evidence minimised = policy.apply(evidence("203.0.113.77", UA));
@@ -108,7 +118,9 @@ class EvidencePolicyTest {
 
         @Test
         void applyWhenDropThenIpAndUserAgentAreRemoved() {
-            EvidencePolicy policy = EvidencePolicy.builder().ipAddress(Minimisation.DROP).userAgent(Minimisation.DROP)
+            EvidencePolicy policy = EvidencePolicy.builder()
+                    .ipAddress(Minimisation.DROP)
+                    .userAgent(Minimisation.DROP)
                     .build();
 
             Evidence minimised = policy.apply(evidence("203.0.113.77", UA));
@@ -120,7 +132,8 @@ class EvidencePolicyTest {
 
         @Test
         void applyWhenTruncateThenUserAgentKeepsItsFirst64Characters() {
-            EvidencePolicy policy = EvidencePolicy.builder().userAgent(Minimisation.TRUNCATE).build();
+            EvidencePolicy policy =
+                    EvidencePolicy.builder().userAgent(Minimisation.TRUNCATE).build();
 
             Evidence minimised = policy.apply(evidence("203.0.113.77", UA));
 
@@ -130,35 +143,50 @@ class EvidencePolicyTest {
 
         @Test
         void applyWhenTruncateAndUserAgentIsShortThenKeptWhole() {
-            EvidencePolicy policy = EvidencePolicy.builder().userAgent(Minimisation.TRUNCATE).build();
+            EvidencePolicy policy =
+                    EvidencePolicy.builder().userAgent(Minimisation.TRUNCATE).build();
 
-            assertThat(policy.apply(evidence("203.0.113.77", "curl/8.5.0")).userAgent()).contains("curl/8.5.0");
+            assertThat(policy.apply(evidence("203.0.113.77", "curl/8.5.0")).userAgent())
+                    .contains("curl/8.5.0");
         }
 
         @ParameterizedTest
         @ValueSource(ints = {0, 1, 15})
         void buildWhenHashWithoutA16ByteKeyThenIllegalState(int keyLength) {
-            assertThatThrownBy(() -> EvidencePolicy.builder().ipAddress(Minimisation.HASH).hashKey(new byte[keyLength])
-                    .build())
+            assertThatThrownBy(() -> EvidencePolicy.builder()
+                            .ipAddress(Minimisation.HASH)
+                            .hashKey(new byte[keyLength])
+                            .build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("hashKey");
         }
 
         @Test
         void buildWhenHashWithoutAnyKeyThenIllegalState() {
-            assertThatThrownBy(() -> EvidencePolicy.builder().userAgent(Minimisation.HASH).build())
+            assertThatThrownBy(() -> EvidencePolicy.builder()
+                            .userAgent(Minimisation.HASH)
+                            .build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("hashKey");
         }
 
         @Test
         void applyWhenHashThenHmacPrefixedStableForTheSameKeyAndDifferentForAnotherKey() {
-            EvidencePolicy policy = EvidencePolicy.builder().ipAddress(Minimisation.HASH)
-                    .userAgent(Minimisation.HASH).hashKey(KEY).build();
-            EvidencePolicy samePolicy = EvidencePolicy.builder().ipAddress(Minimisation.HASH)
-                    .userAgent(Minimisation.HASH).hashKey(KEY.clone()).build();
-            EvidencePolicy otherKey = EvidencePolicy.builder().ipAddress(Minimisation.HASH)
-                    .userAgent(Minimisation.HASH).hashKey(OTHER_KEY).build();
+            EvidencePolicy policy = EvidencePolicy.builder()
+                    .ipAddress(Minimisation.HASH)
+                    .userAgent(Minimisation.HASH)
+                    .hashKey(KEY)
+                    .build();
+            EvidencePolicy samePolicy = EvidencePolicy.builder()
+                    .ipAddress(Minimisation.HASH)
+                    .userAgent(Minimisation.HASH)
+                    .hashKey(KEY.clone())
+                    .build();
+            EvidencePolicy otherKey = EvidencePolicy.builder()
+                    .ipAddress(Minimisation.HASH)
+                    .userAgent(Minimisation.HASH)
+                    .hashKey(OTHER_KEY)
+                    .build();
 
             Evidence a = policy.apply(evidence("203.0.113.77", UA));
             Evidence b = samePolicy.apply(evidence("203.0.113.77", UA));
@@ -178,8 +206,12 @@ class EvidencePolicyTest {
         @Test
         void hashKeyWhenTheCallerChangesItsArrayAfterwardsThenThePolicyIsUnaffected() {
             byte[] key = KEY.clone();
-            EvidencePolicy policy = EvidencePolicy.builder().ipAddress(Minimisation.HASH).hashKey(key).build();
-            String before = policy.apply(evidence("203.0.113.77", UA)).ipAddress().orElseThrow();
+            EvidencePolicy policy = EvidencePolicy.builder()
+                    .ipAddress(Minimisation.HASH)
+                    .hashKey(key)
+                    .build();
+            String before =
+                    policy.apply(evidence("203.0.113.77", UA)).ipAddress().orElseThrow();
 
             key[0] ^= 1;
 
@@ -188,7 +220,10 @@ class EvidencePolicyTest {
 
         @Test
         void toStringWhenHashingThenDoesNotRevealTheKey() {
-            EvidencePolicy policy = EvidencePolicy.builder().ipAddress(Minimisation.HASH).hashKey(KEY).build();
+            EvidencePolicy policy = EvidencePolicy.builder()
+                    .ipAddress(Minimisation.HASH)
+                    .hashKey(KEY)
+                    .build();
 
             assertThat(policy.toString()).doesNotContain("0123456789abcdef").contains("HASH");
         }
@@ -201,7 +236,9 @@ class EvidencePolicyTest {
 
         private ConsentManager manager(EvidencePolicy policy) {
             ConsentManager.Builder b = ConsentManager.builder()
-                    .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build())
+                    .purposes(Purpose.builder("marketing.email")
+                            .basis(LegalBasis.CONSENT)
+                            .build())
                     .clock(clock);
             if (policy != null) {
                 b.evidencePolicy(policy);
@@ -212,8 +249,9 @@ class EvidencePolicyTest {
         private static ConsentRecord onlyStored(ConsentManager manager) {
             try (Stream<ConsentRecord> history = manager.history(HistoryQuery.all())) {
                 return history.reduce((a, b) -> {
-                    throw new AssertionError("more than one record");
-                }).orElseThrow();
+                            throw new AssertionError("more than one record");
+                        })
+                        .orElseThrow();
             }
         }
 
@@ -222,7 +260,8 @@ class EvidencePolicyTest {
             ConsentManager manager = manager(null);
 
             ConsentRecord returned = manager.record(ConsentCommand.grant("cust-42", "marketing.email")
-                    .evidence(evidence("203.0.113.77", UA)).build());
+                    .evidence(evidence("203.0.113.77", UA))
+                    .build());
 
             assertThat(returned.evidence().ipAddress()).contains("203.0.113.0");
             ConsentRecord stored = onlyStored(manager);
@@ -236,21 +275,27 @@ class EvidencePolicyTest {
             ConsentManager manager = manager(null);
 
             manager.record(ConsentCommand.grant("cust-42", "marketing.email")
-                    .evidence(evidence("2001:db8:abcd:1234::42", UA)).build());
+                    .evidence(evidence("2001:db8:abcd:1234::42", UA))
+                    .build());
 
             assertThat(onlyStored(manager).evidence().ipAddress()).contains("2001:db8:abcd:0:0:0:0:0");
         }
 
         @Test
         void recordWhenHashAndDropPolicyThenStoredEvidenceHoldsNoRawIpOrUserAgent() {
-            ConsentManager manager = manager(EvidencePolicy.builder().ipAddress(Minimisation.HASH)
-                    .userAgent(Minimisation.DROP).hashKey(KEY).build());
+            ConsentManager manager = manager(EvidencePolicy.builder()
+                    .ipAddress(Minimisation.HASH)
+                    .userAgent(Minimisation.DROP)
+                    .hashKey(KEY)
+                    .build());
 
             manager.record(ConsentCommand.grant("cust-42", "marketing.email")
-                    .evidence(evidence("203.0.113.77", UA)).build());
+                    .evidence(evidence("203.0.113.77", UA))
+                    .build());
 
             ConsentRecord stored = onlyStored(manager);
-            assertThat(stored.evidence().ipAddress()).hasValueSatisfying(v -> assertThat(v).startsWith("hmac:"));
+            assertThat(stored.evidence().ipAddress())
+                    .hasValueSatisfying(v -> assertThat(v).startsWith("hmac:"));
             assertThat(stored.evidence().userAgent()).isEmpty();
             assertThat(manager.verify("cust-42").intact()).isTrue();
         }
@@ -258,9 +303,12 @@ class EvidencePolicyTest {
         @Test
         void setPreferenceWhenDefaultPolicyThenStoredEvidenceIsMinimisedToo() {
             ConsentManager manager = ConsentManager.builder()
-                    .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build())
+                    .purposes(Purpose.builder("marketing.email")
+                            .basis(LegalBasis.CONSENT)
+                            .build())
                     .preferences(PreferenceDefinition.of("language", "de", "en"))
-                    .clock(clock).build();
+                    .clock(clock)
+                    .build();
 
             PreferenceRecord r = manager.setPreference("cust-42", "language", "de", evidence("198.51.100.9", UA));
 
@@ -270,9 +318,12 @@ class EvidencePolicyTest {
         @Test
         void applyGlobalPrivacyControlWhenDefaultPolicyThenStoredEvidenceIsMinimised() {
             ConsentManager manager = ConsentManager.builder()
-                    .purposes(Purpose.builder("ads.sale").basis(LegalBasis.LEGITIMATE_INTERESTS).saleOrShare(true)
+                    .purposes(Purpose.builder("ads.sale")
+                            .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                            .saleOrShare(true)
                             .build())
-                    .clock(clock).build();
+                    .clock(clock)
+                    .build();
 
             manager.applyGlobalPrivacyControl("cust-42", evidence("203.0.113.77", UA));
 

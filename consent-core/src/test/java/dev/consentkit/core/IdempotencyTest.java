@@ -1,8 +1,6 @@
 package dev.consentkit.core;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -10,14 +8,17 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 class IdempotencyTest {
 
     static final Clock CLOCK = Clock.fixed(Instant.parse("2025-06-01T10:00:00Z"), ZoneOffset.UTC);
-    static final Purpose EMAIL = Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build();
-    static final Purpose SMS = Purpose.builder("marketing.sms").basis(LegalBasis.CONSENT).build();
+    static final Purpose EMAIL =
+            Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build();
+    static final Purpose SMS =
+            Purpose.builder("marketing.sms").basis(LegalBasis.CONSENT).build();
 
     InMemoryConsentStore store;
     List<AuditEntry> published;
@@ -31,8 +32,13 @@ class IdempotencyTest {
     }
 
     private ConsentManager managerFor(String tenant) {
-        return ConsentManager.builder().purposes(EMAIL, SMS).store(store).clock(CLOCK).tenant(tenant)
-                .listener(published::add).build();
+        return ConsentManager.builder()
+                .purposes(EMAIL, SMS)
+                .store(store)
+                .clock(CLOCK)
+                .tenant(tenant)
+                .listener(published::add)
+                .build();
     }
 
     private static long historyCount(ConsentManager m) {
@@ -42,8 +48,10 @@ class IdempotencyTest {
     }
 
     private static ConsentCommand grant(String subject, String purpose, String key) {
-        return ConsentCommand.grant(subject, purpose).evidence(Evidence.of(Source.WEB, "signup-form"))
-                .idempotencyKey(key).build();
+        return ConsentCommand.grant(subject, purpose)
+                .evidence(Evidence.of(Source.WEB, "signup-form"))
+                .idempotencyKey(key)
+                .build();
     }
 
     @Nested
@@ -67,7 +75,9 @@ class IdempotencyTest {
             ConsentRecord first = manager.record(grant("cust-42", "marketing.email", "req-1"));
 
             ConsentRecord second = manager.record(ConsentCommand.withdraw("cust-42", "marketing.sms")
-                    .evidence(Evidence.of(Source.PHONE, "call-centre")).idempotencyKey("req-1").build());
+                    .evidence(Evidence.of(Source.PHONE, "call-centre"))
+                    .idempotencyKey("req-1")
+                    .build());
 
             assertThat(second.id()).isEqualTo(first.id());
             assertThat(second.status()).isEqualTo(ConsentStatus.GRANTED);
@@ -150,8 +160,12 @@ class IdempotencyTest {
             ConsentRecord a = brandA.record(grant("cust-42", "marketing.email", "req-1"));
             ConsentRecord b = brandB.record(grant("cust-42", "marketing.email", "req-1"));
 
-            assertThat(brandA.record(grant("cust-42", "marketing.email", "req-1")).id()).isEqualTo(a.id());
-            assertThat(brandB.record(grant("cust-42", "marketing.email", "req-1")).id()).isEqualTo(b.id());
+            assertThat(brandA.record(grant("cust-42", "marketing.email", "req-1"))
+                            .id())
+                    .isEqualTo(a.id());
+            assertThat(brandB.record(grant("cust-42", "marketing.email", "req-1"))
+                            .id())
+                    .isEqualTo(b.id());
             assertThat(store.size()).isEqualTo(2);
         }
     }
@@ -177,9 +191,8 @@ class IdempotencyTest {
         void recordAllWhenAKeyWasUsedBeforeThenTheEarlierRecordIsReturnedAndTheRestIsWritten() {
             ConsentRecord earlier = manager.record(grant("cust-1", "marketing.email", "req-1"));
 
-            List<ConsentRecord> results = manager.recordAll(List.of(
-                    grant("cust-1", "marketing.email", "req-1"),
-                    grant("cust-2", "marketing.email", "req-2")));
+            List<ConsentRecord> results = manager.recordAll(
+                    List.of(grant("cust-1", "marketing.email", "req-1"), grant("cust-2", "marketing.email", "req-2")));
 
             assertThat(results.get(0).id()).isEqualTo(earlier.id());
             assertThat(results.get(1).subject().value()).isEqualTo("cust-2");
@@ -196,8 +209,10 @@ class IdempotencyTest {
             List<ConsentRecord> first = manager.recordAll(batch);
             List<ConsentRecord> retry = manager.recordAll(batch);
 
-            assertThat(retry).extracting(ConsentRecord::id)
-                    .containsExactlyElementsOf(first.stream().map(ConsentRecord::id).toList());
+            assertThat(retry)
+                    .extracting(ConsentRecord::id)
+                    .containsExactlyElementsOf(
+                            first.stream().map(ConsentRecord::id).toList());
             assertThat(historyCount(manager)).isEqualTo(3);
             assertThat(published).hasSize(3);
         }

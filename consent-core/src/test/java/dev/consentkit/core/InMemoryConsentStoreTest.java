@@ -1,24 +1,23 @@
 package dev.consentkit.core;
 
+import static dev.consentkit.core.TestFixtures.NOW_MICROS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.consentkit.core.internal.AppendRequest;
-import dev.consentkit.core.internal.ChainWriter;
 import dev.consentkit.core.internal.AppendResult;
 import dev.consentkit.core.internal.AuditChain;
-import dev.consentkit.core.spi.SubjectState;
+import dev.consentkit.core.internal.ChainWriter;
 import dev.consentkit.core.internal.WritePlan;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-
+import dev.consentkit.core.spi.SubjectState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
-
-import static dev.consentkit.core.TestFixtures.NOW_MICROS;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 class InMemoryConsentStoreTest {
 
@@ -36,12 +35,24 @@ class InMemoryConsentStoreTest {
         writer = new ChainWriter(store);
     }
 
-    private static ConsentRecord unsealed(String tenant, SubjectId subject, String purpose, ConsentStatus status,
-                                          Optional<String> key) {
+    private static ConsentRecord unsealed(
+            String tenant, SubjectId subject, String purpose, ConsentStatus status, Optional<String> key) {
         Evidence evidence = Evidence.of(Source.API, "api");
-        return new ConsentRecord(UUID.randomUUID(), tenant, subject, PurposeId.of(purpose), 1, status, NOW_MICROS,
-                NOW_MICROS, Optional.empty(), key, evidence, false,
-                AuditChain.personalDataDigest(subject, key.orElse(null), null, null, null), ChainLink.UNSEALED);
+        return new ConsentRecord(
+                UUID.randomUUID(),
+                tenant,
+                subject,
+                PurposeId.of(purpose),
+                1,
+                status,
+                NOW_MICROS,
+                NOW_MICROS,
+                Optional.empty(),
+                key,
+                evidence,
+                false,
+                AuditChain.personalDataDigest(subject, key.orElse(null), null, null, null),
+                ChainLink.UNSEALED);
     }
 
     private static AppendRequest request(SubjectId subject, String purpose, Optional<String> key) {
@@ -68,7 +79,9 @@ class InMemoryConsentStoreTest {
 
         @BeforeEach
         void carolHasARecord() {
-            carolsFirst = (ConsentRecord) writer.append(request(CAROL, "analytics", Optional.empty())).entries().get(0);
+            carolsFirst = (ConsentRecord) writer.append(request(CAROL, "analytics", Optional.empty()))
+                    .entries()
+                    .get(0);
         }
 
         @Test
@@ -82,7 +95,9 @@ class InMemoryConsentStoreTest {
             assertThat(store.state(TENANT, ALICE)).isEmpty();
             assertThat(store.state(TENANT, BOB)).isEmpty();
             assertThat(store.head(TENANT, ALICE)).isEmpty();
-            assertThat(store.state(TENANT, CAROL)).get().extracting(SubjectState::head)
+            assertThat(store.state(TENANT, CAROL))
+                    .get()
+                    .extracting(SubjectState::head)
                     .isEqualTo(Optional.of(carolsFirst.link()));
             assertThat(everything()).containsExactly(carolsFirst);
             assertThat(store.size()).isEqualTo(1);
@@ -90,8 +105,10 @@ class InMemoryConsentStoreTest {
 
         @Test
         void aFailingPlanReservesNoIdempotencyKey() {
-            assertThatThrownBy(() -> writer.appendAll(List.of(request(ALICE, "analytics", Optional.of("key-1")),
-                    request(BOB, "analytics", Optional.of("key-2")), failing(CAROL))))
+            assertThatThrownBy(() -> writer.appendAll(List.of(
+                            request(ALICE, "analytics", Optional.of("key-1")),
+                            request(BOB, "analytics", Optional.of("key-2")),
+                            failing(CAROL))))
                     .isInstanceOf(ObjectionInForceException.class);
 
             AppendResult retry1 = writer.append(request(ALICE, "analytics", Optional.of("key-1")));
@@ -99,21 +116,28 @@ class InMemoryConsentStoreTest {
 
             assertThat(retry1.replayed()).isFalse();
             assertThat(retry2.replayed()).isFalse();
-            assertThat(retry1.entries()).singleElement().extracting(e -> e.link().sequence()).isEqualTo(1L);
+            assertThat(retry1.entries())
+                    .singleElement()
+                    .extracting(e -> e.link().sequence())
+                    .isEqualTo(1L);
             assertThat(store.size()).isEqualTo(3);
         }
 
         @Test
         void aFailingPlanOnTheSameSubjectUndoesItsEarlierRequests() {
-            assertThatThrownBy(() -> writer.appendAll(List.of(request(CAROL, "marketing.email", Optional.of("key-3")),
-                    request(CAROL, "profiling", Optional.empty()), failing(CAROL))))
+            assertThatThrownBy(() -> writer.appendAll(List.of(
+                            request(CAROL, "marketing.email", Optional.of("key-3")),
+                            request(CAROL, "profiling", Optional.empty()),
+                            failing(CAROL))))
                     .isInstanceOf(ObjectionInForceException.class);
 
             SubjectState state = store.state(TENANT, CAROL).orElseThrow();
             assertThat(state.head()).contains(carolsFirst.link());
             assertThat(state.current()).containsOnlyKeys(PurposeId.of("analytics"));
             assertThat(everything()).containsExactly(carolsFirst);
-            assertThat(writer.append(request(CAROL, "marketing.email", Optional.of("key-3"))).replayed()).isFalse();
+            assertThat(writer.append(request(CAROL, "marketing.email", Optional.of("key-3")))
+                            .replayed())
+                    .isFalse();
         }
 
         @Test
@@ -134,13 +158,15 @@ class InMemoryConsentStoreTest {
         @Test
         void letsRequestsForTheSameSubjectSeeEachOthersEntries() {
             List<SubjectState> seen = new ArrayList<>();
-            ConsentRecord second = unsealed(TENANT, ALICE, "marketing.email", ConsentStatus.WITHDRAWN, Optional.empty());
+            ConsentRecord second =
+                    unsealed(TENANT, ALICE, "marketing.email", ConsentStatus.WITHDRAWN, Optional.empty());
             WritePlan observing = state -> {
                 seen.add(state);
                 return List.of(second);
             };
 
-            List<AppendResult> results = writer.appendAll(List.of(request(ALICE, "analytics", Optional.empty()),
+            List<AppendResult> results = writer.appendAll(List.of(
+                    request(ALICE, "analytics", Optional.empty()),
                     request(BOB, "analytics", Optional.empty()),
                     new AppendRequest(TENANT, ALICE, Optional.empty(), observing)));
 
@@ -148,18 +174,21 @@ class InMemoryConsentStoreTest {
             AuditEntry aliceSecond = results.get(2).entries().get(0);
             assertThat(seen).singleElement().satisfies(state -> {
                 assertThat(state.head()).contains(aliceFirst.link());
-                assertThat(state.current()).containsEntry(PurposeId.of("analytics"), (ConsentRecord) aliceFirst)
+                assertThat(state.current())
+                        .containsEntry(PurposeId.of("analytics"), (ConsentRecord) aliceFirst)
                         .hasSize(1);
             });
             assertThat(aliceSecond.link().sequence()).isEqualTo(2);
-            assertThat(aliceSecond.link().previousHash()).isEqualTo(aliceFirst.link().hash());
+            assertThat(aliceSecond.link().previousHash())
+                    .isEqualTo(aliceFirst.link().hash());
             assertThat(results.get(1).entries().get(0).link().sequence()).isEqualTo(1);
             assertThat(store.head(TENANT, ALICE)).contains(aliceSecond.link());
         }
 
         @Test
         void replaysARepeatedIdempotencyKeyWithinTheBatch() {
-            List<AppendResult> results = writer.appendAll(List.of(request(ALICE, "analytics", Optional.of("key-1")),
+            List<AppendResult> results = writer.appendAll(List.of(
+                    request(ALICE, "analytics", Optional.of("key-1")),
                     request(ALICE, "analytics", Optional.of("key-1"))));
 
             assertThat(results.get(0).replayed()).isFalse();
@@ -199,16 +228,21 @@ class InMemoryConsentStoreTest {
         @Test
         void keepsTenantsApart() {
             ConsentRecord record = (ConsentRecord) writer.append(request(ALICE, "analytics", Optional.of("key-1")))
-                    .entries().get(0);
+                    .entries()
+                    .get(0);
             ConsentRecord other = unsealed("brand-b", ALICE, "analytics", ConsentStatus.DENIED, Optional.of("key-1"));
 
-            AppendResult otherTenant = writer.append(new AppendRequest("brand-b", ALICE, Optional.of("key-1"),
-                    state -> List.of(other)));
+            AppendResult otherTenant =
+                    writer.append(new AppendRequest("brand-b", ALICE, Optional.of("key-1"), state -> List.of(other)));
 
             assertThat(otherTenant.replayed()).isFalse();
             assertThat(store.findRecord(TENANT, record.id())).contains(record);
             assertThat(store.findRecord("brand-b", record.id())).isEmpty();
-            assertThat(store.state("brand-b", ALICE).orElseThrow().current().get(PurposeId.of("analytics")).status())
+            assertThat(store.state("brand-b", ALICE)
+                            .orElseThrow()
+                            .current()
+                            .get(PurposeId.of("analytics"))
+                            .status())
                     .isEqualTo(ConsentStatus.DENIED);
             assertThat(everything()).containsExactly(record);
         }

@@ -1,31 +1,36 @@
 package dev.consentkit.core;
 
-import dev.consentkit.core.spi.CommitHook;
-import dev.consentkit.core.spi.ConsentListener;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Optional;
-import java.util.stream.Stream;
-
 import static dev.consentkit.core.TestFixtures.CLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.Mockito.spy;
 import static org.mockito.Mockito.when;
 
+import dev.consentkit.core.spi.CommitHook;
+import dev.consentkit.core.spi.ConsentListener;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
 class ListenerTest {
 
-    private static final Purpose EMAIL = Purpose.builder("marketing.email").basis(LegalBasis.CONSENT)
-            .directMarketing(true).build();
-    private static final Purpose ANALYTICS = Purpose.builder("analytics").basis(LegalBasis.CONSENT).build();
-    private static final Purpose AD_SALE = Purpose.builder("ads.sale").basis(LegalBasis.LEGITIMATE_INTERESTS)
-            .saleOrShare(true).build();
-    private static final PreferenceDefinition FREQUENCY = PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly");
+    private static final Purpose EMAIL = Purpose.builder("marketing.email")
+            .basis(LegalBasis.CONSENT)
+            .directMarketing(true)
+            .build();
+    private static final Purpose ANALYTICS =
+            Purpose.builder("analytics").basis(LegalBasis.CONSENT).build();
+    private static final Purpose AD_SALE = Purpose.builder("ads.sale")
+            .basis(LegalBasis.LEGITIMATE_INTERESTS)
+            .saleOrShare(true)
+            .build();
+    private static final PreferenceDefinition FREQUENCY =
+            PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly");
 
     /** Remembers every call, in call order. */
     static final class Recording implements ConsentListener {
@@ -42,8 +47,12 @@ class ListenerTest {
     private Recording last;
 
     private ConsentManager.Builder builder() {
-        return ConsentManager.builder().purposes(EMAIL, ANALYTICS, AD_SALE).clock(CLOCK).store(store)
-                .preferences(FREQUENCY).pseudonymKey(TestFixtures.PSEUDONYM_KEY);
+        return ConsentManager.builder()
+                .purposes(EMAIL, ANALYTICS, AD_SALE)
+                .clock(CLOCK)
+                .store(store)
+                .preferences(FREQUENCY)
+                .pseudonymKey(TestFixtures.PSEUDONYM_KEY);
     }
 
     @BeforeEach
@@ -85,14 +94,16 @@ class ListenerTest {
             manager.setPreference("alice", "newsletter.frequency", "weekly", Evidence.of(Source.WEB, "prefs"));
             manager.applyGlobalPrivacyControl("alice", Evidence.of(Source.WEB, "gpc-header"));
             ConsentRecord pending = manager.record(ConsentCommand.grant("bob", "marketing.email")
-                    .pendingConfirmation(true).build());
+                    .pendingConfirmation(true)
+                    .build());
             manager.confirm(pending.id().toString());
 
             List<AuditEntry> trail = tenantTrail(manager);
             assertThat(trail).hasSize(8);
             assertThat(first.seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(trail);
             for (String subject : List.of("alice", "bob")) {
-                assertThat(first.seen).filteredOn(e -> e.subject().value().equals(subject))
+                assertThat(first.seen)
+                        .filteredOn(e -> e.subject().value().equals(subject))
                         .containsExactlyElementsOf(chainOf(subject));
             }
         }
@@ -110,11 +121,15 @@ class ListenerTest {
         @Test
         void areSeenByTheListenerAfterTheyAreVisibleInTheStore() {
             List<Boolean> visibleWhenCalled = new ArrayList<>();
-            ConsentManager checking = builder().listener(entry -> visibleWhenCalled.add(
-                    store.findRecord("default", entry.id()).map(r -> r.equals(entry)).orElse(false))).build();
+            ConsentManager checking = builder()
+                    .listener(entry -> visibleWhenCalled.add(store.findRecord("default", entry.id())
+                            .map(r -> r.equals(entry))
+                            .orElse(false)))
+                    .build();
 
             checking.record(ConsentCommand.grant("carol", "analytics").build());
-            checking.recordAll(List.of(ConsentCommand.grant("carol", "marketing.email").build(),
+            checking.recordAll(List.of(
+                    ConsentCommand.grant("carol", "marketing.email").build(),
                     ConsentCommand.grant("dave", "analytics").build()));
 
             assertThat(visibleWhenCalled).containsExactly(true, true, true);
@@ -157,10 +172,13 @@ class ListenerTest {
 
         @Test
         void reachTheListenerOnlyWhenItCommits() {
-            ConsentManager manager = builder().listener(first).commitHook(transaction).build();
+            ConsentManager manager =
+                    builder().listener(first).commitHook(transaction).build();
             transaction.begin();
-            ConsentRecord single = manager.record(ConsentCommand.grant("alice", "analytics").build());
-            List<ConsentRecord> batch = manager.recordAll(List.of(ConsentCommand.grant("bob", "analytics").build(),
+            ConsentRecord single =
+                    manager.record(ConsentCommand.grant("alice", "analytics").build());
+            List<ConsentRecord> batch = manager.recordAll(List.of(
+                    ConsentCommand.grant("bob", "analytics").build(),
                     ConsentCommand.grant("alice", "marketing.email").build()));
             ErasureRecord erasure = manager.erase("bob", "art17-request").orElseThrow();
             assertThat(first.seen).isEmpty();
@@ -172,7 +190,8 @@ class ListenerTest {
 
         @Test
         void neverReachTheListenerWhenItRollsBack() {
-            ConsentManager manager = builder().listener(first).commitHook(transaction).build();
+            ConsentManager manager =
+                    builder().listener(first).commitHook(transaction).build();
             transaction.begin();
             manager.record(ConsentCommand.grant("alice", "analytics").build());
 
@@ -183,9 +202,11 @@ class ListenerTest {
 
         @Test
         void reachTheListenerAtOnceWhenNoTransactionIsActive() {
-            ConsentManager manager = builder().listener(first).commitHook(transaction).build();
+            ConsentManager manager =
+                    builder().listener(first).commitHook(transaction).build();
 
-            ConsentRecord recorded = manager.record(ConsentCommand.grant("alice", "analytics").build());
+            ConsentRecord recorded =
+                    manager.record(ConsentCommand.grant("alice", "analytics").build());
 
             assertThat(first.seen).containsExactly(recorded);
         }
@@ -194,10 +215,15 @@ class ListenerTest {
         void areNotDeliveredWhenTheStoreJoinedOneThatNoHookFollows() {
             InMemoryConsentStore joining = spy(new InMemoryConsentStore());
             when(joining.joinsCallerTransaction()).thenReturn(true);
-            ConsentManager manager = ConsentManager.builder().purposes(EMAIL, ANALYTICS).clock(CLOCK)
-                    .store(joining).listener(first).build();
+            ConsentManager manager = ConsentManager.builder()
+                    .purposes(EMAIL, ANALYTICS)
+                    .clock(CLOCK)
+                    .store(joining)
+                    .listener(first)
+                    .build();
 
-            ConsentRecord recorded = manager.record(ConsentCommand.grant("alice", "analytics").build());
+            ConsentRecord recorded =
+                    manager.record(ConsentCommand.grant("alice", "analytics").build());
 
             assertThat(first.seen).isEmpty();
             assertThat(TestFixtures.history(manager, "alice")).containsExactly(recorded);
@@ -212,10 +238,13 @@ class ListenerTest {
             ConsentListener failing = entry -> {
                 throw new IllegalStateException("downstream CRM is down");
             };
-            ConsentManager manager = builder().listener(first).listener(failing).listener(last).build();
+            ConsentManager manager =
+                    builder().listener(first).listener(failing).listener(last).build();
 
-            ConsentRecord recorded = manager.record(ConsentCommand.grant("alice", "analytics").build());
-            List<ConsentRecord> batch = manager.recordAll(List.of(ConsentCommand.grant("bob", "analytics").build(),
+            ConsentRecord recorded =
+                    manager.record(ConsentCommand.grant("alice", "analytics").build());
+            List<ConsentRecord> batch = manager.recordAll(List.of(
+                    ConsentCommand.grant("bob", "analytics").build(),
                     ConsentCommand.grant("carol", "analytics").build()));
 
             assertThat(TestFixtures.history(manager, "alice")).containsExactly(recorded);
@@ -239,10 +268,12 @@ class ListenerTest {
 
         @Test
         void forAnInvalidCommand() {
-            assertThatThrownBy(() -> manager.record(ConsentCommand.grant("alice\u0000", "analytics").build()))
+            assertThatThrownBy(() -> manager.record(
+                            ConsentCommand.grant("alice\u0000", "analytics").build()))
                     .isInstanceOf(InvalidConsentRequestException.class);
-            assertThatThrownBy(() -> manager.recordAll(List.of(ConsentCommand.grant("bob", "analytics").build(),
-                    ConsentCommand.grant("bob", "no.such.purpose").build())))
+            assertThatThrownBy(() -> manager.recordAll(List.of(
+                            ConsentCommand.grant("bob", "analytics").build(),
+                            ConsentCommand.grant("bob", "no.such.purpose").build())))
                     .isInstanceOf(InvalidConsentRequestException.class);
 
             assertThat(first.seen).isEmpty();
@@ -252,11 +283,13 @@ class ListenerTest {
         @Test
         void forAnIdempotentReplay() {
             ConsentRecord original = manager.record(ConsentCommand.grant("alice", "analytics")
-                    .idempotencyKey("submit-1").build());
+                    .idempotencyKey("submit-1")
+                    .build());
             first.seen.clear();
 
             ConsentRecord replayed = manager.record(ConsentCommand.grant("alice", "analytics")
-                    .idempotencyKey("submit-1").build());
+                    .idempotencyKey("submit-1")
+                    .build());
 
             assertThat(replayed).isEqualTo(original);
             assertThat(first.seen).isEmpty();
@@ -265,12 +298,17 @@ class ListenerTest {
         @Test
         void forTheReplayedPartOfABatch() {
             ConsentRecord original = manager.record(ConsentCommand.grant("alice", "analytics")
-                    .idempotencyKey("submit-1").build());
+                    .idempotencyKey("submit-1")
+                    .build());
             first.seen.clear();
 
             List<ConsentRecord> batch = manager.recordAll(List.of(
-                    ConsentCommand.grant("alice", "analytics").idempotencyKey("submit-1").build(),
-                    ConsentCommand.grant("alice", "marketing.email").idempotencyKey("submit-2").build()));
+                    ConsentCommand.grant("alice", "analytics")
+                            .idempotencyKey("submit-1")
+                            .build(),
+                    ConsentCommand.grant("alice", "marketing.email")
+                            .idempotencyKey("submit-2")
+                            .build()));
 
             assertThat(batch.get(0)).isEqualTo(original);
             assertThat(first.seen).containsExactly(batch.get(1));
@@ -282,8 +320,12 @@ class ListenerTest {
             first.seen.clear();
 
             assertThatThrownBy(() -> manager.record(ConsentCommand.grant("alice", "marketing.email")
-                    .evidence(Evidence.builder().source(Source.PHONE).collectionPoint("call-centre")
-                            .actor(Actor.agent("agent-7")).build()).build()))
+                            .evidence(Evidence.builder()
+                                    .source(Source.PHONE)
+                                    .collectionPoint("call-centre")
+                                    .actor(Actor.agent("agent-7"))
+                                    .build())
+                            .build()))
                     .isInstanceOf(ObjectionInForceException.class);
 
             assertThat(first.seen).isEmpty();
@@ -296,7 +338,8 @@ class ListenerTest {
             assertThat(first.seen).hasSize(1);
             first.seen.clear();
 
-            assertThat(manager.applyGlobalPrivacyControl("alice", Evidence.of(Source.WEB, "gpc-header"))).isEmpty();
+            assertThat(manager.applyGlobalPrivacyControl("alice", Evidence.of(Source.WEB, "gpc-header")))
+                    .isEmpty();
             assertThat(manager.erase("nobody", "art17-request")).isEmpty();
 
             assertThat(first.seen).isEmpty();

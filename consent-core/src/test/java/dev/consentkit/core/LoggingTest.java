@@ -1,6 +1,6 @@
 package dev.consentkit.core;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -8,8 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** What ConsentKit logs at INFO and above (slf4j-simple's default level in the tests) names no subject. */
 class LoggingTest {
@@ -22,7 +21,9 @@ class LoggingTest {
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             ConsentManager consents = ConsentManager.builder()
-                    .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build())
+                    .purposes(Purpose.builder("marketing.email")
+                            .basis(LegalBasis.CONSENT)
+                            .build())
                     .clock(Clock.fixed(Instant.parse("2026-05-01T10:00:00Z"), ZoneOffset.UTC))
                     .pseudonymKey("logging-test-key-0123456789".getBytes(StandardCharsets.UTF_8))
                     .listener(e -> {
@@ -30,8 +31,13 @@ class LoggingTest {
                     })
                     .build();
             consents.record(ConsentCommand.grant(subject, "marketing.email")
-                    .evidence(Evidence.builder().source(Source.WEB).collectionPoint("form")
-                            .ipAddress("198.51.100.23").userAgent("UA-secret").comment("secret comment").build())
+                    .evidence(Evidence.builder()
+                            .source(Source.WEB)
+                            .collectionPoint("form")
+                            .ipAddress("198.51.100.23")
+                            .userAgent("UA-secret")
+                            .comment("secret comment")
+                            .build())
                     .build());
             consents.check(subject, "marketing.email");
             consents.erase(subject, "art17-request");
@@ -40,8 +46,14 @@ class LoggingTest {
         }
         String log = captured.toString(StandardCharsets.UTF_8);
 
-        assertThat(log).contains("ConsentKit manager ready").contains("Subject erased").contains("listener down");
-        assertThat(log).doesNotContain(subject).doesNotContain("198.51.100").doesNotContain("UA-secret")
+        assertThat(log)
+                .contains("ConsentKit manager ready")
+                .contains("Subject erased")
+                .contains("listener down");
+        assertThat(log)
+                .doesNotContain(subject)
+                .doesNotContain("198.51.100")
+                .doesNotContain("UA-secret")
                 .doesNotContain("secret comment");
     }
 
@@ -65,21 +77,29 @@ class LoggingTest {
     void buildWithoutAStoreWarnsOnceThatChoicesAreKeptInMemory() {
         String log = captured(() -> {
             ConsentManager consents = TestFixtures.manager().tenant("brand-a").build();
-            consents.record(ConsentCommand.grant("secret-subject-4711", "analytics").build());
-            consents.record(ConsentCommand.withdraw("secret-subject-4711", "analytics").build());
+            consents.record(
+                    ConsentCommand.grant("secret-subject-4711", "analytics").build());
+            consents.record(
+                    ConsentCommand.withdraw("secret-subject-4711", "analytics").build());
         });
 
         assertThat(lines(log, "keeps choices in memory")).isEqualTo(1);
-        assertThat(log.lines().filter(l -> l.contains("keeps choices in memory")).findFirst().orElseThrow())
-                .contains("WARN").contains("brand-a");
+        assertThat(log.lines()
+                        .filter(l -> l.contains("keeps choices in memory"))
+                        .findFirst()
+                        .orElseThrow())
+                .contains("WARN")
+                .contains("brand-a");
         assertThat(log).doesNotContain("secret-subject-4711");
     }
 
     @Test
     void buildWithoutAPseudonymKeySaysOnceThatEraseIsUnavailable() {
         String log = captured(() -> {
-            ConsentManager consents = TestFixtures.manager().store(new InMemoryConsentStore()).build();
-            consents.record(ConsentCommand.grant("secret-subject-4711", "analytics").build());
+            ConsentManager consents =
+                    TestFixtures.manager().store(new InMemoryConsentStore()).build();
+            consents.record(
+                    ConsentCommand.grant("secret-subject-4711", "analytics").build());
         });
 
         assertThat(lines(log, "erase is unavailable")).isEqualTo(1);
@@ -88,10 +108,14 @@ class LoggingTest {
 
     @Test
     void buildWithAStoreAndAPseudonymKeySaysNeither() {
-        String log = captured(() -> TestFixtures.manager().store(new InMemoryConsentStore())
-                .pseudonymKey(TestFixtures.PSEUDONYM_KEY).build());
+        String log = captured(() -> TestFixtures.manager()
+                .store(new InMemoryConsentStore())
+                .pseudonymKey(TestFixtures.PSEUDONYM_KEY)
+                .build());
 
-        assertThat(log).contains("ConsentKit manager ready").doesNotContain("keeps choices in memory")
+        assertThat(log)
+                .contains("ConsentKit manager ready")
+                .doesNotContain("keeps choices in memory")
                 .doesNotContain("erase is unavailable");
     }
 }

@@ -1,17 +1,16 @@
 package dev.consentkit.core;
 
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 /** The public methods' edges: a null argument is a bad request naming the parameter; typed ids answer alike. */
 class ManagerArgumentsTest {
@@ -25,8 +24,11 @@ class ManagerArgumentsTest {
     @BeforeEach
     void setUp() {
         store = new InMemoryConsentStore();
-        manager = TestFixtures.manager().store(store).pseudonymKey(TestFixtures.PSEUDONYM_KEY)
-                .preferences(PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly")).build();
+        manager = TestFixtures.manager()
+                .store(store)
+                .pseudonymKey(TestFixtures.PSEUDONYM_KEY)
+                .preferences(PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly"))
+                .build();
     }
 
     void assertRejectedNaming(String parameter, Executable call) {
@@ -53,8 +55,10 @@ class ManagerArgumentsTest {
         void toRecordOrRecordAllNamesTheCommands() {
             assertRejectedNaming("commands", () -> manager.recordAll(null));
             assertRejectedNaming("command", () -> manager.record(null));
-            assertRejectedNaming("commands[1]", () -> manager.recordAll(Arrays.asList(
-                    ConsentCommand.grant("alice", "analytics").build(), null)));
+            assertRejectedNaming(
+                    "commands[1]",
+                    () -> manager.recordAll(Arrays.asList(
+                            ConsentCommand.grant("alice", "analytics").build(), null)));
         }
 
         @Test
@@ -67,10 +71,13 @@ class ManagerArgumentsTest {
         @Test
         void toTheOtherWritesNamesTheParameter() {
             assertRejectedNaming("evidence", () -> manager.applyGlobalPrivacyControl("alice", null));
-            assertRejectedNaming("subject", () -> manager.applyGlobalPrivacyControl((SubjectId) null,
-                    Evidence.of(Source.WEB, "gpc")));
-            assertRejectedNaming("subject", () -> manager.setPreference((SubjectId) null, "newsletter.frequency",
-                    "weekly", Evidence.of(Source.WEB, "prefs")));
+            assertRejectedNaming(
+                    "subject",
+                    () -> manager.applyGlobalPrivacyControl((SubjectId) null, Evidence.of(Source.WEB, "gpc")));
+            assertRejectedNaming(
+                    "subject",
+                    () -> manager.setPreference(
+                            (SubjectId) null, "newsletter.frequency", "weekly", Evidence.of(Source.WEB, "prefs")));
             assertRejectedNaming("subject", () -> manager.erase((SubjectId) null, "art17-request"));
         }
 
@@ -116,14 +123,16 @@ class ManagerArgumentsTest {
 
         @Test
         void writeAsTheStringForms() {
-            PreferenceRecord set = manager.setPreference(ALICE, "newsletter.frequency", "monthly",
-                    Evidence.of(Source.WEB, "prefs"));
+            PreferenceRecord set =
+                    manager.setPreference(ALICE, "newsletter.frequency", "monthly", Evidence.of(Source.WEB, "prefs"));
 
             assertThat(set.subject()).isEqualTo(ALICE);
-            assertThat(manager.preference(ALICE, "newsletter.frequency")).isEqualTo(Optional.of("monthly"))
+            assertThat(manager.preference(ALICE, "newsletter.frequency"))
+                    .isEqualTo(Optional.of("monthly"))
                     .isEqualTo(manager.preference("alice", "newsletter.frequency"));
             assertThat(manager.preferences(ALICE)).isEqualTo(manager.preferences("alice"));
-            assertThat(manager.applyGlobalPrivacyControl(ALICE, Evidence.of(Source.WEB, "gpc"))).isEmpty();
+            assertThat(manager.applyGlobalPrivacyControl(ALICE, Evidence.of(Source.WEB, "gpc")))
+                    .isEmpty();
             assertThat(manager.erase(ALICE, "art17-request")).isPresent();
             assertThat(manager.check(ALICE, EMAIL).reason()).isEqualTo(DecisionReason.ERASED);
         }

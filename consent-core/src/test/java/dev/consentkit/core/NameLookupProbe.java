@@ -1,6 +1,7 @@
 package dev.consentkit.core;
 
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.net.InetAddress;
 import java.security.Permission;
@@ -8,9 +9,7 @@ import java.security.Security;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /**
  * Test helper: records every host-name resolution a piece of code attempts, without letting it reach the
@@ -34,17 +33,18 @@ final class NameLookupProbe {
     /** Where the JDK 18+ resolver records while a probe runs; {@code null} when none runs. */
     static volatile List<String> recording;
 
-    private NameLookupProbe() {
-    }
+    private NameLookupProbe() {}
 
     /** Runs {@code call} (ignoring what it throws) and returns the host names it tried to resolve. */
     static List<String> lookupsDuring(ThrowingCallable call) {
         String sentinel = "name-lookup-probe-" + SENTINELS.incrementAndGet() + ".invalid";
-        List<String> lookups = Runtime.version().feature() >= 18
-                ? withResolver(sentinel, call)
-                : withSecurityManager(sentinel, call);
-        assertThat(lookups).as("the name-lookup probe must see its own lookup of %s; on JDK 18+ the test resolver "
-                + "from src/test/java18 must be compiled (the jdk18+ profile) and registered", sentinel)
+        List<String> lookups =
+                Runtime.version().feature() >= 18 ? withResolver(sentinel, call) : withSecurityManager(sentinel, call);
+        assertThat(lookups)
+                .as(
+                        "the name-lookup probe must see its own lookup of %s; on JDK 18+ the test resolver "
+                                + "from src/test/java18 must be compiled (the jdk18+ profile) and registered",
+                        sentinel)
                 .startsWith(sentinel);
         return List.copyOf(lookups.subList(1, lookups.size()));
     }
@@ -75,12 +75,10 @@ final class NameLookupProbe {
             }
 
             @Override
-            public void checkPermission(Permission perm) {
-            }
+            public void checkPermission(Permission perm) {}
 
             @Override
-            public void checkPermission(Permission perm, Object context) {
-            }
+            public void checkPermission(Permission perm, Object context) {}
         });
         try {
             catchThrowable(() -> InetAddress.getByName(sentinel));

@@ -1,11 +1,8 @@
 package dev.consentkit.core;
 
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -13,10 +10,12 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PreferencesTest {
 
@@ -31,9 +30,12 @@ class PreferencesTest {
     void setUp() {
         store = new InMemoryConsentStore();
         manager = ConsentManager.builder()
-                .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build())
+                .purposes(Purpose.builder("marketing.email")
+                        .basis(LegalBasis.CONSENT)
+                        .build())
                 .preferences(
-                        PreferenceDefinition.of(FREQUENCY, "daily", "weekly", "monthly").withDefault("monthly"),
+                        PreferenceDefinition.of(FREQUENCY, "daily", "weekly", "monthly")
+                                .withDefault("monthly"),
                         PreferenceDefinition.of("language", "de", "en", "fr"))
                 .store(store)
                 .clock(Clock.fixed(NOW, ZoneOffset.UTC))
@@ -105,14 +107,16 @@ class PreferencesTest {
         void preferenceWhenKeyIsUnknownThenRejectedNamingKey() {
             assertThatThrownBy(() -> manager.preference(SUBJECT, "newsletter.colour"))
                     .isInstanceOf(InvalidConsentRequestException.class)
-                    .satisfies(e -> assertThat(((InvalidConsentRequestException) e).fields()).containsExactly("key"));
+                    .satisfies(e -> assertThat(((InvalidConsentRequestException) e).fields())
+                            .containsExactly("key"));
         }
 
         @Test
         void preferenceWhenSubjectIsInvalidThenRejectedNamingSubject() {
             assertThatThrownBy(() -> manager.preference("cust\n42", FREQUENCY))
                     .isInstanceOf(InvalidConsentRequestException.class)
-                    .satisfies(e -> assertThat(((InvalidConsentRequestException) e).fields()).containsExactly("subject"));
+                    .satisfies(e -> assertThat(((InvalidConsentRequestException) e).fields())
+                            .containsExactly("subject"));
         }
     }
 
@@ -134,16 +138,16 @@ class PreferencesTest {
 
         @Test
         void setPreferenceWhenKeyIsUnknownThenRejectedNamingKeyAndNothingWritten() {
-            InvalidConsentRequestException e = rejectedAndNothingWritten(
-                    () -> manager.setPreference(SUBJECT, "newsletter.colour", "blue", web()));
+            InvalidConsentRequestException e =
+                    rejectedAndNothingWritten(() -> manager.setPreference(SUBJECT, "newsletter.colour", "blue", web()));
 
             assertThat(e.fields()).containsExactly("key");
         }
 
         @Test
         void setPreferenceWhenKeyIsNullThenRejectedNamingKeyAndNothingWritten() {
-            InvalidConsentRequestException e = rejectedAndNothingWritten(
-                    () -> manager.setPreference(SUBJECT, null, "weekly", web()));
+            InvalidConsentRequestException e =
+                    rejectedAndNothingWritten(() -> manager.setPreference(SUBJECT, null, "weekly", web()));
 
             assertThat(e.fields()).containsExactly("key");
         }
@@ -151,36 +155,40 @@ class PreferencesTest {
         @ParameterizedTest
         @ValueSource(strings = {"hourly", "Weekly", "weekly ", "", "weekly'; DROP TABLE preference;--"})
         void setPreferenceWhenValueIsNotAllowedThenRejectedNamingValueAndNothingWritten(String value) {
-            InvalidConsentRequestException e = rejectedAndNothingWritten(
-                    () -> manager.setPreference(SUBJECT, FREQUENCY, value, web()));
+            InvalidConsentRequestException e =
+                    rejectedAndNothingWritten(() -> manager.setPreference(SUBJECT, FREQUENCY, value, web()));
 
             assertThat(e.fields()).containsExactly("value");
         }
 
         @Test
         void setPreferenceWhenValueIsNullThenRejectedNamingValueAndNothingWritten() {
-            InvalidConsentRequestException e = rejectedAndNothingWritten(
-                    () -> manager.setPreference(SUBJECT, FREQUENCY, null, web()));
+            InvalidConsentRequestException e =
+                    rejectedAndNothingWritten(() -> manager.setPreference(SUBJECT, FREQUENCY, null, web()));
 
             assertThat(e.fields()).containsExactly("value");
         }
 
         @Test
         void setPreferenceWhenEvidenceIsBadThenRejectedNamingEvidenceFieldsAndNothingWritten() {
-            Evidence bad = Evidence.builder().source(Source.WEB).collectionPoint("centre\nx").ipAddress("example.com")
-                    .userAgent("u".repeat(1025)).build();
+            Evidence bad = Evidence.builder()
+                    .source(Source.WEB)
+                    .collectionPoint("centre\nx")
+                    .ipAddress("example.com")
+                    .userAgent("u".repeat(1025))
+                    .build();
 
-            InvalidConsentRequestException e = rejectedAndNothingWritten(
-                    () -> manager.setPreference(SUBJECT, FREQUENCY, "weekly", bad));
+            InvalidConsentRequestException e =
+                    rejectedAndNothingWritten(() -> manager.setPreference(SUBJECT, FREQUENCY, "weekly", bad));
 
-            assertThat(e.fields()).containsExactlyInAnyOrder("evidence.collectionPoint", "evidence.ipAddress",
-                    "evidence.userAgent");
+            assertThat(e.fields())
+                    .containsExactlyInAnyOrder("evidence.collectionPoint", "evidence.ipAddress", "evidence.userAgent");
         }
 
         @Test
         void setPreferenceWhenEvidenceIsNullThenRejectedNamingEvidenceAndNothingWritten() {
-            InvalidConsentRequestException e = rejectedAndNothingWritten(
-                    () -> manager.setPreference(SUBJECT, FREQUENCY, "weekly", null));
+            InvalidConsentRequestException e =
+                    rejectedAndNothingWritten(() -> manager.setPreference(SUBJECT, FREQUENCY, "weekly", null));
 
             assertThat(e.fields()).containsExactly("evidence");
         }
@@ -196,8 +204,8 @@ class PreferencesTest {
 
         @Test
         void setPreferenceWhenEverythingIsBadThenAllFieldsAreListedAtOnce() {
-            InvalidConsentRequestException e = rejectedAndNothingWritten(() -> manager.setPreference("",
-                    FREQUENCY, "hourly", Evidence.of(Source.WEB, " ")));
+            InvalidConsentRequestException e = rejectedAndNothingWritten(
+                    () -> manager.setPreference("", FREQUENCY, "hourly", Evidence.of(Source.WEB, " ")));
 
             assertThat(e.fields()).containsExactlyInAnyOrder("subject", "value", "evidence.collectionPoint");
         }
@@ -208,9 +216,11 @@ class PreferencesTest {
 
         @Test
         void setPreferenceWhenRecordedThenItIsInTheSubjectsAuditTrailAndTheChainVerifies() {
-            ConsentRecord grant = manager.record(ConsentCommand.grant(SUBJECT, "marketing.email").build());
+            ConsentRecord grant = manager.record(
+                    ConsentCommand.grant(SUBJECT, "marketing.email").build());
             PreferenceRecord preference = manager.setPreference(SUBJECT, FREQUENCY, "weekly", web());
-            ConsentRecord withdraw = manager.record(ConsentCommand.withdraw(SUBJECT, "marketing.email").build());
+            ConsentRecord withdraw = manager.record(
+                    ConsentCommand.withdraw(SUBJECT, "marketing.email").build());
 
             List<AuditEntry> trail;
             try (Stream<AuditEntry> entries = manager.auditTrail(HistoryQuery.forSubject(SUBJECT))) {
@@ -246,7 +256,8 @@ class PreferencesTest {
 
         @Test
         void withDefaultWhenValueIsNotAllowedThenRejected() {
-            assertThatThrownBy(() -> PreferenceDefinition.of(FREQUENCY, "daily", "weekly").withDefault("yearly"))
+            assertThatThrownBy(() -> PreferenceDefinition.of(FREQUENCY, "daily", "weekly")
+                            .withDefault("yearly"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("defaultValue");
         }
@@ -269,7 +280,8 @@ class PreferencesTest {
             assertThat(manager.preferenceDefinitions()).containsOnlyKeys(FREQUENCY, "language");
             assertThat(manager.preferenceDefinitions().get(FREQUENCY).allowedValues())
                     .containsExactly("daily", "weekly", "monthly");
-            assertThat(manager.preferenceDefinitions().get(FREQUENCY).defaultValue()).contains("monthly");
+            assertThat(manager.preferenceDefinitions().get(FREQUENCY).defaultValue())
+                    .contains("monthly");
         }
     }
 }

@@ -1,15 +1,14 @@
 package dev.consentkit.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 class PurposeIdTest {
 
@@ -21,8 +20,18 @@ class PurposeIdTest {
     class Shape {
 
         @ParameterizedTest
-        @ValueSource(strings = {"marketing", "marketing.email", "ads.sale", "a", "0", "a-b_c.d0", "a-", "x.y.z.w",
-                "marketing.email.newsletter"})
+        @ValueSource(
+                strings = {
+                    "marketing",
+                    "marketing.email",
+                    "ads.sale",
+                    "a",
+                    "0",
+                    "a-b_c.d0",
+                    "a-",
+                    "x.y.z.w",
+                    "marketing.email.newsletter"
+                })
         void ofWhenWellFormedThenAccepted(String value) {
             assertThat(id(value).value()).isEqualTo(value);
             assertThat(id(value).toString()).isEqualTo(value);
@@ -36,8 +45,25 @@ class PurposeIdTest {
         }
 
         static Stream<String> malformed() {
-            return Stream.of("", "Marketing", "marketing.Email", "a..b", ".a", "a.", ".", "-a", "_a", "a._b",
-                    "a b", "a/b", "marketing'; DROP TABLE x;--", "a".repeat(129), "émail", "a\n", " a", "a*");
+            return Stream.of(
+                    "",
+                    "Marketing",
+                    "marketing.Email",
+                    "a..b",
+                    ".a",
+                    "a.",
+                    ".",
+                    "-a",
+                    "_a",
+                    "a._b",
+                    "a b",
+                    "a/b",
+                    "marketing'; DROP TABLE x;--",
+                    "a".repeat(129),
+                    "émail",
+                    "a\n",
+                    " a",
+                    "a*");
         }
 
         @ParameterizedTest
@@ -112,7 +138,10 @@ class PurposeIdTest {
 
         @Test
         void compareToAndEqualsWhenSameValueThenEqual() {
-            assertThat(id("a.b")).isEqualTo(id("a.b")).hasSameHashCodeAs(id("a.b")).isNotEqualTo(id("a.c"));
+            assertThat(id("a.b"))
+                    .isEqualTo(id("a.b"))
+                    .hasSameHashCodeAs(id("a.b"))
+                    .isNotEqualTo(id("a.c"));
             assertThat(id("a.b").compareTo(id("a.c"))).isNegative();
         }
     }

@@ -1,10 +1,13 @@
 package dev.consentkit.core;
 
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.spy;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -18,15 +21,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.eq;
-import static org.mockito.Mockito.spy;
-import static org.mockito.Mockito.times;
-import static org.mockito.Mockito.verify;
-import static org.mockito.Mockito.when;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PurposeTest {
 
@@ -35,7 +34,8 @@ class PurposeTest {
 
         @Test
         void buildWhenOnlyBasisIsGivenThenVersion1TitleIsIdAndNothingElseIsSet() {
-            Purpose p = Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build();
+            Purpose p =
+                    Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build();
 
             assertThat(p.id()).isEqualTo(PurposeId.of("marketing.email"));
             assertThat(p.version()).isEqualTo(1);
@@ -52,10 +52,18 @@ class PurposeTest {
 
         @Test
         void buildWhenEverythingIsGivenThenEverythingIsKept() {
-            Purpose p = Purpose.builder("ads.sale").version(3).basis(LegalBasis.LEGITIMATE_INTERESTS)
-                    .title("Sale of data").description("We share with partners").validFor(Period.ofMonths(13))
-                    .reconsentFromVersion(2).saleOrShare(true).directMarketing(true)
-                    .dataCategories("email", "device-id").text(Locale.GERMAN, "Verkauf", "Wir teilen").build();
+            Purpose p = Purpose.builder("ads.sale")
+                    .version(3)
+                    .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                    .title("Sale of data")
+                    .description("We share with partners")
+                    .validFor(Period.ofMonths(13))
+                    .reconsentFromVersion(2)
+                    .saleOrShare(true)
+                    .directMarketing(true)
+                    .dataCategories("email", "device-id")
+                    .text(Locale.GERMAN, "Verkauf", "Wir teilen")
+                    .build();
 
             assertThat(p.version()).isEqualTo(3);
             assertThat(p.title()).isEqualTo("Sale of data");
@@ -81,12 +89,16 @@ class PurposeTest {
         void builderWhenIdIsMalformedThenRejectedNamingPurpose() {
             assertThatThrownBy(() -> Purpose.builder("Marketing"))
                     .isInstanceOf(InvalidConsentRequestException.class)
-                    .satisfies(e -> assertThat(((InvalidConsentRequestException) e).fields()).containsExactly("purpose"));
+                    .satisfies(e -> assertThat(((InvalidConsentRequestException) e).fields())
+                            .containsExactly("purpose"));
         }
 
         @Test
         void buildWhenTitleIsBlankThenIllegalStateNamingTitle() {
-            assertThatThrownBy(() -> Purpose.builder("marketing").basis(LegalBasis.CONSENT).title(" ").build())
+            assertThatThrownBy(() -> Purpose.builder("marketing")
+                            .basis(LegalBasis.CONSENT)
+                            .title(" ")
+                            .build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("title");
         }
@@ -98,30 +110,41 @@ class PurposeTest {
         @ParameterizedTest
         @ValueSource(ints = {0, -1})
         void buildWhenVersionIsNotPositiveThenIllegalStateNamingVersion(int version) {
-            assertThatThrownBy(() -> Purpose.builder("marketing").basis(LegalBasis.CONSENT).version(version).build())
+            assertThatThrownBy(() -> Purpose.builder("marketing")
+                            .basis(LegalBasis.CONSENT)
+                            .version(version)
+                            .build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("version");
         }
 
         @Test
         void buildWhenReconsentFromVersionIsAboveVersionThenIllegalState() {
-            assertThatThrownBy(() -> Purpose.builder("marketing").basis(LegalBasis.CONSENT).version(2)
-                    .reconsentFromVersion(3).build())
+            assertThatThrownBy(() -> Purpose.builder("marketing")
+                            .basis(LegalBasis.CONSENT)
+                            .version(2)
+                            .reconsentFromVersion(3)
+                            .build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("reconsentFromVersion");
         }
 
         @Test
         void buildWhenReconsentFromVersionIsZeroThenIllegalState() {
-            assertThatThrownBy(() -> Purpose.builder("marketing").basis(LegalBasis.CONSENT).reconsentFromVersion(0)
-                    .build())
+            assertThatThrownBy(() -> Purpose.builder("marketing")
+                            .basis(LegalBasis.CONSENT)
+                            .reconsentFromVersion(0)
+                            .build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("reconsentFromVersion");
         }
 
         @Test
         void buildWhenReconsentFromVersionEqualsVersionThenAccepted() {
-            Purpose p = Purpose.builder("marketing").basis(LegalBasis.CONSENT).version(4).reconsentFromVersion(4)
+            Purpose p = Purpose.builder("marketing")
+                    .basis(LegalBasis.CONSENT)
+                    .version(4)
+                    .reconsentFromVersion(4)
                     .build();
             assertThat(p.reconsentFromVersion()).isEqualTo(4);
         }
@@ -131,21 +154,27 @@ class PurposeTest {
     class Validity {
 
         static Stream<Period> notPositive() {
-            return Stream.of(Period.ZERO, Period.ofDays(0), Period.ofMonths(-1), Period.ofDays(-1),
-                    Period.of(1, -13, 0));
+            return Stream.of(
+                    Period.ZERO, Period.ofDays(0), Period.ofMonths(-1), Period.ofDays(-1), Period.of(1, -13, 0));
         }
 
         @ParameterizedTest
         @MethodSource("notPositive")
         void buildWhenValidityIsZeroOrNegativeThenIllegalStateNamingValidity(Period validity) {
-            assertThatThrownBy(() -> Purpose.builder("marketing").basis(LegalBasis.CONSENT).validFor(validity).build())
+            assertThatThrownBy(() -> Purpose.builder("marketing")
+                            .basis(LegalBasis.CONSENT)
+                            .validFor(validity)
+                            .build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("validity");
         }
 
         @Test
         void buildWhenValidityIsPositiveThenKept() {
-            Purpose p = Purpose.builder("marketing").basis(LegalBasis.CONSENT).validFor(Period.ofDays(1)).build();
+            Purpose p = Purpose.builder("marketing")
+                    .basis(LegalBasis.CONSENT)
+                    .validFor(Period.ofDays(1))
+                    .build();
             assertThat(p.validity()).contains(Period.ofDays(1));
         }
     }
@@ -153,13 +182,25 @@ class PurposeTest {
     @Nested
     class Registry {
 
-        final Purpose v1 = Purpose.builder("marketing.email").version(1).basis(LegalBasis.CONSENT)
-                .title("Newsletter").build();
-        final Purpose v2 = Purpose.builder("marketing.email").version(2).basis(LegalBasis.CONSENT)
-                .title("Newsletter and offers").build();
-        final Purpose v3 = Purpose.builder("marketing.email").version(3).basis(LegalBasis.CONSENT)
-                .title("Newsletter, offers and surveys").reconsentFromVersion(3).build();
-        final Purpose analytics = Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).build();
+        final Purpose v1 = Purpose.builder("marketing.email")
+                .version(1)
+                .basis(LegalBasis.CONSENT)
+                .title("Newsletter")
+                .build();
+        final Purpose v2 = Purpose.builder("marketing.email")
+                .version(2)
+                .basis(LegalBasis.CONSENT)
+                .title("Newsletter and offers")
+                .build();
+        final Purpose v3 = Purpose.builder("marketing.email")
+                .version(3)
+                .basis(LegalBasis.CONSENT)
+                .title("Newsletter, offers and surveys")
+                .reconsentFromVersion(3)
+                .build();
+        final Purpose analytics = Purpose.builder("analytics")
+                .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                .build();
 
         @Test
         void ofWhenSeveralVersionsAreDeclaredInAnyOrderThenEveryVersionIsKeptAndTheHighestIsCurrent() {
@@ -190,8 +231,11 @@ class PurposeTest {
 
         @Test
         void ofWhenSameIdAndVersionIsDeclaredTwiceWithDifferentContentThenRejected() {
-            Purpose otherV1 = Purpose.builder("marketing.email").version(1).basis(LegalBasis.CONSENT)
-                    .title("Something else").build();
+            Purpose otherV1 = Purpose.builder("marketing.email")
+                    .version(1)
+                    .basis(LegalBasis.CONSENT)
+                    .title("Something else")
+                    .build();
 
             assertThatThrownBy(() -> PurposeRegistry.of(List.of(v1, otherV1)))
                     .isInstanceOf(IllegalArgumentException.class)
@@ -201,8 +245,11 @@ class PurposeTest {
 
         @Test
         void ofWhenSameIdAndVersionIsDeclaredTwiceWithTheSameContentThenKeptOnce() {
-            Purpose sameV1 = Purpose.builder("marketing.email").version(1).basis(LegalBasis.CONSENT)
-                    .title("Newsletter").build();
+            Purpose sameV1 = Purpose.builder("marketing.email")
+                    .version(1)
+                    .basis(LegalBasis.CONSENT)
+                    .title("Newsletter")
+                    .build();
 
             PurposeRegistry registry = PurposeRegistry.of(List.of(v1, sameV1));
 
@@ -211,10 +258,14 @@ class PurposeTest {
 
         @Test
         void managerBuildWhenSameIdAndVersionIsDeclaredTwiceWithDifferentContentThenIllegalStateNamingPurposes() {
-            Purpose otherV1 = Purpose.builder("marketing.email").version(1).basis(LegalBasis.LEGITIMATE_INTERESTS)
-                    .title("Newsletter").build();
+            Purpose otherV1 = Purpose.builder("marketing.email")
+                    .version(1)
+                    .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                    .title("Newsletter")
+                    .build();
 
-            assertThatThrownBy(() -> ConsentManager.builder().purposes(v1, otherV1).build())
+            assertThatThrownBy(
+                            () -> ConsentManager.builder().purposes(v1, otherV1).build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageStartingWith("purposes");
         }
@@ -222,11 +273,17 @@ class PurposeTest {
         @Test
         void managerWhenSeveralVersionsAreDeclaredThenAllAreKeptAndNewRecordsUseTheCurrentOne() {
             InMemoryConsentStore store = new InMemoryConsentStore();
-            ConsentManager manager = ConsentManager.builder().purposes(v1, v3, v2).store(store)
-                    .clock(Clock.fixed(Instant.parse("2025-06-01T10:00:00Z"), ZoneOffset.UTC)).build();
+            ConsentManager manager = ConsentManager.builder()
+                    .purposes(v1, v3, v2)
+                    .store(store)
+                    .clock(Clock.fixed(Instant.parse("2025-06-01T10:00:00Z"), ZoneOffset.UTC))
+                    .build();
 
-            assertThat(manager.purposes().versions(PurposeId.of("marketing.email"))).containsExactly(v1, v2, v3);
-            assertThat(manager.record(ConsentCommand.grant("cust-1", "marketing.email").build()).purposeVersion())
+            assertThat(manager.purposes().versions(PurposeId.of("marketing.email")))
+                    .containsExactly(v1, v2, v3);
+            assertThat(manager.record(ConsentCommand.grant("cust-1", "marketing.email")
+                                    .build())
+                            .purposeVersion())
                     .isEqualTo(3);
             // saved lazily, before the first write
             assertThat(store.savedPurposes("default")).contains(v1, v2, v3);
@@ -235,7 +292,8 @@ class PurposeTest {
         @Test
         void managerBuildWhenAStoreIsGivenThenNothingIsSavedUntilTheFirstWrite() {
             InMemoryConsentStore store = new InMemoryConsentStore();
-            ConsentManager manager = ConsentManager.builder().purposes(v1, v2).store(store).build();
+            ConsentManager manager =
+                    ConsentManager.builder().purposes(v1, v2).store(store).build();
 
             assertThat(store.savedPurposes("default")).isEmpty();
             manager.check("cust-1", "marketing.email");
@@ -250,8 +308,11 @@ class PurposeTest {
         void whenTheStoreJoinsTheCallersTransactionThenPurposesAreSavedWithTheFirstWriteOnly() {
             InMemoryConsentStore joining = spy(new InMemoryConsentStore());
             when(joining.joinsCallerTransaction()).thenReturn(true);
-            ConsentManager manager = ConsentManager.builder().purposes(v1, v2).store(joining)
-                    .commitHook(action -> true).build();
+            ConsentManager manager = ConsentManager.builder()
+                    .purposes(v1, v2)
+                    .store(joining)
+                    .commitHook(action -> true)
+                    .build();
 
             manager.record(ConsentCommand.grant("cust-1", "marketing.email").build());
             manager.record(ConsentCommand.grant("cust-2", "marketing.email").build());
@@ -263,13 +324,15 @@ class PurposeTest {
         @Test
         void concurrentFirstWritesSavePurposesOnce() throws Exception {
             InMemoryConsentStore counting = spy(new InMemoryConsentStore());
-            ConsentManager manager = ConsentManager.builder().purposes(v1, v2).store(counting).build();
+            ConsentManager manager =
+                    ConsentManager.builder().purposes(v1, v2).store(counting).build();
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<ConsentRecord>> writes = new ArrayList<>();
                 for (int i = 0; i < 8; i++) {
                     String subject = "cust-" + i;
-                    writes.add(pool.submit(() -> manager.record(ConsentCommand.grant(subject, "marketing.email").build())));
+                    writes.add(pool.submit(() -> manager.record(
+                            ConsentCommand.grant(subject, "marketing.email").build())));
                 }
                 for (Future<ConsentRecord> w : writes) {
                     w.get(30, TimeUnit.SECONDS);
@@ -283,7 +346,11 @@ class PurposeTest {
         @Test
         void savePurposesWhenCalledThenEveryVersionIsSavedAtOnceAndAgainWithoutDuplicates() {
             InMemoryConsentStore store = new InMemoryConsentStore();
-            ConsentManager manager = ConsentManager.builder().purposes(v1, v3).store(store).tenant("brand-a").build();
+            ConsentManager manager = ConsentManager.builder()
+                    .purposes(v1, v3)
+                    .store(store)
+                    .tenant("brand-a")
+                    .build();
 
             manager.savePurposes();
             manager.savePurposes();

@@ -1,13 +1,5 @@
 package dev.consentkit.core;
 
-import dev.consentkit.core.spi.ConsentStore;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
@@ -16,6 +8,13 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
+
+import dev.consentkit.core.spi.ConsentStore;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 class StoreFailureTest {
 
@@ -28,9 +27,12 @@ class StoreFailureTest {
     @BeforeEach
     void setUp() {
         store = mock(ConsentStore.class);
-        manager = TestFixtures.manager().store(store).listener(published::add)
+        manager = TestFixtures.manager()
+                .store(store)
+                .listener(published::add)
                 .preferences(PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly"))
-                .pseudonymKey(TestFixtures.PSEUDONYM_KEY).build();
+                .pseudonymKey(TestFixtures.PSEUDONYM_KEY)
+                .build();
     }
 
     @Nested
@@ -43,7 +45,8 @@ class StoreFailureTest {
 
         @Test
         void makesRecordPropagateTheFailureWithoutNotifyingListeners() {
-            assertThatThrownBy(() -> manager.record(ConsentCommand.grant("alice", "analytics").build()))
+            assertThatThrownBy(() -> manager.record(
+                            ConsentCommand.grant("alice", "analytics").build()))
                     .isSameAs(failure);
 
             assertThat(published).isEmpty();
@@ -52,10 +55,12 @@ class StoreFailureTest {
 
         @Test
         void makesRecordAllPropagateTheFailureWithoutNotifyingListeners() {
-            assertThatThrownBy(() -> manager.recordAll(List.of(ConsentCommand.grant("alice", "analytics").build(),
-                    ConsentCommand.grant("bob", "analytics").build())))
+            assertThatThrownBy(() -> manager.recordAll(List.of(
+                            ConsentCommand.grant("alice", "analytics").build(),
+                            ConsentCommand.grant("bob", "analytics").build())))
                     .isInstanceOf(ConsentStoreException.class)
-                    .extracting(e -> ((ConsentStoreException) e).operation()).isEqualTo("append");
+                    .extracting(e -> ((ConsentStoreException) e).operation())
+                    .isEqualTo("append");
 
             assertThat(published).isEmpty();
         }
@@ -71,8 +76,9 @@ class StoreFailureTest {
 
         @Test
         void makesTheOtherWritesPropagateTheFailureWithoutNotifyingListeners() {
-            assertThatThrownBy(() -> manager.setPreference("alice", "newsletter.frequency", "weekly",
-                    Evidence.of(Source.WEB, "prefs"))).isSameAs(failure);
+            assertThatThrownBy(() -> manager.setPreference(
+                            "alice", "newsletter.frequency", "weekly", Evidence.of(Source.WEB, "prefs")))
+                    .isSameAs(failure);
             assertThatThrownBy(() -> manager.applyGlobalPrivacyControl("alice", Evidence.of(Source.WEB, "gpc")))
                     .isSameAs(failure);
 
@@ -91,10 +97,12 @@ class StoreFailureTest {
 
     @Test
     void aFailingStateReadIsPropagatedByCheck() {
-        when(store.state(any(), any())).thenThrow(new ConsentStoreException("state", "timeout", new RuntimeException()));
+        when(store.state(any(), any()))
+                .thenThrow(new ConsentStoreException("state", "timeout", new RuntimeException()));
 
         assertThatThrownBy(() -> manager.check("alice", "analytics"))
-                .isInstanceOf(ConsentStoreException.class).hasMessageContaining("'state'");
+                .isInstanceOf(ConsentStoreException.class)
+                .hasMessageContaining("'state'");
         assertThat(published).isEmpty();
     }
 
@@ -102,7 +110,8 @@ class StoreFailureTest {
     void anInvalidCommandNeverReachesTheStore() {
         when(store.inWriteTransaction(any(), any())).thenThrow(failure);
 
-        assertThatThrownBy(() -> manager.record(ConsentCommand.grant("", "analytics").build()))
+        assertThatThrownBy(() ->
+                        manager.record(ConsentCommand.grant("", "analytics").build()))
                 .isInstanceOf(InvalidConsentRequestException.class);
 
         verify(store, times(0)).inWriteTransaction(any(), any());

@@ -1,8 +1,9 @@
 package dev.consentkit.core;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import static dev.consentkit.core.TestFixtures.CLOCK;
+import static dev.consentkit.core.TestFixtures.NOW;
+import static dev.consentkit.core.TestFixtures.NOW_MICROS;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.time.Period;
@@ -24,11 +25,9 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-
-import static dev.consentkit.core.TestFixtures.CLOCK;
-import static dev.consentkit.core.TestFixtures.NOW;
-import static dev.consentkit.core.TestFixtures.NOW_MICROS;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Whatever valid command is recorded comes back from the store exactly: the returned record, the history
@@ -40,15 +39,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StoreRoundTripPropertyTest {
 
-    private static final Purpose EMAIL_V1 = Purpose.builder("marketing.email").version(1).basis(LegalBasis.CONSENT)
-            .validFor(Period.ofMonths(12)).build();
-    private static final Purpose EMAIL_V2 = Purpose.builder("marketing.email").version(2).basis(LegalBasis.CONSENT)
-            .validFor(Period.ofMonths(13)).build();
-    private static final Purpose ANALYTICS = Purpose.builder("analytics").basis(LegalBasis.CONSENT).build();
-    private static final Purpose PROFILING = Purpose.builder("ads.profiling").basis(LegalBasis.LEGITIMATE_INTERESTS)
+    private static final Purpose EMAIL_V1 = Purpose.builder("marketing.email")
+            .version(1)
+            .basis(LegalBasis.CONSENT)
+            .validFor(Period.ofMonths(12))
             .build();
-    private static final EvidencePolicy KEEP = EvidencePolicy.builder().ipAddress(EvidencePolicy.Minimisation.KEEP)
-            .userAgent(EvidencePolicy.Minimisation.KEEP).build();
+    private static final Purpose EMAIL_V2 = Purpose.builder("marketing.email")
+            .version(2)
+            .basis(LegalBasis.CONSENT)
+            .validFor(Period.ofMonths(13))
+            .build();
+    private static final Purpose ANALYTICS =
+            Purpose.builder("analytics").basis(LegalBasis.CONSENT).build();
+    private static final Purpose PROFILING = Purpose.builder("ads.profiling")
+            .basis(LegalBasis.LEGITIMATE_INTERESTS)
+            .build();
+    private static final EvidencePolicy KEEP = EvidencePolicy.builder()
+            .ipAddress(EvidencePolicy.Minimisation.KEEP)
+            .userAgent(EvidencePolicy.Minimisation.KEEP)
+            .build();
     private static final String SQL_META = "'\";%_\\-/*";
 
     private static final long BASE_SEED = Long.getLong("consentkit.seed", new Random().nextLong());
@@ -84,8 +93,12 @@ class StoreRoundTripPropertyTest {
     }
 
     private static ConsentManager newManager() {
-        return ConsentManager.builder().purposes(EMAIL_V1, EMAIL_V2, ANALYTICS, PROFILING).clock(CLOCK)
-                .evidencePolicy(KEEP).store(new InMemoryConsentStore()).build();
+        return ConsentManager.builder()
+                .purposes(EMAIL_V1, EMAIL_V2, ANALYTICS, PROFILING)
+                .clock(CLOCK)
+                .evidencePolicy(KEEP)
+                .store(new InMemoryConsentStore())
+                .build();
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -100,7 +113,8 @@ class StoreRoundTripPropertyTest {
 
             assertThat(TestFixtures.history(manager, command.subject())).containsExactly(recorded);
             assertThat(TestFixtures.auditTrail(manager, HistoryQuery.all())).containsExactly(recorded);
-            assertThat(manager.store().findRecord(manager.tenant(), recorded.id())).contains(recorded);
+            assertThat(manager.store().findRecord(manager.tenant(), recorded.id()))
+                    .contains(recorded);
             assertMatchesCommand(recorded, command);
             assertThat(manager.verify(command.subject()).intact()).isTrue();
             if (command.idempotencyKey().isPresent()) {
@@ -124,7 +138,8 @@ class StoreRoundTripPropertyTest {
                 assertMatchesCommand(recorded.get(i), commands.get(i));
             }
             for (String subject : commands.stream().map(ConsentCommand::subject).collect(Collectors.toSet())) {
-                List<ConsentRecord> expected = recorded.stream().filter(r -> r.subject().value().equals(subject))
+                List<ConsentRecord> expected = recorded.stream()
+                        .filter(r -> r.subject().value().equals(subject))
                         .toList();
                 assertThat(TestFixtures.history(manager, subject)).containsExactlyElementsOf(expected);
             }
@@ -139,25 +154,35 @@ class StoreRoundTripPropertyTest {
         try {
             check.run();
         } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("failed for seed " + seed + " (run only this case with -Dconsentkit.case="
-                    + seed + "): " + e.getMessage(), e);
+            throw new AssertionError(
+                    "failed for seed " + seed + " (run only this case with -Dconsentkit.case=" + seed + "): "
+                            + e.getMessage(),
+                    e);
         }
     }
 
     private static void assertMatchesCommand(ConsentRecord recorded, ConsentCommand command) {
-        Instant effectiveAt = command.effectiveAt().map(t -> t.truncatedTo(ChronoUnit.MICROS)).orElse(NOW_MICROS);
+        Instant effectiveAt =
+                command.effectiveAt().map(t -> t.truncatedTo(ChronoUnit.MICROS)).orElse(NOW_MICROS);
         Purpose shown = expectedVersion(command);
         assertThat(recorded.tenant()).isEqualTo("default");
         assertThat(recorded.subject().value()).isEqualTo(command.subject());
         assertThat(recorded.purpose().value()).isEqualTo(command.purpose());
         assertThat(recorded.purposeVersion()).isEqualTo(shown.version());
-        assertThat(recorded.status()).isEqualTo(command.pendingConfirmation() ? ConsentStatus.PENDING : command.status());
+        assertThat(recorded.status())
+                .isEqualTo(command.pendingConfirmation() ? ConsentStatus.PENDING : command.status());
         assertThat(recorded.recordedAt()).isEqualTo(NOW_MICROS);
         assertThat(recorded.effectiveAt()).isEqualTo(effectiveAt);
         boolean grant = command.status() == ConsentStatus.GRANTED;
-        assertThat(recorded.expiresAt()).isEqualTo(grant
-                ? shown.validity().map(v -> effectiveAt.atZone(ZoneOffset.UTC).plus(v).toInstant())
-                : Optional.empty());
+        assertThat(recorded.expiresAt())
+                .isEqualTo(
+                        grant
+                                ? shown.validity()
+                                        .map(v -> effectiveAt
+                                                .atZone(ZoneOffset.UTC)
+                                                .plus(v)
+                                                .toInstant())
+                                : Optional.empty());
         assertThat(recorded.idempotencyKey()).isEqualTo(command.idempotencyKey());
         assertThat(recorded.evidence()).isEqualTo(command.evidence());
         assertThat(recorded.conflict()).isFalse();
@@ -191,11 +216,30 @@ class StoreRoundTripPropertyTest {
     /** The generators, all drawn from one seeded {@link Random}: the same seed gives the same case. */
     private static final class Gen {
 
-        private static final List<String> SPECIALS = List.of("'", "\"", ";", "--", "/*", "*/", "%", "_", "\\",
-                "' OR '1'='1", "'; DROP TABLE consent_record; --", "\\x00", "\uD83D\uDE00", "\uD835\uDD18", "e\u0301",
-                "\u200b", "\u03a9");
-        private static final List<Locale> LOCALES = List.of(Locale.GERMANY, Locale.ENGLISH, Locale.JAPAN,
-                Locale.forLanguageTag("pt-BR"), Locale.forLanguageTag("sr-Latn-RS"));
+        private static final List<String> SPECIALS = List.of(
+                "'",
+                "\"",
+                ";",
+                "--",
+                "/*",
+                "*/",
+                "%",
+                "_",
+                "\\",
+                "' OR '1'='1",
+                "'; DROP TABLE consent_record; --",
+                "\\x00",
+                "\uD83D\uDE00",
+                "\uD835\uDD18",
+                "e\u0301",
+                "\u200b",
+                "\u03a9");
+        private static final List<Locale> LOCALES = List.of(
+                Locale.GERMANY,
+                Locale.ENGLISH,
+                Locale.JAPAN,
+                Locale.forLanguageTag("pt-BR"),
+                Locale.forLanguageTag("sr-Latn-RS"));
         private static final List<Instant> EDGE_INSTANTS = List.of(Instant.EPOCH, NOW, NOW_MICROS, NOW.minusNanos(1));
         private static final List<String> EDGE_IPS = List.of("::1", "2001:db8::42", "::ffff:192.0.2.1", "fe80::1");
 
@@ -216,7 +260,8 @@ class StoreRoundTripPropertyTest {
             while (true) {
                 int size = 1 + random.nextInt(6);
                 List<ConsentCommand> commands = IntStream.range(0, size)
-                        .mapToObj(i -> commandFor(() -> oneOf(subjects))).toList();
+                        .mapToObj(i -> commandFor(() -> oneOf(subjects)))
+                        .toList();
                 if (distinctIdempotencyKeys(commands)) {
                     return commands;
                 }
@@ -246,8 +291,10 @@ class StoreRoundTripPropertyTest {
                 case "withdraw" -> ConsentCommand.withdraw(subject, purpose);
                 default -> ConsentCommand.optOut(subject, purpose);
             };
-            b.pendingConfirmation(kind.equals("pending")).evidence(evidence)
-                    .effectiveAt(effectiveAt.orElse(null)).idempotencyKey(key.orElse(null));
+            b.pendingConfirmation(kind.equals("pending"))
+                    .evidence(evidence)
+                    .effectiveAt(effectiveAt.orElse(null))
+                    .idempotencyKey(key.orElse(null));
             boolean versioned = purpose.equals("marketing.email") || version.orElse(0) == 1;
             if (version.isPresent() && versioned) {
                 b.purposeVersion(version.get());
@@ -269,15 +316,18 @@ class StoreRoundTripPropertyTest {
                 case 1 -> Actor.agent(text(255, false));
                 default -> Actor.system(text(255, false));
             };
-            Evidence.Builder b = Evidence.builder().source(oneOf(List.of(Source.values())))
+            Evidence.Builder b = Evidence.builder()
+                    .source(oneOf(List.of(Source.values())))
                     .collectionPoint(text(255, false))
                     .noticeVersion(optional(0.95, () -> text(64, false)).orElse(null))
                     .noticeTextSha256(optional(0.95, this::sha256).orElse(null))
-                    .locale(optional(0.95, () -> oneOf(LOCALES)).orElse(null)).actor(actor);
+                    .locale(optional(0.95, () -> oneOf(LOCALES)).orElse(null))
+                    .actor(actor);
             return b.ipAddress(optional(0.95, this::ipAddress).orElse(null))
                     .userAgent(optional(0.95, () -> text(1024, false)).orElse(null))
                     .comment(optional(0.95, () -> text(2000, true)).orElse(null))
-                    .proofReference(optional(0.95, () -> text(255, false)).orElse(null)).build();
+                    .proofReference(optional(0.95, () -> text(255, false)).orElse(null))
+                    .build();
         }
 
         private String sha256() {
@@ -290,10 +340,14 @@ class StoreRoundTripPropertyTest {
 
         private String ipAddress() {
             return switch (random.nextInt(3)) {
-                case 0 -> IntStream.range(0, 4).mapToObj(i -> String.valueOf(random.nextInt(256)))
-                        .collect(Collectors.joining("."));
-                case 1 -> IntStream.range(0, 8).mapToObj(i -> Integer.toHexString(random.nextInt(0x10000)))
-                        .collect(Collectors.joining(":"));
+                case 0 ->
+                    IntStream.range(0, 4)
+                            .mapToObj(i -> String.valueOf(random.nextInt(256)))
+                            .collect(Collectors.joining("."));
+                case 1 ->
+                    IntStream.range(0, 8)
+                            .mapToObj(i -> Integer.toHexString(random.nextInt(0x10000)))
+                            .collect(Collectors.joining(":"));
                 default -> oneOf(EDGE_IPS);
             };
         }

@@ -1,17 +1,16 @@
 package dev.consentkit.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 class SubjectIdTest {
 
@@ -25,8 +24,16 @@ class SubjectIdTest {
     class Valid {
 
         @ParameterizedTest
-        @ValueSource(strings = {"cust-42", "a", "o'brien\"; DROP TABLE consent;--", "Zoë-🙂", "user@example.com",
-                "  padded  ", "名前"})
+        @ValueSource(
+                strings = {
+                    "cust-42",
+                    "a",
+                    "o'brien\"; DROP TABLE consent;--",
+                    "Zoë-🙂",
+                    "user@example.com",
+                    "  padded  ",
+                    "名前"
+                })
         void ofWhenValueIsAnOpaqueIdThenKeptExactly(String value) {
             assertThat(SubjectId.of(value).value()).isEqualTo(value);
         }
@@ -44,7 +51,8 @@ class SubjectIdTest {
 
         @Test
         void equalsAndHashCodeWhenSameValueThenEqual() {
-            assertThat(SubjectId.of("cust-42")).isEqualTo(new SubjectId("cust-42"))
+            assertThat(SubjectId.of("cust-42"))
+                    .isEqualTo(new SubjectId("cust-42"))
                     .hasSameHashCodeAs(SubjectId.of("cust-42"))
                     .isNotEqualTo(SubjectId.of("cust-43"))
                     .isNotEqualTo(SubjectId.of("CUST-42"));
@@ -79,8 +87,17 @@ class SubjectIdTest {
         }
 
         static Stream<String> withControlCharacters() {
-            return Stream.of("a\nb", "a\rb", "a\tb", "a\u0000b", "a\u001fb", "a\u007fb", "a\u0085b", "a\u009fb",
-                    "a\u2028b", "a\u2029b");
+            return Stream.of(
+                    "a\nb",
+                    "a\rb",
+                    "a\tb",
+                    "a\u0000b",
+                    "a\u001fb",
+                    "a\u007fb",
+                    "a\u0085b",
+                    "a\u009fb",
+                    "a\u2028b",
+                    "a\u2029b");
         }
 
         @ParameterizedTest
@@ -105,7 +122,10 @@ class SubjectIdTest {
         void toStringWhenCalledThenDoesNotRevealTheValue() {
             SubjectId id = SubjectId.of("jane.doe@example.com");
 
-            assertThat(id.toString()).doesNotContain("jane").doesNotContain("example.com").isNotBlank();
+            assertThat(id.toString())
+                    .doesNotContain("jane")
+                    .doesNotContain("example.com")
+                    .isNotBlank();
             assertThat(String.valueOf(id)).isEqualTo(id.toString());
         }
 

@@ -14,29 +14,44 @@ final class TestFixtures {
 
     /** Has nanoseconds on purpose: the manager must truncate every timestamp to microseconds. */
     static final Instant NOW = Instant.parse("2026-03-01T10:15:30.123456789Z");
+
     static final Instant NOW_MICROS = NOW.truncatedTo(ChronoUnit.MICROS);
     static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
     static final byte[] PSEUDONYM_KEY = "0123456789abcdef-test-key".getBytes(StandardCharsets.UTF_8);
 
-    static final Purpose NEWSLETTER = Purpose.builder("marketing.email").basis(LegalBasis.CONSENT)
-            .title("Newsletter").validFor(Period.ofMonths(13)).build();
-    static final Purpose ANALYTICS = Purpose.builder("analytics").basis(LegalBasis.CONSENT).title("Analytics").build();
-    static final Purpose PROFILING = Purpose.builder("profiling").basis(LegalBasis.LEGITIMATE_INTERESTS)
-            .title("Profiling").build();
+    static final Purpose NEWSLETTER = Purpose.builder("marketing.email")
+            .basis(LegalBasis.CONSENT)
+            .title("Newsletter")
+            .validFor(Period.ofMonths(13))
+            .build();
+    static final Purpose ANALYTICS = Purpose.builder("analytics")
+            .basis(LegalBasis.CONSENT)
+            .title("Analytics")
+            .build();
+    static final Purpose PROFILING = Purpose.builder("profiling")
+            .basis(LegalBasis.LEGITIMATE_INTERESTS)
+            .title("Profiling")
+            .build();
 
     static final List<String> PURPOSES = List.of("marketing.email", "analytics", "profiling");
 
-    private TestFixtures() {
-    }
+    private TestFixtures() {}
 
     /** A builder with the three purposes, the fixed clock and a fresh in-memory store. */
     static ConsentManager.Builder manager() {
-        return ConsentManager.builder().purposes(NEWSLETTER, ANALYTICS, PROFILING).clock(CLOCK);
+        return ConsentManager.builder()
+                .purposes(NEWSLETTER, ANALYTICS, PROFILING)
+                .clock(CLOCK);
     }
 
     static Evidence webEvidence() {
-        return Evidence.builder().source(Source.WEB).collectionPoint("signup-form-v3").noticeVersion("2026-01")
-                .ipAddress("203.0.113.42").userAgent("Mozilla/5.0 (X11; Linux x86_64)").comment("ticked the box")
+        return Evidence.builder()
+                .source(Source.WEB)
+                .collectionPoint("signup-form-v3")
+                .noticeVersion("2026-01")
+                .ipAddress("203.0.113.42")
+                .userAgent("Mozilla/5.0 (X11; Linux x86_64)")
+                .comment("ticked the box")
                 .build();
     }
 

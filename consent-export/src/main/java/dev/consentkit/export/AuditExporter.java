@@ -4,14 +4,6 @@ import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.export.internal.EntryFields;
-import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.io.SerializedString;
-import tools.jackson.core.json.JsonFactory;
-import tools.jackson.databind.SequenceWriter;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.dataformat.csv.CsvMapper;
-import tools.jackson.dataformat.csv.CsvSchema;
-
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.io.SerializedString;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.SequenceWriter;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.csv.CsvMapper;
+import tools.jackson.dataformat.csv.CsvSchema;
 
 /**
  * Streams a manager's audit log to auditors as JSON Lines or CSV, in append order (for one subject: chain
@@ -39,9 +38,12 @@ public final class AuditExporter {
 
     private final ConsentManager consents;
     /** JSON Lines: each root object is followed by a line feed instead of Jackson's default space. */
-    private final JsonMapper json = JsonMapper.builder(JsonFactory.builder().rootValueSeparator("\n").build()).build();
-    private static final SerializedString[] NAMES = COLUMNS.stream().map(SerializedString::new)
-            .toArray(SerializedString[]::new);
+    private final JsonMapper json = JsonMapper.builder(
+                    JsonFactory.builder().rootValueSeparator("\n").build())
+            .build();
+
+    private static final SerializedString[] NAMES =
+            COLUMNS.stream().map(SerializedString::new).toArray(SerializedString[]::new);
     private final CsvMapper csv = CsvMapper.builder().build();
 
     private AuditExporter(ConsentManager consents) {
@@ -61,7 +63,7 @@ public final class AuditExporter {
     public long writeJsonLines(HistoryQuery query, OutputStream out) {
         long n;
         try (Stream<AuditEntry> entries = consents.auditTrail(query);
-             JsonGenerator g = json.createGenerator(unclosable(out))) {
+                JsonGenerator g = json.createGenerator(unclosable(out))) {
             n = WriterThread.run(entries.iterator(), entry -> {
                 Object[] values = values(entry);
                 g.writeStartObject();
@@ -100,7 +102,7 @@ public final class AuditExporter {
         CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true).setLineSeparator("\r\n");
         COLUMNS.forEach(schema::addColumn);
         try (Stream<AuditEntry> entries = consents.auditTrail(query);
-             SequenceWriter writer = csv.writer(schema.build()).writeValues(unclosable(out))) {
+                SequenceWriter writer = csv.writer(schema.build()).writeValues(unclosable(out))) {
             return WriterThread.run(entries.iterator(), entry -> {
                 Object[] values = values(entry);
                 List<String> row = new ArrayList<>(values.length);
@@ -119,7 +121,8 @@ public final class AuditExporter {
         }
         char first = cell.charAt(0);
         return first == '=' || first == '+' || first == '-' || first == '@' || first == '\t' || first == '\r'
-                ? "'" + cell : cell;
+                ? "'" + cell
+                : cell;
     }
 
     /** The exported fields of one entry by column name, in column order; absent fields map to {@code null}. */
@@ -166,5 +169,4 @@ public final class AuditExporter {
     public String toString() {
         return "AuditExporter[tenant=" + consents.tenant() + "]";
     }
-
 }

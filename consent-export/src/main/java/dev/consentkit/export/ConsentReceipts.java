@@ -7,9 +7,6 @@ import dev.consentkit.core.ConsentStatus;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
-import tools.jackson.databind.SequenceWriter;
-import tools.jackson.databind.json.JsonMapper;
-
 import java.io.OutputStream;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -18,6 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
+import tools.jackson.databind.SequenceWriter;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Consent receipts for grants, built from the stored record and the purpose version it names: the fields of
@@ -57,8 +56,8 @@ public final class ConsentReceipts {
     public long write(HistoryQuery query, Format format, OutputStream out) {
         long n = 0;
         try (Stream<ConsentRecord> records = consents.history(query);
-             SequenceWriter writer = json.writer().withRootValueSeparator("\n")
-                     .writeValues(AuditExporter.unclosable(out))) {
+                SequenceWriter writer =
+                        json.writer().withRootValueSeparator("\n").writeValues(AuditExporter.unclosable(out))) {
             for (Iterator<ConsentRecord> it = records.iterator(); it.hasNext(); ) {
                 ConsentRecord r = it.next();
                 if (r.status() == ConsentStatus.GRANTED) {
@@ -80,7 +79,9 @@ public final class ConsentReceipts {
         receipt.put("version", "KI-CR-v1.1.0");
         receipt.put("jurisdiction", controller.jurisdiction());
         receipt.put("consentTimestamp", r.effectiveAt().getEpochSecond());
-        receipt.put("collectionMethod", r.evidence().source().name() + ": " + r.evidence().collectionPoint());
+        receipt.put(
+                "collectionMethod",
+                r.evidence().source().name() + ": " + r.evidence().collectionPoint());
         receipt.put("consentReceiptID", r.id().toString());
         r.evidence().locale().ifPresent(l -> receipt.put("language", l.getLanguage()));
         receipt.put("piiPrincipalId", r.subject().value());
@@ -115,8 +116,19 @@ public final class ConsentReceipts {
         record.put("record_id", r.id().toString());
         record.put("record_timestamp", r.recordedAt().toString());
         record.put("pii_principal_id", r.subject().value());
-        record.put("pii_controller", Map.of("name", controller.name(), "contact", controller.contact(),
-                "email", controller.email(), "url", controller.url(), "jurisdiction", controller.jurisdiction()));
+        record.put(
+                "pii_controller",
+                Map.of(
+                        "name",
+                        controller.name(),
+                        "contact",
+                        controller.contact(),
+                        "email",
+                        controller.email(),
+                        "url",
+                        controller.url(),
+                        "jurisdiction",
+                        controller.jurisdiction()));
         Map<String, Object> purpose = new LinkedHashMap<>();
         purpose.put("purpose_id", p.id().value());
         purpose.put("purpose_version", r.purposeVersion());
@@ -128,8 +140,12 @@ public final class ConsentReceipts {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("event_time", r.effectiveAt().toString());
         event.put("event_type", "dpv:GivingConsent");
-        event.put("event_by", r.evidence().actor().isSubject() ? "dpv:DataSubject"
-                : r.evidence().actor().type().name().toLowerCase(Locale.ROOT) + ":" + r.evidence().actor().id().orElse(""));
+        event.put(
+                "event_by",
+                r.evidence().actor().isSubject()
+                        ? "dpv:DataSubject"
+                        : r.evidence().actor().type().name().toLowerCase(Locale.ROOT) + ":"
+                                + r.evidence().actor().id().orElse(""));
         event.put("collection_method", r.evidence().source().name());
         event.put("collection_point", r.evidence().collectionPoint());
         record.put("event", event);
@@ -140,8 +156,15 @@ public final class ConsentReceipts {
         notice.put("policy_url", controller.policyUrl());
         record.put("notice", notice);
         r.expiresAt().ifPresent(t -> record.put("expiry", t.toString()));
-        record.put("integrity", Map.of("algorithm", "SHA-256", "chain_hash", r.link().hash(),
-                "sequence", r.link().sequence()));
+        record.put(
+                "integrity",
+                Map.of(
+                        "algorithm",
+                        "SHA-256",
+                        "chain_hash",
+                        r.link().hash(),
+                        "sequence",
+                        r.link().sequence()));
         return record;
     }
 
@@ -166,7 +189,8 @@ public final class ConsentReceipts {
 
     private Purpose purposeOf(AuditEntry entry) {
         ConsentRecord r = (ConsentRecord) entry;
-        return consents.purposes().version(r.purpose(), r.purposeVersion())
+        return consents.purposes()
+                .version(r.purpose(), r.purposeVersion())
                 .orElseThrow(() -> new IllegalStateException("Purpose " + r.purpose() + " v" + r.purposeVersion()
                         + " is not declared on this manager; declare every version that was ever recorded"));
     }

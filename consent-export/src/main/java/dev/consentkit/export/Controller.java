@@ -14,8 +14,15 @@ import java.util.Objects;
  * @param policyUrl the privacy policy the notices belong to
  * @param jurisdiction where the controller is established, for example {@code DE}
  */
-public record Controller(String name, String contact, String address, String email, String phone, String url,
-                         String policyUrl, String jurisdiction) {
+public record Controller(
+        String name,
+        String contact,
+        String address,
+        String email,
+        String phone,
+        String url,
+        String policyUrl,
+        String jurisdiction) {
     public Controller {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(contact, "contact");

@@ -8,9 +8,6 @@ import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectConsents;
-import tools.jackson.core.JsonGenerator;
-import tools.jackson.databind.json.JsonMapper;
-
 import java.io.OutputStream;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -19,6 +16,8 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The subject access export (GDPR Art. 15, and Art. 20 portability): one JSON document with the subject's
@@ -68,7 +67,8 @@ public final class SubjectAccessExport {
                 g.writeNumberProperty("purposeVersion", d.purposeVersion());
                 g.writeStringProperty("basis", d.basis().name());
                 if (d.record().isPresent()) {
-                    g.writeStringProperty("decidingRecord", d.record().get().id().toString());
+                    g.writeStringProperty(
+                            "decidingRecord", d.record().get().id().toString());
                 }
                 g.writeEndObject();
             }
@@ -79,7 +79,9 @@ public final class SubjectAccessExport {
                 for (Iterator<AuditEntry> it = history.iterator(); it.hasNext(); ) {
                     AuditEntry e = it.next();
                     if (e instanceof ConsentRecord r) {
-                        referenced.computeIfAbsent(r.purpose(), p -> new TreeSet<>()).add(r.purposeVersion());
+                        referenced
+                                .computeIfAbsent(r.purpose(), p -> new TreeSet<>())
+                                .add(r.purposeVersion());
                     }
                     Map<String, Object> fields = AuditExporter.fields(e);
                     fields.values().removeIf(Objects::isNull);
@@ -88,8 +90,8 @@ public final class SubjectAccessExport {
             }
             g.writeEndArray();
             g.writeArrayPropertyStart("purposes");
-            referenced.forEach((id, versions) -> versions.forEach(v -> consents.purposes().version(id, v)
-                    .ifPresent(p -> g.writePOJO(describe(p)))));
+            referenced.forEach((id, versions) ->
+                    versions.forEach(v -> consents.purposes().version(id, v).ifPresent(p -> g.writePOJO(describe(p)))));
             g.writeEndArray();
             g.writeEndObject();
         }
@@ -108,8 +110,9 @@ public final class SubjectAccessExport {
         m.put("saleOrShare", p.saleOrShare());
         m.put("directMarketing", p.directMarketing());
         Map<String, Object> texts = new TreeMap<>();
-        p.texts().forEach((locale, t) -> texts.put(locale.toLanguageTag(),
-                Map.of("title", t.title(), "description", t.description())));
+        p.texts()
+                .forEach((locale, t) ->
+                        texts.put(locale.toLanguageTag(), Map.of("title", t.title(), "description", t.description())));
         m.put("texts", texts);
         return m;
     }

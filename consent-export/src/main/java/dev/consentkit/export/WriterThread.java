@@ -1,7 +1,6 @@
 package dev.consentkit.export;
 
 import dev.consentkit.core.AuditEntry;
-
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -23,8 +22,7 @@ final class WriterThread {
     static final int IN_FLIGHT = 4;
     private static final List<AuditEntry> END = new ArrayList<>(0);
 
-    private WriterThread() {
-    }
+    private WriterThread() {}
 
     /**
      * Hands every entry of {@code source} to {@code sink} on a writer thread, in order, and returns once all are
@@ -35,18 +33,20 @@ final class WriterThread {
     static long run(Iterator<AuditEntry> source, Consumer<AuditEntry> sink) {
         BlockingQueue<List<AuditEntry>> queue = new ArrayBlockingQueue<>(IN_FLIGHT);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread writer = new Thread(() -> {
-            try {
-                for (List<AuditEntry> batch = queue.take(); batch != END; batch = queue.take()) {
-                    batch.forEach(sink);
-                }
-            } catch (InterruptedException e) {
-                // the reading side failed and stopped us
-            } catch (RuntimeException | Error e) {
-                failure.set(e);
-                queue.clear(); // unblock the reader, which then sees the failure
-            }
-        }, "consentkit-export-writer");
+        Thread writer = new Thread(
+                () -> {
+                    try {
+                        for (List<AuditEntry> batch = queue.take(); batch != END; batch = queue.take()) {
+                            batch.forEach(sink);
+                        }
+                    } catch (InterruptedException e) {
+                        // the reading side failed and stopped us
+                    } catch (RuntimeException | Error e) {
+                        failure.set(e);
+                        queue.clear(); // unblock the reader, which then sees the failure
+                    }
+                },
+                "consentkit-export-writer");
         writer.setDaemon(true);
         writer.start();
         long n = 0;
@@ -86,8 +86,8 @@ final class WriterThread {
     }
 
     /** Queues {@code batch}; false if the writer has failed and will take no more. */
-    private static boolean put(BlockingQueue<List<AuditEntry>> queue, List<AuditEntry> batch,
-                               AtomicReference<Throwable> failure) {
+    private static boolean put(
+            BlockingQueue<List<AuditEntry>> queue, List<AuditEntry> batch, AtomicReference<Throwable> failure) {
         try {
             while (failure.get() == null) {
                 if (queue.offer(batch, 50, TimeUnit.MILLISECONDS)) {

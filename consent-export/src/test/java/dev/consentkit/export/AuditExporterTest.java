@@ -1,5 +1,7 @@
 package dev.consentkit.export;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.consentkit.core.Actor;
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentCommand;
@@ -12,14 +14,6 @@ import dev.consentkit.core.PreferenceDefinition;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.Source;
 import dev.consentkit.testsupport.TestClock;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import tools.jackson.databind.MappingIterator;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.dataformat.csv.CsvMapper;
-import tools.jackson.dataformat.csv.CsvSchema;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,31 +26,56 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.MappingIterator;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.csv.CsvMapper;
+import tools.jackson.dataformat.csv.CsvSchema;
 
 class AuditExporterTest {
 
     /** Every record a second later than the one before. */
-    private final TestClock clock = TestClock.ticking(Instant.parse("2026-06-01T08:00:00.123456Z"),
-            Duration.ofSeconds(1));
+    private final TestClock clock =
+            TestClock.ticking(Instant.parse("2026-06-01T08:00:00.123456Z"), Duration.ofSeconds(1));
+
     private ConsentManager consents;
     private List<AuditEntry> trail;
 
     @BeforeEach
     void record() {
         consents = ConsentManager.builder()
-                .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).validFor(Period.ofMonths(13)).build(),
-                        Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).build())
+                .purposes(
+                        Purpose.builder("marketing.email")
+                                .basis(LegalBasis.CONSENT)
+                                .validFor(Period.ofMonths(13))
+                                .build(),
+                        Purpose.builder("analytics")
+                                .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                                .build())
                 .preferences(PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly"))
-                .evidencePolicy(EvidencePolicy.builder().ipAddress(EvidencePolicy.Minimisation.KEEP).build())
+                .evidencePolicy(EvidencePolicy.builder()
+                        .ipAddress(EvidencePolicy.Minimisation.KEEP)
+                        .build())
                 .pseudonymKey("export-test-key-0123456789".getBytes(StandardCharsets.UTF_8))
-                .clock(clock).build();
-        Evidence tricky = Evidence.builder().source(Source.PHONE).collectionPoint("call, centre \"east\"")
-                .actor(Actor.agent("-agent-7")).locale(Locale.GERMANY).ipAddress("198.51.100.7")
-                .userAgent("@evil").comment("=HYPERLINK(\"http://x\")\nsecond line, with comma").noticeText("notice")
-                .proofReference("+proof").build();
-        consents.record(ConsentCommand.grant("alice", "marketing.email").evidence(tricky).idempotencyKey("k-1").build());
+                .clock(clock)
+                .build();
+        Evidence tricky = Evidence.builder()
+                .source(Source.PHONE)
+                .collectionPoint("call, centre \"east\"")
+                .actor(Actor.agent("-agent-7"))
+                .locale(Locale.GERMANY)
+                .ipAddress("198.51.100.7")
+                .userAgent("@evil")
+                .comment("=HYPERLINK(\"http://x\")\nsecond line, with comma")
+                .noticeText("notice")
+                .proofReference("+proof")
+                .build();
+        consents.record(ConsentCommand.grant("alice", "marketing.email")
+                .evidence(tricky)
+                .idempotencyKey("k-1")
+                .build());
         consents.record(ConsentCommand.optOut("bob", "analytics").build());
         consents.setPreference("alice", "newsletter.frequency", "weekly", Evidence.of(Source.WEB, "prefs"));
         consents.record(ConsentCommand.grant("carol", "marketing.email").build());
@@ -71,7 +90,11 @@ class AuditExporterTest {
         AuditExporter exporter = AuditExporter.of(consents);
         long n = csv ? exporter.writeCsv(query, out) : exporter.writeJsonLines(query, out);
         String text = out.toString(StandardCharsets.UTF_8);
-        assertThat(n).isEqualTo(csv ? text.split("\r\n(?=[a-z]+,)").length - 1 : text.lines().count());
+        assertThat(n)
+                .isEqualTo(
+                        csv
+                                ? text.split("\r\n(?=[a-z]+,)").length - 1
+                                : text.lines().count());
         return text;
     }
 
@@ -105,7 +128,8 @@ class AuditExporterTest {
             for (int i = 0; i < trail.size(); i++) {
                 assertThat(parsed.get(i)).as("entry %d", i).isEqualTo(expected(trail.get(i), false));
             }
-            assertThat(parsed).extracting(m -> m.get("kind"))
+            assertThat(parsed)
+                    .extracting(m -> m.get("kind"))
                     .containsExactly("consent", "consent", "preference", "consent", "erasure");
             assertThat(text).endsWith("\n").doesNotContain("carol");
         }
@@ -114,7 +138,8 @@ class AuditExporterTest {
         void aLogLongerThanTheWritersQueueArrivesWholeAndInOrder() {
             List<ConsentCommand> many = new ArrayList<>();
             for (int i = 0; i < WriterThread.BATCH * WriterThread.IN_FLIGHT * 2; i++) {
-                many.add(ConsentCommand.grant("subject-" + i, i % 2 == 0 ? "analytics" : "marketing.email").build());
+                many.add(ConsentCommand.grant("subject-" + i, i % 2 == 0 ? "analytics" : "marketing.email")
+                        .build());
             }
             consents.recordAll(many);
             List<String> ids;
@@ -126,7 +151,8 @@ class AuditExporterTest {
             String csv = export(true, consents, HistoryQuery.all());
 
             JsonMapper mapper = JsonMapper.builder().build();
-            assertThat(jsonLines.lines().map(line -> (String) mapper.readValue(line, Map.class).get("id")))
+            assertThat(jsonLines.lines().map(line ->
+                            (String) mapper.readValue(line, Map.class).get("id")))
                     .containsExactlyElementsOf(ids);
             assertThat(csv.split("\r\n")).hasSize(ids.size() + 1);
         }
@@ -137,11 +163,19 @@ class AuditExporterTest {
             assertThat(alice.lines()).hasSize(2).allMatch(l -> l.contains("\"subject\":\"alice\""));
 
             Instant from = trail.get(1).recordedAt();
-            String window = export(false, consents, HistoryQuery.builder().recordedFrom(from)
-                    .recordedTo(trail.get(2).recordedAt()).build());
-            assertThat(window.lines()).singleElement().satisfies(l -> assertThat(l).contains("\"subject\":\"bob\""));
+            String window = export(
+                    false,
+                    consents,
+                    HistoryQuery.builder()
+                            .recordedFrom(from)
+                            .recordedTo(trail.get(2).recordedAt())
+                            .build());
+            assertThat(window.lines())
+                    .singleElement()
+                    .satisfies(l -> assertThat(l).contains("\"subject\":\"bob\""));
 
-            assertThat(export(false, consents, HistoryQuery.forSubject("nobody"))).isEmpty();
+            assertThat(export(false, consents, HistoryQuery.forSubject("nobody")))
+                    .isEmpty();
         }
     }
 
@@ -154,7 +188,8 @@ class AuditExporterTest {
             CsvMapper mapper = CsvMapper.builder().build();
             List<Map<String, String>> rows;
             try (MappingIterator<Map<String, String>> it = mapper.readerFor(Map.class)
-                    .with(CsvSchema.emptySchema().withHeader()).readValues(text)) {
+                    .with(CsvSchema.emptySchema().withHeader())
+                    .readValues(text)) {
                 rows = it.readAll();
             }
 
@@ -171,14 +206,20 @@ class AuditExporterTest {
         void cellsASpreadsheetWouldEvaluateAreNeutralised() {
             String text = export(true, consents, HistoryQuery.forSubject("alice"));
             Map<String, String> row;
-            try (MappingIterator<Map<String, String>> it = CsvMapper.builder().build().readerFor(Map.class)
-                    .with(CsvSchema.emptySchema().withHeader()).readValues(text)) {
+            try (MappingIterator<Map<String, String>> it = CsvMapper.builder()
+                    .build()
+                    .readerFor(Map.class)
+                    .with(CsvSchema.emptySchema().withHeader())
+                    .readValues(text)) {
                 row = it.next();
             }
 
-            assertThat(row).containsEntry("comment", "'=HYPERLINK(\"http://x\")\nsecond line, with comma")
-                    .containsEntry("actor_id", "'-agent-7").containsEntry("user_agent", "'@evil")
-                    .containsEntry("proof_reference", "'+proof").containsEntry("collection_point", "call, centre \"east\"");
+            assertThat(row)
+                    .containsEntry("comment", "'=HYPERLINK(\"http://x\")\nsecond line, with comma")
+                    .containsEntry("actor_id", "'-agent-7")
+                    .containsEntry("user_agent", "'@evil")
+                    .containsEntry("proof_reference", "'+proof")
+                    .containsEntry("collection_point", "call, centre \"east\"");
             assertThat(text).contains("\"call, centre \"\"east\"\"\"");
             assertThat(AuditExporter.neutralise("=1+1")).isEqualTo("'=1+1");
             assertThat(AuditExporter.neutralise("\tx")).isEqualTo("'\tx");

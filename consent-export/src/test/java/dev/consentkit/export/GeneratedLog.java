@@ -13,7 +13,6 @@ import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectState;
-
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -29,8 +28,13 @@ import java.util.stream.Stream;
 final class GeneratedLog implements ConsentStore {
 
     private static final String HEX = "0123456789abcdef".repeat(4);
-    private static final Evidence EVIDENCE = Evidence.builder().source(Source.WEB).collectionPoint("signup-form")
-            .noticeVersion("v3").ipAddress("203.0.113.0").userAgent("Mozilla/5.0 (X11; Linux x86_64)").build();
+    private static final Evidence EVIDENCE = Evidence.builder()
+            .source(Source.WEB)
+            .collectionPoint("signup-form")
+            .noticeVersion("v3")
+            .ipAddress("203.0.113.0")
+            .userAgent("Mozilla/5.0 (X11; Linux x86_64)")
+            .build();
     private static final Instant START = Instant.parse("2026-01-01T00:00:00.123456Z");
 
     private final long entries;
@@ -43,10 +47,21 @@ final class GeneratedLog implements ConsentStore {
 
     static AuditEntry entry(long i, int subjects) {
         Instant at = START.plusMillis(i);
-        return new ConsentRecord(new UUID(0x5eed, i), "default", new SubjectId("s-" + (i % subjects)),
-                new PurposeId(i % 2 == 0 ? "marketing.email" : "analytics"), 1,
-                i % 3 == 2 ? ConsentStatus.WITHDRAWN : ConsentStatus.GRANTED, at, at, Optional.empty(),
-                Optional.empty(), EVIDENCE, false, HEX, new ChainLink(i / subjects + 1, HEX, HEX));
+        return new ConsentRecord(
+                new UUID(0x5eed, i),
+                "default",
+                new SubjectId("s-" + (i % subjects)),
+                new PurposeId(i % 2 == 0 ? "marketing.email" : "analytics"),
+                1,
+                i % 3 == 2 ? ConsentStatus.WITHDRAWN : ConsentStatus.GRANTED,
+                at,
+                at,
+                Optional.empty(),
+                Optional.empty(),
+                EVIDENCE,
+                false,
+                HEX,
+                new ChainLink(i / subjects + 1, HEX, HEX));
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
-
 import java.io.OutputStream;
 
 /**
@@ -14,15 +13,18 @@ import java.io.OutputStream;
  */
 public final class LargeExport {
 
-    private LargeExport() {
-    }
+    private LargeExport() {}
 
     public static void main(String[] args) throws Exception {
         long count = Long.parseLong(args[0]);
         ConsentManager consents = ConsentManager.builder()
-                .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build(),
+                .purposes(
+                        Purpose.builder("marketing.email")
+                                .basis(LegalBasis.CONSENT)
+                                .build(),
                         Purpose.builder("analytics").basis(LegalBasis.CONSENT).build())
-                .store(new GeneratedLog(count, 200_000)).build();
+                .store(new GeneratedLog(count, 200_000))
+                .build();
         LineCounter out = new LineCounter();
         long written = AuditExporter.of(consents).writeJsonLines(HistoryQuery.all(), out);
         System.out.printf("entries=%d lines=%d bytes=%d%n", written, out.lines, out.bytes);

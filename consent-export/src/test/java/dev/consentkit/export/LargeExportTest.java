@@ -1,7 +1,6 @@
 package dev.consentkit.export;
 
-import org.junit.jupiter.api.Test;
-import tools.jackson.databind.json.JsonMapper;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,8 +14,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The export streams: a million entries go out of a JVM whose heap is limited to 64 MiB. */
 class LargeExportTest {
@@ -26,9 +25,16 @@ class LargeExportTest {
     @Test
     void aMillionEntriesExportToJsonLinesWithin64MiBOfHeap() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(List.of(java.toString(), "-Xmx64m", "-XX:+ExitOnOutOfMemoryError",
-                "-cp", System.getProperty("java.class.path"), LargeExport.class.getName(), Long.toString(ENTRIES)))
-                .redirectErrorStream(true).start();
+        Process child = new ProcessBuilder(List.of(
+                        java.toString(),
+                        "-Xmx64m",
+                        "-XX:+ExitOnOutOfMemoryError",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        LargeExport.class.getName(),
+                        Long.toString(ENTRIES)))
+                .redirectErrorStream(true)
+                .start();
         // read the output beside the wait, so that the deadline holds even when the child hangs
         CompletableFuture<String> reading = CompletableFuture.supplyAsync(() -> readAll(child.getInputStream()));
         boolean finished = child.waitFor(5, TimeUnit.MINUTES);
@@ -37,18 +43,27 @@ class LargeExportTest {
         }
         String output = reading.get(30, TimeUnit.SECONDS);
 
-        assertThat(finished).as("child finished within 5 minutes; output: %s", output).isTrue();
+        assertThat(finished)
+                .as("child finished within 5 minutes; output: %s", output)
+                .isTrue();
         assertThat(child.exitValue()).as("exit code; output: %s", output).isZero();
         Map<String, String> counts = new HashMap<>();
-        String summary = output.lines().filter(l -> l.startsWith("entries=")).findFirst().orElseThrow();
+        String summary =
+                output.lines().filter(l -> l.startsWith("entries=")).findFirst().orElseThrow();
         for (String part : summary.split(" ")) {
             String[] kv = part.split("=", 2);
             counts.put(kv[0], kv[1]);
         }
-        assertThat(counts).containsEntry("entries", Long.toString(ENTRIES)).containsEntry("lines", Long.toString(ENTRIES));
+        assertThat(counts)
+                .containsEntry("entries", Long.toString(ENTRIES))
+                .containsEntry("lines", Long.toString(ENTRIES));
         assertThat(Long.parseLong(counts.get("bytes"))).isGreaterThan(ENTRIES * 300);
 
-        String last = output.lines().filter(l -> l.startsWith("last=")).findFirst().orElseThrow().substring(5);
+        String last = output.lines()
+                .filter(l -> l.startsWith("last="))
+                .findFirst()
+                .orElseThrow()
+                .substring(5);
         Map<String, Object> parsed = JsonMapper.builder().build().readValue(last, Map.class);
         Map<String, String> actual = new LinkedHashMap<>();
         parsed.forEach((k, v) -> actual.put(k, Objects.toString(v)));

@@ -1,12 +1,12 @@
 package dev.consentkit.export;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ChainLink;
 import dev.consentkit.core.ErasureRecord;
 import dev.consentkit.core.SubjectId;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,9 +17,8 @@ import java.util.NoSuchElementException;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class WriterThreadTest {
 
@@ -27,8 +26,14 @@ class WriterThreadTest {
     private static final int READ_AHEAD_AT_MOST = WriterThread.BATCH * (WriterThread.IN_FLIGHT + 3);
 
     private static AuditEntry entry(int i) {
-        return new ErasureRecord(UUID.nameUUIDFromBytes(Integer.toString(i).getBytes()), "default",
-                new SubjectId("s-" + i), "test", Instant.EPOCH.plusSeconds(i), "digest", ChainLink.UNSEALED);
+        return new ErasureRecord(
+                UUID.nameUUIDFromBytes(Integer.toString(i).getBytes()),
+                "default",
+                new SubjectId("s-" + i),
+                "test",
+                Instant.EPOCH.plusSeconds(i),
+                "digest",
+                ChainLink.UNSEALED);
     }
 
     /** Entries 0..count-1, counting how many were read; {@code failAt} throws instead of returning that one. */
@@ -63,7 +68,8 @@ class WriterThreadTest {
 
     @AfterEach
     void noWriterThreadIsLeftBehind() {
-        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+        assertThat(Thread.getAllStackTraces().keySet())
+                .extracting(Thread::getName)
                 .doesNotContain("consentkit-export-writer");
     }
 
@@ -101,10 +107,11 @@ class WriterThreadTest {
         UncheckedIOException diskFull = new UncheckedIOException(new java.io.IOException("disk full"));
 
         assertThatThrownBy(() -> WriterThread.run(source, e -> {
-            if (written.incrementAndGet() == 700) {
-                throw diskFull;
-            }
-        })).isSameAs(diskFull);
+                    if (written.incrementAndGet() == 700) {
+                        throw diskFull;
+                    }
+                }))
+                .isSameAs(diskFull);
 
         assertThat(source.read.get()).isLessThanOrEqualTo(700 + READ_AHEAD_AT_MOST);
     }
@@ -115,7 +122,8 @@ class WriterThreadTest {
         Source source = new Source(10_000, i -> i == 3000 ? storeDown : null);
         AtomicInteger written = new AtomicInteger();
 
-        assertThatThrownBy(() -> WriterThread.run(source, e -> written.incrementAndGet())).isSameAs(storeDown);
+        assertThatThrownBy(() -> WriterThread.run(source, e -> written.incrementAndGet()))
+                .isSameAs(storeDown);
 
         assertThat(written.get()).isLessThanOrEqualTo(3000);
     }

@@ -56,7 +56,8 @@ public enum Dialect {
         if (product.equals("h2")) {
             return H2;
         }
-        throw new IllegalArgumentException("Unsupported database '" + meta.getDatabaseProductName()
-                + "': ConsentKit supports PostgreSQL, MariaDB, MySQL and H2; set the dialect explicitly only for those");
+        throw new IllegalArgumentException(
+                "Unsupported database '" + meta.getDatabaseProductName()
+                        + "': ConsentKit supports PostgreSQL, MariaDB, MySQL and H2; set the dialect explicitly only for those");
     }
 }

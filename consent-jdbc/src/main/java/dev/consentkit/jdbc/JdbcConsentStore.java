@@ -22,9 +22,6 @@ import dev.consentkit.jdbc.internal.SqlStatements;
 import dev.consentkit.jdbc.internal.StoreQueries;
 import dev.consentkit.jdbc.internal.Tables;
 import dev.consentkit.jdbc.internal.Transactions;
-import org.jspecify.annotations.Nullable;
-
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -37,6 +34,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link ConsentStore} on PostgreSQL, MariaDB/MySQL or H2 over a plain {@link DataSource}; no ORM.
@@ -138,25 +137,25 @@ public final class JdbcConsentStore implements ConsentStore {
 
     @Override
     public Optional<SubjectState> state(String tenant, SubjectId subject) {
-        return transactions.withConnection("state",
-                c -> Optional.ofNullable(queries.states(c, tenant, List.of(subject)).get(subject)));
+        return transactions.withConnection(
+                "state",
+                c -> Optional.ofNullable(
+                        queries.states(c, tenant, List.of(subject)).get(subject)));
     }
 
     @Override
-    public Map<PurposeId, ConsentRecord> currentRecords(String tenant, SubjectId subject,
-                                                           Collection<PurposeId> purposes) {
+    public Map<PurposeId, ConsentRecord> currentRecords(
+            String tenant, SubjectId subject, Collection<PurposeId> purposes) {
         if (purposes.isEmpty()) {
             return Map.of();
         }
-        return transactions.withConnection("state",
-                c -> queries.statements(c, tenant, subject, List.copyOf(purposes)));
+        return transactions.withConnection("state", c -> queries.statements(c, tenant, subject, List.copyOf(purposes)));
     }
 
     /** One query (per chunk of 1,000 subjects without array parameters) over the state rows of those purposes. */
     @Override
-    public Map<SubjectId, Map<PurposeId, ConsentRecord>> currentRecords(String tenant,
-                                                                           Collection<SubjectId> subjects,
-                                                                           Collection<PurposeId> purposes) {
+    public Map<SubjectId, Map<PurposeId, ConsentRecord>> currentRecords(
+            String tenant, Collection<SubjectId> subjects, Collection<PurposeId> purposes) {
         if (subjects.isEmpty() || purposes.isEmpty()) {
             return Map.of();
         }
@@ -237,8 +236,7 @@ public final class JdbcConsentStore implements ConsentStore {
         private int fetchSize = 500;
         private Clock clock = Clock.systemUTC();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The DataSource (required); a pooled one such as HikariCP in production. */
         public Builder dataSource(DataSource dataSource) {

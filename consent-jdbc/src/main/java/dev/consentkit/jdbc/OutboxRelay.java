@@ -3,10 +3,6 @@ package dev.consentkit.jdbc;
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.jdbc.internal.Outbox;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +16,9 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Drains the JDBC store's outbox table to a {@link ConsentListener}: every committed entry (never a rolled-back
@@ -95,10 +94,16 @@ public final class OutboxRelay implements AutoCloseable {
                         delivered.add(after);
                     } catch (RuntimeException e) {
                         waiting.add(subject);
-                        Backoff b = backoffs.merge(subject, new Backoff(1, now.plus(initialBackoff)),
+                        Backoff b = backoffs.merge(
+                                subject,
+                                new Backoff(1, now.plus(initialBackoff)),
                                 (old, x) -> old.next(now, initialBackoff, maxBackoff));
-                        log.warn("Outbox delivery of entry {} failed (attempt {}); retrying after {}",
-                                entry.id(), b.attempts, b.notBefore, e);
+                        log.warn(
+                                "Outbox delivery of entry {} failed (attempt {}); retrying after {}",
+                                entry.id(),
+                                b.attempts,
+                                b.notBefore,
+                                e);
                     }
                 }
             }
@@ -122,15 +127,19 @@ public final class OutboxRelay implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                while (deliverPending() >= batchSize) {
-                    // a full batch: more may be waiting
-                }
-            } catch (RuntimeException e) {
-                log.warn("Outbox pass failed; trying again in {}", interval, e);
-            }
-        }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        while (deliverPending() >= batchSize) {
+                            // a full batch: more may be waiting
+                        }
+                    } catch (RuntimeException e) {
+                        log.warn("Outbox pass failed; trying again in {}", interval, e);
+                    }
+                },
+                0,
+                interval.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /** Stops the polling thread, waiting up to ten seconds for a running pass. */

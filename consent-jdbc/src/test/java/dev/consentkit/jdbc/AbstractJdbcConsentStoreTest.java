@@ -1,5 +1,8 @@
 package dev.consentkit.jdbc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
@@ -15,10 +18,6 @@ import dev.consentkit.core.internal.AppendRequest;
 import dev.consentkit.core.internal.ChainWriter;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.testsupport.ConsentStoreContract;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-
-import javax.sql.DataSource;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
@@ -37,9 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 /**
  * The store contract plus what only a database can show: tampering by direct SQL, joining the caller's
@@ -78,7 +77,8 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
     }
 
     private int sql(String statement, Object... params) throws SQLException {
-        try (Connection c = db().dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(statement)) {
+        try (Connection c = db().dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(statement)) {
             for (int i = 0; i < params.length; i++) {
                 ps.setObject(i + 1, params[i]);
             }
@@ -87,8 +87,9 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
     }
 
     private long count(String table) throws SQLException {
-        try (Connection c = db().dataSource.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + db().table(table))) {
+        try (Connection c = db().dataSource.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + db().table(table))) {
             rs.next();
             return rs.getLong(1);
         }
@@ -102,8 +103,10 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             List<ConsentRecord> records = threeRecords("victim");
             consents.record(ConsentCommand.grant("bystander", "analytics").build());
 
-            assertThat(sql("UPDATE " + db().table("log") + " SET status = 'GRANTED' WHERE entry_id = ?",
-                    records.get(1).id().toString())).isEqualTo(1);
+            assertThat(sql(
+                            "UPDATE " + db().table("log") + " SET status = 'GRANTED' WHERE entry_id = ?",
+                            records.get(1).id().toString()))
+                    .isEqualTo(1);
 
             VerificationReport report = consents.verify();
             assertThat(report.brokenChains()).singleElement().satisfies(b -> {
@@ -118,9 +121,13 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         void deletedRowIsFoundByVerify() throws SQLException {
             List<ConsentRecord> records = threeRecords("victim");
 
-            sql("DELETE FROM " + db().table("state") + " WHERE entry_id = ?", records.get(1).id().toString());
-            assertThat(sql("DELETE FROM " + db().table("log") + " WHERE entry_id = ?",
-                    records.get(1).id().toString())).isEqualTo(1);
+            sql(
+                    "DELETE FROM " + db().table("state") + " WHERE entry_id = ?",
+                    records.get(1).id().toString());
+            assertThat(sql(
+                            "DELETE FROM " + db().table("log") + " WHERE entry_id = ?",
+                            records.get(1).id().toString()))
+                    .isEqualTo(1);
 
             assertThat(consents.verify().brokenChains()).singleElement().satisfies(b -> {
                 assertThat(b.problem()).isEqualTo(Problem.RECORD_MISSING);
@@ -132,10 +139,15 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         void deletedLastRowIsFoundByTheHead() throws SQLException {
             List<ConsentRecord> records = threeRecords("victim");
 
-            sql("DELETE FROM " + db().table("state") + " WHERE entry_id = ?", records.get(2).id().toString());
-            sql("DELETE FROM " + db().table("log") + " WHERE entry_id = ?", records.get(2).id().toString());
+            sql(
+                    "DELETE FROM " + db().table("state") + " WHERE entry_id = ?",
+                    records.get(2).id().toString());
+            sql(
+                    "DELETE FROM " + db().table("log") + " WHERE entry_id = ?",
+                    records.get(2).id().toString());
 
-            assertThat(consents.verify().brokenChains()).singleElement()
+            assertThat(consents.verify().brokenChains())
+                    .singleElement()
                     .satisfies(b -> assertThat(b.problem()).isEqualTo(Problem.RECORD_MISSING));
         }
 
@@ -144,9 +156,15 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             List<ConsentRecord> records = threeRecords("victim");
             String log = db().table("log");
 
-            sql("UPDATE " + log + " SET seq = -1 WHERE entry_id = ?", records.get(0).id().toString());
-            sql("UPDATE " + log + " SET seq = 1 WHERE entry_id = ?", records.get(1).id().toString());
-            sql("UPDATE " + log + " SET seq = 2 WHERE entry_id = ?", records.get(0).id().toString());
+            sql(
+                    "UPDATE " + log + " SET seq = -1 WHERE entry_id = ?",
+                    records.get(0).id().toString());
+            sql(
+                    "UPDATE " + log + " SET seq = 1 WHERE entry_id = ?",
+                    records.get(1).id().toString());
+            sql(
+                    "UPDATE " + log + " SET seq = 2 WHERE entry_id = ?",
+                    records.get(0).id().toString());
 
             assertThat(consents.verify().brokenChains()).singleElement().satisfies(b -> {
                 assertThat(b.problem()).isEqualTo(Problem.ORDER_CHANGED);
@@ -176,7 +194,9 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         void joinsTheCallersTransactionAndCommitsWithIt() throws SQLException {
             try (Connection c = db().dataSource.getConnection()) {
                 c.setAutoCommit(false);
-                managerOn(sameConnection(c)).record(ConsentCommand.grant("cust-1", "marketing.email").build());
+                managerOn(sameConnection(c))
+                        .record(ConsentCommand.grant("cust-1", "marketing.email")
+                                .build());
                 c.commit();
                 c.setAutoCommit(true);
             }
@@ -202,14 +222,18 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
                 ConsentManager failing = managerOn(failingAfter(failAt, counter));
                 failing.savePurposes();
                 counter.set(0);
-                assertThatThrownBy(() -> failing.record(ConsentCommand.grant("cust-1", "marketing.email").build()))
+                assertThatThrownBy(() -> failing.record(ConsentCommand.grant("cust-1", "marketing.email")
+                                .build()))
                         .as("failing at statement %d", failAt)
                         .isInstanceOf(ConsentStoreException.class)
                         .hasMessageContaining("append")
                         .hasMessageNotContaining("cust-1");
-                assertThat(count("log")).as("log rows after failing at %d", failAt).isEqualTo(afterOne);
+                assertThat(count("log"))
+                        .as("log rows after failing at %d", failAt)
+                        .isEqualTo(afterOne);
                 assertThat(count("outbox")).isEqualTo(afterOne);
-                assertThat(consents.check("cust-1", "marketing.email").allowed()).isFalse();
+                assertThat(consents.check("cust-1", "marketing.email").allowed())
+                        .isFalse();
                 assertThat(consents.verify().intact()).isTrue();
             }
         }
@@ -221,20 +245,25 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             DataSource alwaysConflicting = dataSource(() -> {
                 connections.incrementAndGet();
                 Connection c = real.getConnection();
-                return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
-                        new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                return (Connection) Proxy.newProxyInstance(
+                        Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
                             if (method.getName().equals("prepareStatement")) {
                                 throw new SQLException("could not serialize access", "40001");
                             }
                             return invoke(c, method, args);
                         });
             });
-            JdbcConsentStore store = db().storeBuilder().dataSource(alwaysConflicting).dialect(db().dialect)
-                    .maxAttempts(3).build();
+            JdbcConsentStore store = db().storeBuilder()
+                    .dataSource(alwaysConflicting)
+                    .dialect(db().dialect)
+                    .maxAttempts(3)
+                    .build();
 
-            assertThatThrownBy(() -> new ChainWriter(store).appendAll(List.of(new AppendRequest("default",
-                    SubjectId.of("cust-1"), java.util.Optional.empty(), st -> List.of()))))
-                    .isInstanceOf(ConsentStoreException.class).hasMessageContaining("40001");
+            assertThatThrownBy(() -> new ChainWriter(store)
+                            .appendAll(List.of(new AppendRequest(
+                                    "default", SubjectId.of("cust-1"), java.util.Optional.empty(), st -> List.of()))))
+                    .isInstanceOf(ConsentStoreException.class)
+                    .hasMessageContaining("40001");
             assertThat(connections.get()).isEqualTo(3);
         }
 
@@ -246,12 +275,19 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             try (Connection c = db().dataSource.getConnection()) {
                 c.setAutoCommit(false);
                 DataSource joined = sameConnection(c);
-                managerBuilderOn(joined).listener(heard::add).build()
-                        .record(ConsentCommand.grant("cust-1", "marketing.email").build());
+                managerBuilderOn(joined)
+                        .listener(heard::add)
+                        .build()
+                        .record(ConsentCommand.grant("cust-1", "marketing.email")
+                                .build());
                 assertThat(heard).as("joined write, no hook").isEmpty();
 
-                hooked = managerBuilderOn(joined).listener(heard::add).commitHook(onCommit::add).build()
-                        .record(ConsentCommand.grant("cust-2", "marketing.email").build());
+                hooked = managerBuilderOn(joined)
+                        .listener(heard::add)
+                        .commitHook(onCommit::add)
+                        .build()
+                        .record(ConsentCommand.grant("cust-2", "marketing.email")
+                                .build());
                 assertThat(heard).as("joined write before the commit").isEmpty();
                 assertThat(onCommit).hasSize(1);
 
@@ -262,7 +298,9 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             assertThat(heard).containsExactly(hooked);
             assertThat(consents.check("cust-1", "marketing.email").allowed()).isTrue();
 
-            ConsentRecord own = managerBuilderOn(db().dataSource).listener(heard::add).build()
+            ConsentRecord own = managerBuilderOn(db().dataSource)
+                    .listener(heard::add)
+                    .build()
                     .record(ConsentCommand.grant("cust-3", "marketing.email").build());
             assertThat(heard).as("own transaction: heard at once").containsExactly(hooked, own);
         }
@@ -272,8 +310,13 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         }
 
         private ConsentManager.Builder managerBuilderOn(DataSource ds) {
-            return ConsentManager.builder().purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
-                    .store(db().storeBuilder().dataSource(ds).dialect(db().dialect).clock(clock).build())
+            return ConsentManager.builder()
+                    .purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
+                    .store(db().storeBuilder()
+                            .dataSource(ds)
+                            .dialect(db().dialect)
+                            .clock(clock)
+                            .build())
                     .clock(clock);
         }
     }
@@ -290,15 +333,23 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             List<ConsentRecord> alice = threeRecords("alice");
             List<ConsentRecord> bob = threeRecords("bob");
             List<dev.consentkit.core.AuditEntry> received = new java.util.ArrayList<>();
-            OutboxRelay relay = OutboxRelay.builder(jdbcStore()).listener(received::add).batchSize(4).clock(clock).build();
+            OutboxRelay relay = OutboxRelay.builder(jdbcStore())
+                    .listener(received::add)
+                    .batchSize(4)
+                    .clock(clock)
+                    .build();
 
             int first = relay.deliverPending();
             int second = relay.deliverPending();
             int third = relay.deliverPending();
 
             assertThat(List.of(first, second, third)).containsExactly(4, 2, 0);
-            assertThat(received).filteredOn(e -> e.subject().value().equals("alice")).containsExactlyElementsOf(alice);
-            assertThat(received).filteredOn(e -> e.subject().value().equals("bob")).containsExactlyElementsOf(bob);
+            assertThat(received)
+                    .filteredOn(e -> e.subject().value().equals("alice"))
+                    .containsExactlyElementsOf(alice);
+            assertThat(received)
+                    .filteredOn(e -> e.subject().value().equals("bob"))
+                    .containsExactlyElementsOf(bob);
             assertThat(count("outbox")).isZero();
         }
 
@@ -306,15 +357,24 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         void aRolledBackWriteNeverReachesTheListener() throws SQLException {
             try (Connection c = db().dataSource.getConnection()) {
                 c.setAutoCommit(false);
-                ConsentManager joined = ConsentManager.builder().purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
-                        .store(db().storeBuilder().dataSource(sameConnection(c)).dialect(db().dialect).build())
-                        .clock(clock).build();
+                ConsentManager joined = ConsentManager.builder()
+                        .purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
+                        .store(db().storeBuilder()
+                                .dataSource(sameConnection(c))
+                                .dialect(db().dialect)
+                                .build())
+                        .clock(clock)
+                        .build();
                 joined.record(ConsentCommand.grant("cust-1", "marketing.email").build());
                 c.rollback();
                 c.setAutoCommit(true);
             }
             List<dev.consentkit.core.AuditEntry> received = new java.util.ArrayList<>();
-            assertThat(OutboxRelay.builder(jdbcStore()).listener(received::add).build().deliverPending()).isZero();
+            assertThat(OutboxRelay.builder(jdbcStore())
+                            .listener(received::add)
+                            .build()
+                            .deliverPending())
+                    .isZero();
             assertThat(received).isEmpty();
         }
 
@@ -324,20 +384,25 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             List<ConsentRecord> bob = threeRecords("bob");
             List<dev.consentkit.core.AuditEntry> received = new java.util.ArrayList<>();
             AtomicInteger aliceFailures = new AtomicInteger(2);
-            OutboxRelay relay = OutboxRelay.builder(jdbcStore()).clock(clock)
-                    .initialBackoff(Duration.ofSeconds(10)).maxBackoff(Duration.ofMinutes(1))
+            OutboxRelay relay = OutboxRelay.builder(jdbcStore())
+                    .clock(clock)
+                    .initialBackoff(Duration.ofSeconds(10))
+                    .maxBackoff(Duration.ofMinutes(1))
                     .listener(e -> {
                         if (e.subject().value().equals("alice") && aliceFailures.getAndDecrement() > 0) {
                             throw new IllegalStateException("CRM unavailable");
                         }
                         received.add(e);
-                    }).build();
+                    })
+                    .build();
 
             assertThat(relay.deliverPending()).isEqualTo(3);
             assertThat(received).containsExactlyElementsOf(bob);
             assertThat(relay.deliverPending()).as("alice is backing off").isZero();
             clock.advance(Duration.ofSeconds(10));
-            assertThat(relay.deliverPending()).as("second failure doubles the wait").isZero();
+            assertThat(relay.deliverPending())
+                    .as("second failure doubles the wait")
+                    .isZero();
             clock.advance(Duration.ofSeconds(10));
             assertThat(relay.deliverPending()).as("still within 20 s").isZero();
             clock.advance(Duration.ofSeconds(10));
@@ -350,17 +415,22 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         void entriesOfAPassThatDiedAreDeliveredAgainAfterARestart() throws SQLException {
             List<ConsentRecord> records = threeRecords("alice");
             List<dev.consentkit.core.AuditEntry> beforeCrash = new java.util.ArrayList<>();
-            OutboxRelay dying = OutboxRelay.builder(jdbcStore()).clock(clock).listener(e -> {
-                if (beforeCrash.size() == 2) {
-                    throw new OutOfMemoryError("simulated crash of the application");
-                }
-                beforeCrash.add(e);
-            }).build();
+            OutboxRelay dying = OutboxRelay.builder(jdbcStore())
+                    .clock(clock)
+                    .listener(e -> {
+                        if (beforeCrash.size() == 2) {
+                            throw new OutOfMemoryError("simulated crash of the application");
+                        }
+                        beforeCrash.add(e);
+                    })
+                    .build();
             assertThatThrownBy(dying::deliverPending).isInstanceOf(OutOfMemoryError.class);
             assertThat(count("outbox")).isEqualTo(3);
 
             List<dev.consentkit.core.AuditEntry> afterRestart = new java.util.ArrayList<>();
-            OutboxRelay restarted = OutboxRelay.builder(db().storeBuilder().build()).listener(afterRestart::add).build();
+            OutboxRelay restarted = OutboxRelay.builder(db().storeBuilder().build())
+                    .listener(afterRestart::add)
+                    .build();
             assertThat(restarted.deliverPending()).isEqualTo(3);
 
             assertThat(beforeCrash).containsExactlyElementsOf(records.subList(0, 2));
@@ -370,10 +440,13 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         @Test
         void startedRelayDeliversInTheBackgroundUntilClosed() throws Exception {
             java.util.concurrent.CountDownLatch delivered = new java.util.concurrent.CountDownLatch(3);
-            try (OutboxRelay relay = OutboxRelay.builder(jdbcStore()).listener(e -> delivered.countDown()).build()) {
+            try (OutboxRelay relay = OutboxRelay.builder(jdbcStore())
+                    .listener(e -> delivered.countDown())
+                    .build()) {
                 relay.start(Duration.ofMillis(20));
                 threeRecords("alice");
-                assertThat(delivered.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(delivered.await(60, java.util.concurrent.TimeUnit.SECONDS))
+                        .isTrue();
             }
         }
     }
@@ -383,17 +456,30 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
 
         @Test
         void everyPurposeVersionTheManagersDeclaredIsSavedAndReadBackExactly() {
-            Purpose tricky = Purpose.builder("marketing.email").version(2).basis(LegalBasis.CONSENT)
-                    .title("Newsletter\tv2").description("line one\nline two \\ backslash")
-                    .dataCategories("email", "name\nsurname").validFor(java.time.Period.ofMonths(6))
-                    .reconsentFromVersion(2).directMarketing(true)
-                    .text(java.util.Locale.GERMANY, "Titel", "Beschreibung\tmit Tab").build();
+            Purpose tricky = Purpose.builder("marketing.email")
+                    .version(2)
+                    .basis(LegalBasis.CONSENT)
+                    .title("Newsletter\tv2")
+                    .description("line one\nline two \\ backslash")
+                    .dataCategories("email", "name\nsurname")
+                    .validFor(java.time.Period.ofMonths(6))
+                    .reconsentFromVersion(2)
+                    .directMarketing(true)
+                    .text(java.util.Locale.GERMANY, "Titel", "Beschreibung\tmit Tab")
+                    .build();
             consents.savePurposes();
-            ConsentManager.builder().purposes(NEWSLETTER, tricky, ANALYTICS).store(store).clock(clock).build().savePurposes();
+            ConsentManager.builder()
+                    .purposes(NEWSLETTER, tricky, ANALYTICS)
+                    .store(store)
+                    .clock(clock)
+                    .build()
+                    .savePurposes();
 
             List<Purpose> saved = ((JdbcConsentStore) store).savedPurposes("default");
 
-            assertThat(saved).contains(NEWSLETTER, tricky, ANALYTICS, MARKETING, AD_SALE, BILLING).hasSize(6);
+            assertThat(saved)
+                    .contains(NEWSLETTER, tricky, ANALYTICS, MARKETING, AD_SALE, BILLING)
+                    .hasSize(6);
             assertThat(((JdbcConsentStore) store).savedPurposes("other-tenant")).isEmpty();
         }
 
@@ -420,16 +506,21 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
                     assertThat(s.limit(1)).hasSize(1);
                 }
             }
-            assertThat(db().dataSource.getHikariPoolMXBean().getActiveConnections()).isZero();
+            assertThat(db().dataSource.getHikariPoolMXBean().getActiveConnections())
+                    .isZero();
         }
 
         @Test
         void unreachableDatabaseIsReportedWithTheOperation() {
             DataSource broken = failingConnections();
-            JdbcConsentStore store = JdbcConsentStore.builder().dataSource(broken).dialect(db().dialect).build();
+            JdbcConsentStore store = JdbcConsentStore.builder()
+                    .dataSource(broken)
+                    .dialect(db().dialect)
+                    .build();
             assertThatThrownBy(() -> store.state("default", SubjectId.of("cust-1")))
                     .isInstanceOf(ConsentStoreException.class)
-                    .satisfies(e -> assertThat(((ConsentStoreException) e).operation()).isEqualTo("state"));
+                    .satisfies(e ->
+                            assertThat(((ConsentStoreException) e).operation()).isEqualTo("state"));
         }
 
         private String resource(String name) throws Exception {
@@ -442,8 +533,8 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
 
     /** A DataSource handing out {@code c} without letting the store close it. */
     static DataSource sameConnection(Connection c) {
-        Connection unclosable = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+        Connection unclosable = (Connection) Proxy.newProxyInstance(
+                Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
                     if (method.getName().equals("close")) {
                         return null;
                     }
@@ -461,13 +552,17 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         DataSource real = db().dataSource;
         return dataSource(() -> {
             Connection c = real.getConnection();
-            return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
-                    new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+            return (Connection) Proxy.newProxyInstance(
+                    Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
                         Object result = invoke(c, method, args);
-                        if (result instanceof PreparedStatement ps && method.getName().equals("prepareStatement")) {
-                            return Proxy.newProxyInstance(PreparedStatement.class.getClassLoader(),
-                                    new Class<?>[] {PreparedStatement.class}, (p, m, a) -> {
-                                        if (m.getName().startsWith("execute") && counter.get() >= 0
+                        if (result instanceof PreparedStatement ps
+                                && method.getName().equals("prepareStatement")) {
+                            return Proxy.newProxyInstance(
+                                    PreparedStatement.class.getClassLoader(),
+                                    new Class<?>[] {PreparedStatement.class},
+                                    (p, m, a) -> {
+                                        if (m.getName().startsWith("execute")
+                                                && counter.get() >= 0
                                                 && counter.incrementAndGet() >= failAt) {
                                             throw new SQLException("simulated connection loss", "08006");
                                         }
@@ -516,12 +611,10 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             }
 
             @Override
-            public void setLogWriter(PrintWriter out) {
-            }
+            public void setLogWriter(PrintWriter out) {}
 
             @Override
-            public void setLoginTimeout(int seconds) {
-            }
+            public void setLoginTimeout(int seconds) {}
 
             @Override
             public int getLoginTimeout() {

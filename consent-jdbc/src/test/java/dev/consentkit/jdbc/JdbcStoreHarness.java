@@ -9,7 +9,6 @@ import dev.consentkit.core.Evidence;
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.Source;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -54,12 +53,19 @@ public final class JdbcStoreHarness {
         this.schema = schema;
         this.subjects = subjects;
         this.batch = batch;
-        JdbcConsentStore store = JdbcConsentStore.builder().dataSource(ds).schema(schema).build();
+        JdbcConsentStore store =
+                JdbcConsentStore.builder().dataSource(ds).schema(schema).build();
         store.createSchemaIfMissing();
         this.consents = ConsentManager.builder()
-                .purposes(Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).build(),
-                        Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS).build())
-                .store(store).build();
+                .purposes(
+                        Purpose.builder("marketing.email")
+                                .basis(LegalBasis.CONSENT)
+                                .build(),
+                        Purpose.builder("analytics")
+                                .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                                .build())
+                .store(store)
+                .build();
     }
 
     public static void main(String[] args) throws Exception {
@@ -77,13 +83,15 @@ public final class JdbcStoreHarness {
         config.setMaximumPoolSize(4);
         String schema = "ckbench_" + Long.toString(System.currentTimeMillis(), 36);
         try (HikariDataSource ds = new HikariDataSource(config)) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = ds.getConnection();
+                    Statement st = c.createStatement()) {
                 st.execute("CREATE SCHEMA " + schema);
             }
             try {
                 new JdbcStoreHarness(ds, schema, subjects, batch).run();
             } finally {
-                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                try (Connection c = ds.getConnection();
+                        Statement st = c.createStatement()) {
                     st.execute("DROP SCHEMA " + schema + " CASCADE");
                 }
             }
@@ -134,8 +142,15 @@ public final class JdbcStoreHarness {
         row("single record (own transaction), mean µs", mean(kitRecord), mean(rawRecord));
         row("single record (own transaction), p99 µs", pct(kitRecord, 99), pct(rawRecord, 99));
 
-        System.out.printf(Locale.ROOT, "%n%d subjects seeded per side, then %d more in %d-record batches; %d checks,"
-                + " %d single writes%n%n", subjects, Math.max(4 * batch, subjects / 2), batch, checks, writes);
+        System.out.printf(
+                Locale.ROOT,
+                "%n%d subjects seeded per side, then %d more in %d-record batches; %d checks,"
+                        + " %d single writes%n%n",
+                subjects,
+                Math.max(4 * batch, subjects / 2),
+                batch,
+                checks,
+                writes);
         System.out.println("| measurement | ConsentKit | raw JDBC | ratio |");
         System.out.println("|---|---:|---:|---:|");
         rows.forEach(System.out::println);
@@ -153,7 +168,9 @@ public final class JdbcStoreHarness {
         for (int first = from; first < to; first += batch) {
             List<ConsentCommand> commands = new ArrayList<>(batch);
             for (int i = first; i < Math.min(to, first + batch); i++) {
-                commands.add(ConsentCommand.grant("s-" + i, "marketing.email").evidence(evidence).build());
+                commands.add(ConsentCommand.grant("s-" + i, "marketing.email")
+                        .evidence(evidence)
+                        .build());
             }
             consents.recordAll(commands);
         }
@@ -168,16 +185,16 @@ public final class JdbcStoreHarness {
             c.setAutoCommit(false);
             for (int from = from0; from < to; from += batch) {
                 try (PreparedStatement log = c.prepareStatement("INSERT INTO " + p + "log (entry_id, tenant, subject,"
-                        + " seq, kind, recorded_at, purpose_id, purpose_version, status, effective_at, conflict, source,"
-                        + " collection_point, actor_type, personal_digest, prev_hash, hash)"
-                        + " VALUES (?, ?, ?, 1, 'consent', ?, 'marketing.email', 1, 'GRANTED', ?, false, 'IMPORT',"
-                        + " 'harness', 'SUBJECT', ?, ?, ?)");
-                     PreparedStatement outbox = c.prepareStatement("INSERT INTO " + p + "outbox (tenant, subject,"
-                             + " entry_id, seq, created_at) VALUES (?, ?, ?, 1, ?)");
-                     PreparedStatement state = c.prepareStatement("INSERT INTO " + p + "state (entry_id, tenant,"
-                             + " subject, purpose_id) VALUES (?, ?, ?, 'marketing.email')");
-                     PreparedStatement subject = c.prepareStatement("INSERT INTO " + p + "subject (tenant, subject,"
-                             + " head_seq, head_hash, erased) VALUES (?, ?, 1, ?, false)")) {
+                                + " seq, kind, recorded_at, purpose_id, purpose_version, status, effective_at, conflict, source,"
+                                + " collection_point, actor_type, personal_digest, prev_hash, hash)"
+                                + " VALUES (?, ?, ?, 1, 'consent', ?, 'marketing.email', 1, 'GRANTED', ?, false, 'IMPORT',"
+                                + " 'harness', 'SUBJECT', ?, ?, ?)");
+                        PreparedStatement outbox = c.prepareStatement("INSERT INTO " + p + "outbox (tenant, subject,"
+                                + " entry_id, seq, created_at) VALUES (?, ?, ?, 1, ?)");
+                        PreparedStatement state = c.prepareStatement("INSERT INTO " + p + "state (entry_id, tenant,"
+                                + " subject, purpose_id) VALUES (?, ?, ?, 'marketing.email')");
+                        PreparedStatement subject = c.prepareStatement("INSERT INTO " + p + "subject (tenant, subject,"
+                                + " head_seq, head_hash, erased) VALUES (?, ?, 1, ?, false)")) {
                     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
                     for (int i = from; i < Math.min(to, from + batch); i++) {
                         String id = UUID.randomUUID().toString();
@@ -218,7 +235,8 @@ public final class JdbcStoreHarness {
     }
 
     private void analyze() throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
             for (String t : List.of("log", "outbox", "state", "subject")) {
                 st.execute("ANALYZE " + schema + ".consent_" + t);
             }
@@ -245,7 +263,8 @@ public final class JdbcStoreHarness {
         for (int i = 0; i < n; i++) {
             String s = "s-" + random.nextInt(subjects);
             long t = System.nanoTime();
-            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, RAW);
                 ps.setString(2, s);
                 ps.setString(3, "marketing.email");
@@ -264,8 +283,11 @@ public final class JdbcStoreHarness {
         Evidence evidence = Evidence.of(Source.WEB, "harness");
         for (int i = 0; i < n; i++) {
             String s = "s-" + random.nextInt(subjects);
-            ConsentCommand command = (i % 2 == 0 ? ConsentCommand.withdraw(s, "marketing.email")
-                    : ConsentCommand.grant(s, "marketing.email")).evidence(evidence).build();
+            ConsentCommand command = (i % 2 == 0
+                            ? ConsentCommand.withdraw(s, "marketing.email")
+                            : ConsentCommand.grant(s, "marketing.email"))
+                    .evidence(evidence)
+                    .build();
             long t = System.nanoTime();
             consents.record(command);
             micros[i] = (System.nanoTime() - t) / 1e3;

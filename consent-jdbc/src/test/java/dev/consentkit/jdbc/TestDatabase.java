@@ -3,7 +3,6 @@ package dev.consentkit.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.consentkit.testsupport.Database;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -86,7 +85,8 @@ final class TestDatabase implements AutoCloseable {
 
     /** Empties every table. */
     void clear() {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement()) {
             for (String t : List.of("outbox", "preference", "state", "subject", "log", "purpose")) {
                 st.execute("DELETE FROM " + table(t));
             }
@@ -97,7 +97,8 @@ final class TestDatabase implements AutoCloseable {
 
     @Override
     public void close() {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement()) {
             if (schema != null) {
                 st.execute("DROP SCHEMA " + schema + " CASCADE");
             } else {

@@ -2,9 +2,8 @@ package dev.consentkit.spring;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentRecord;
-import org.springframework.context.ApplicationEvent;
-
 import java.util.Optional;
+import org.springframework.context.ApplicationEvent;
 
 /**
  * Published to the application context for every committed audit entry: a consent record, a preference or an

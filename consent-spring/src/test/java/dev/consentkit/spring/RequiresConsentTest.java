@@ -1,11 +1,18 @@
 package dev.consentkit.spring;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentDeniedException;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.DecisionReason;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.spring.autoconfigure.ConsentKitAutoConfiguration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -15,21 +22,17 @@ import org.springframework.security.authentication.UsernamePasswordAuthenticatio
 import org.springframework.security.core.authority.AuthorityUtils;
 import org.springframework.security.core.context.SecurityContextHolder;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 class RequiresConsentTest {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(ConsentKitAutoConfiguration.class))
-            .withPropertyValues("consentkit.purposes[0].id=marketing.email", "consentkit.purposes[0].basis=consent",
-                    "consentkit.purposes[1].id=ads.sale", "consentkit.purposes[1].basis=consent",
-                    "consentkit.purposes[2].id=analytics", "consentkit.purposes[2].basis=legitimate-interests")
+            .withPropertyValues(
+                    "consentkit.purposes[0].id=marketing.email",
+                    "consentkit.purposes[0].basis=consent",
+                    "consentkit.purposes[1].id=ads.sale",
+                    "consentkit.purposes[1].basis=consent",
+                    "consentkit.purposes[2].id=analytics",
+                    "consentkit.purposes[2].basis=legitimate-interests")
             .withBean("subjects", Subjects.class)
             .withBean(Mailer.class)
             .withBean(Partner.class)
@@ -41,7 +44,8 @@ class RequiresConsentTest {
             Mailer mailer = context.getBean(Mailer.class);
             assertThat(AopUtils.isAopProxy(mailer)).isTrue();
             assertThatThrownBy(() -> mailer.send(new Order("cust-1")))
-                    .isInstanceOfSatisfying(ConsentDeniedException.class,
+                    .isInstanceOfSatisfying(
+                            ConsentDeniedException.class,
                             e -> assertThat(e.decision().reason()).isEqualTo(DecisionReason.NO_RECORD));
             assertThat(mailer.sent()).isEmpty();
 
@@ -59,13 +63,16 @@ class RequiresConsentTest {
             grant(consents, "cust-2", "marketing.email");
             assertThat(mailer.byPosition("cust-2", "ignored")).isEqualTo("sent");
             assertThat(mailer.toRecord(new Customer("cust-2"))).isEqualTo("sent");
-            assertThatThrownBy(() -> mailer.toRecord(new Customer("cust-3"))).isInstanceOf(ConsentDeniedException.class);
+            assertThatThrownBy(() -> mailer.toRecord(new Customer("cust-3")))
+                    .isInstanceOf(ConsentDeniedException.class);
             assertThatThrownBy(() -> mailer.byPosition("cust-3", "cust-2")).isInstanceOf(ConsentDeniedException.class);
             context.getBean(Subjects.class).current = "cust-2";
             assertThat(mailer.forCurrentSubject()).isEqualTo("sent");
             context.getBean(Subjects.class).current = "cust-3";
             assertThatThrownBy(mailer::forCurrentSubject).isInstanceOf(ConsentDeniedException.class);
-            assertThat(mailer.byNumber(42L)).as("a non-string subject is turned into a string").isNull();
+            assertThat(mailer.byNumber(42L))
+                    .as("a non-string subject is turned into a string")
+                    .isNull();
             grant(consents, "42", "marketing.email");
             assertThat(mailer.byNumber(42L)).isEqualTo("sent");
         });
@@ -94,11 +101,15 @@ class RequiresConsentTest {
     void aClassAnnotationCoversEveryPublicMethodAndAMethodAnnotationWins() {
         runner.run(context -> {
             Partner partner = context.getBean(Partner.class);
-            assertThatThrownBy(() -> partner.share("cust-1")).isInstanceOfSatisfying(ConsentDeniedException.class,
-                    e -> assertThat(e.decision().purpose().value()).isEqualTo("ads.sale"));
-            assertThat(partner.measure("cust-1")).as("analytics is legitimate interests, not objected to")
+            assertThatThrownBy(() -> partner.share("cust-1"))
+                    .isInstanceOfSatisfying(
+                            ConsentDeniedException.class,
+                            e -> assertThat(e.decision().purpose().value()).isEqualTo("ads.sale"));
+            assertThat(partner.measure("cust-1"))
+                    .as("analytics is legitimate interests, not objected to")
                     .isEqualTo("measured");
-            context.getBean(ConsentManager.class).record(ConsentCommand.optOut("cust-1", "analytics").build());
+            context.getBean(ConsentManager.class)
+                    .record(ConsentCommand.optOut("cust-1", "analytics").build());
             assertThatThrownBy(() -> partner.measure("cust-1")).isInstanceOf(ConsentDeniedException.class);
             grant(context.getBean(ConsentManager.class), "cust-1", "ads.sale");
             assertThat(partner.share("cust-1")).isEqualTo("shared");
@@ -119,13 +130,19 @@ class RequiresConsentTest {
         runner.run(context -> {
             Mailer mailer = context.getBean(Mailer.class);
             try {
-                assertThatThrownBy(mailer::forMe).isInstanceOfSatisfying(InvalidConsentRequestException.class,
-                        e -> assertThat(e.fields()).containsExactly("subject"));
-                SecurityContextHolder.getContext().setAuthentication(
-                        new AnonymousAuthenticationToken("key", "anonymousUser", AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS")));
-                assertThatThrownBy(mailer::forMe).as("anonymous is nobody").isInstanceOf(InvalidConsentRequestException.class);
-                SecurityContextHolder.getContext().setAuthentication(
-                        UsernamePasswordAuthenticationToken.authenticated("cust-5", "n/a", List.of()));
+                assertThatThrownBy(mailer::forMe)
+                        .isInstanceOfSatisfying(
+                                InvalidConsentRequestException.class,
+                                e -> assertThat(e.fields()).containsExactly("subject"));
+                SecurityContextHolder.getContext()
+                        .setAuthentication(new AnonymousAuthenticationToken(
+                                "key", "anonymousUser", AuthorityUtils.createAuthorityList("ROLE_ANONYMOUS")));
+                assertThatThrownBy(mailer::forMe)
+                        .as("anonymous is nobody")
+                        .isInstanceOf(InvalidConsentRequestException.class);
+                SecurityContextHolder.getContext()
+                        .setAuthentication(
+                                UsernamePasswordAuthenticationToken.authenticated("cust-5", "n/a", List.of()));
                 assertThatThrownBy(mailer::forMe).isInstanceOf(ConsentDeniedException.class);
                 grant(context.getBean(ConsentManager.class), "cust-5", "marketing.email");
                 assertThat(mailer.forMe()).isEqualTo("sent");
@@ -140,7 +157,8 @@ class RequiresConsentTest {
         runner.run(context -> {
             Mailer mailer = context.getBean(Mailer.class);
             assertThatThrownBy(() -> mailer.send(new Order(null)))
-                    .isInstanceOfSatisfying(InvalidConsentRequestException.class,
+                    .isInstanceOfSatisfying(
+                            InvalidConsentRequestException.class,
                             e -> assertThat(e.fields()).containsExactly("subject"));
             assertThat(mailer.sent()).isEmpty();
         });
@@ -148,27 +166,35 @@ class RequiresConsentTest {
 
     @Test
     void anUnknownPurposeFailsTheStartUp() {
-        runner.withBean(UnknownPurpose.class).run(context -> assertThat(context).getFailure()
-                .hasMessageContaining("@RequiresConsent on " + UnknownPurpose.class.getName() + ".call")
-                .hasMessageContaining("purpose 'marketing.sms' is not declared"));
+        runner.withBean(UnknownPurpose.class)
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasMessageContaining("@RequiresConsent on " + UnknownPurpose.class.getName() + ".call")
+                        .hasMessageContaining("purpose 'marketing.sms' is not declared"));
     }
 
     @Test
     void anUnknownPurposeOnALazyBeanFailsTheStartUpToo() {
-        runner.withBean(UnknownPurpose.class, UnknownPurpose::new, bd -> bd.setLazyInit(true)).run(context ->
-                assertThat(context).getFailure().hasMessageContaining("purpose 'marketing.sms' is not declared"));
+        runner.withBean(UnknownPurpose.class, UnknownPurpose::new, bd -> bd.setLazyInit(true))
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasMessageContaining("purpose 'marketing.sms' is not declared"));
     }
 
     @Test
     void aSubjectExpressionThatDoesNotParseFailsTheStartUp() {
-        runner.withBean(BadExpression.class).run(context -> assertThat(context).getFailure()
-                .hasMessageContaining("the subject expression does not parse"));
+        runner.withBean(BadExpression.class)
+                .run(context ->
+                        assertThat(context).getFailure().hasMessageContaining("the subject expression does not parse"));
     }
 
     @Test
     void skippingAMethodThatReturnsAPrimitiveFailsTheStartUp() {
-        runner.withBean(PrimitiveSkip.class).run(context -> assertThat(context).getFailure()
-                .hasMessageContaining("onDenied = SKIP needs a method that returns void or an object, not int"));
+        runner.withBean(PrimitiveSkip.class)
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasMessageContaining(
+                                "onDenied = SKIP needs a method that returns void or an object, not int"));
     }
 
     private static void grant(ConsentManager consents, String subject, String purpose) {
@@ -189,8 +215,7 @@ class RequiresConsentTest {
     }
 
     /** A record argument: its component is read like a property. */
-    public record Customer(String id) {
-    }
+    public record Customer(String id) {}
 
     /** A bean the expressions can refer to. */
     public static class Subjects {
@@ -286,14 +311,12 @@ class RequiresConsentTest {
 
     public static class UnknownPurpose {
         @RequiresConsent(purpose = "marketing.sms", subject = "#p0")
-        public void call(String customerId) {
-        }
+        public void call(String customerId) {}
     }
 
     public static class BadExpression {
         @RequiresConsent(purpose = "marketing.email", subject = "#customerId +")
-        public void call(String customerId) {
-        }
+        public void call(String customerId) {}
     }
 
     public static class PrimitiveSkip {

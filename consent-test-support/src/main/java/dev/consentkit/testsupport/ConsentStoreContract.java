@@ -1,8 +1,7 @@
 package dev.consentkit.testsupport;
 
-import dev.consentkit.core.internal.AppendRequest;
-import dev.consentkit.core.internal.AppendResult;
-import dev.consentkit.core.internal.ChainWriter;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.consentkit.core.Actor;
 import dev.consentkit.core.AuditEntry;
@@ -24,12 +23,11 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.Source;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
+import dev.consentkit.core.internal.AppendRequest;
+import dev.consentkit.core.internal.AppendResult;
+import dev.consentkit.core.internal.ChainWriter;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.SubjectState;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,9 +46,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every {@link ConsentStore} must show, exercised through {@link ConsentManager}. Subclasses
@@ -77,17 +75,30 @@ public abstract class ConsentStoreContract {
     protected ConsentStore store;
     protected ConsentManager consents;
 
-    protected static final Purpose NEWSLETTER = Purpose.builder("marketing.email").basis(LegalBasis.CONSENT)
-            .title("Newsletter").validFor(Period.ofMonths(13)).directMarketing(true)
-            .text(Locale.GERMAN, "Newsletter", "Unser Newsletter").build();
-    protected static final Purpose MARKETING = Purpose.builder("marketing").basis(LegalBasis.CONSENT)
-            .title("All marketing").build();
-    protected static final Purpose ANALYTICS = Purpose.builder("analytics").basis(LegalBasis.LEGITIMATE_INTERESTS)
-            .title("Analytics").build();
-    protected static final Purpose AD_SALE = Purpose.builder("ads.sale").basis(LegalBasis.LEGITIMATE_INTERESTS)
-            .title("Ad partner").saleOrShare(true).build();
-    protected static final Purpose BILLING = Purpose.builder("billing").basis(LegalBasis.CONTRACT)
-            .title("Billing").build();
+    protected static final Purpose NEWSLETTER = Purpose.builder("marketing.email")
+            .basis(LegalBasis.CONSENT)
+            .title("Newsletter")
+            .validFor(Period.ofMonths(13))
+            .directMarketing(true)
+            .text(Locale.GERMAN, "Newsletter", "Unser Newsletter")
+            .build();
+    protected static final Purpose MARKETING = Purpose.builder("marketing")
+            .basis(LegalBasis.CONSENT)
+            .title("All marketing")
+            .build();
+    protected static final Purpose ANALYTICS = Purpose.builder("analytics")
+            .basis(LegalBasis.LEGITIMATE_INTERESTS)
+            .title("Analytics")
+            .build();
+    protected static final Purpose AD_SALE = Purpose.builder("ads.sale")
+            .basis(LegalBasis.LEGITIMATE_INTERESTS)
+            .title("Ad partner")
+            .saleOrShare(true)
+            .build();
+    protected static final Purpose BILLING = Purpose.builder("billing")
+            .basis(LegalBasis.CONTRACT)
+            .title("Billing")
+            .build();
 
     @BeforeEach
     void setUpManager() {
@@ -98,16 +109,30 @@ public abstract class ConsentStoreContract {
     protected ConsentManager manager(String tenant) {
         return ConsentManager.builder()
                 .purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
-                .preferences(PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly").withDefault("monthly"))
-                .store(store).clock(clock).tenant(tenant).pseudonymKey(KEY)
-                .evidencePolicy(EvidencePolicy.builder().ipAddress(EvidencePolicy.Minimisation.KEEP).build())
+                .preferences(PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly")
+                        .withDefault("monthly"))
+                .store(store)
+                .clock(clock)
+                .tenant(tenant)
+                .pseudonymKey(KEY)
+                .evidencePolicy(EvidencePolicy.builder()
+                        .ipAddress(EvidencePolicy.Minimisation.KEEP)
+                        .build())
                 .build();
     }
 
     protected static Evidence web() {
-        return Evidence.builder().source(Source.WEB).collectionPoint("signup-form-v3").noticeVersion("2026-01")
-                .noticeText("notice").locale(Locale.GERMANY).ipAddress("203.0.113.9").userAgent("Mozilla/5.0")
-                .comment("line one\nline two").proofReference("ref-1").build();
+        return Evidence.builder()
+                .source(Source.WEB)
+                .collectionPoint("signup-form-v3")
+                .noticeVersion("2026-01")
+                .noticeText("notice")
+                .locale(Locale.GERMANY)
+                .ipAddress("203.0.113.9")
+                .userAgent("Mozilla/5.0")
+                .comment("line one\nline two")
+                .proofReference("ref-1")
+                .build();
     }
 
     protected List<ConsentRecord> historyOf(String subject) {
@@ -122,22 +147,30 @@ public abstract class ConsentStoreContract {
         @Test
         void recordedStatementRoundTripsExactlyThroughHistoryAndState() {
             ConsentRecord stored = consents.record(ConsentCommand.grant("cust-1", "marketing.email")
-                    .evidence(web()).idempotencyKey("k-1").build());
+                    .evidence(web())
+                    .idempotencyKey("k-1")
+                    .build());
 
             assertThat(historyOf("cust-1")).containsExactly(stored);
             assertThat(stored.recordedAt()).isEqualTo(START);
             assertThat(stored.expiresAt()).contains(Instant.parse("2027-04-01T10:15:30.123456Z"));
-            assertThat(store.state("default", SubjectId.of("cust-1")).orElseThrow().current())
+            assertThat(store.state("default", SubjectId.of("cust-1"))
+                            .orElseThrow()
+                            .current())
                     .containsEntry(NEWSLETTER.id(), stored);
             assertThat(store.findRecord("default", stored.id())).contains(stored);
         }
 
         @Test
         void checkFollowsTheLatestStatement() {
-            consents.record(ConsentCommand.grant("cust-1", "marketing.email").evidence(web()).build());
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email")
+                    .evidence(web())
+                    .build());
             assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
             clock.advance(Duration.ofMinutes(1));
-            consents.record(ConsentCommand.withdraw("cust-1", "marketing.email").evidence(web()).build());
+            consents.record(ConsentCommand.withdraw("cust-1", "marketing.email")
+                    .evidence(web())
+                    .build());
             assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.WITHDRAWN);
             assertThat(consents.check("cust-1", "billing").reason()).isEqualTo(DecisionReason.LEGAL_BASIS);
         }
@@ -158,8 +191,13 @@ public abstract class ConsentStoreContract {
         void sqlMetacharactersAndUnicodeAreStoredVerbatim() {
             String subject = "o'brien\"; DROP TABLE consent_log; -- Zoë 🙂";
             ConsentRecord stored = consents.record(ConsentCommand.grant(subject, "marketing.email")
-                    .evidence(Evidence.builder().source(Source.PHONE).collectionPoint("it's; --")
-                            .actor(Actor.agent("agent'7")).comment("ä\u00df\" OR 1=1").build()).build());
+                    .evidence(Evidence.builder()
+                            .source(Source.PHONE)
+                            .collectionPoint("it's; --")
+                            .actor(Actor.agent("agent'7"))
+                            .comment("ä\u00df\" OR 1=1")
+                            .build())
+                    .build());
 
             assertThat(historyOf(subject)).containsExactly(stored);
             assertThat(consents.check(subject, "marketing.email").allowed()).isTrue();
@@ -168,9 +206,11 @@ public abstract class ConsentStoreContract {
         @Test
         void sameIdempotencyKeyTwiceWritesOnce() {
             ConsentRecord first = consents.record(ConsentCommand.grant("cust-1", "marketing.email")
-                    .idempotencyKey("form-8812").build());
+                    .idempotencyKey("form-8812")
+                    .build());
             ConsentRecord second = consents.record(ConsentCommand.withdraw("cust-1", "marketing.email")
-                    .idempotencyKey("form-8812").build());
+                    .idempotencyKey("form-8812")
+                    .build());
 
             assertThat(second).isEqualTo(first);
             assertThat(historyOf("cust-1")).hasSize(1);
@@ -181,11 +221,17 @@ public abstract class ConsentStoreContract {
         void batchIsAllOrNothing() {
             consents.record(ConsentCommand.optOut("cust-2", "marketing.email").build());
             List<ConsentCommand> batch = List.of(
-                    ConsentCommand.grant("cust-1", "marketing.email").idempotencyKey("b-1").build(),
+                    ConsentCommand.grant("cust-1", "marketing.email")
+                            .idempotencyKey("b-1")
+                            .build(),
                     ConsentCommand.grant("cust-3", "analytics").build(),
                     ConsentCommand.grant("cust-2", "marketing.email")
-                            .evidence(Evidence.builder().source(Source.IMPORT).collectionPoint("crm")
-                                    .actor(Actor.system("crm-import")).build()).build());
+                            .evidence(Evidence.builder()
+                                    .source(Source.IMPORT)
+                                    .collectionPoint("crm")
+                                    .actor(Actor.system("crm-import"))
+                                    .build())
+                            .build());
 
             assertThatThrownBy(() -> consents.recordAll(batch)).isInstanceOf(ObjectionInForceException.class);
 
@@ -194,7 +240,8 @@ public abstract class ConsentStoreContract {
             assertThat(historyOf("cust-2")).hasSize(1);
             // the key was not kept by the failed batch
             ConsentRecord retried = consents.record(ConsentCommand.deny("cust-1", "marketing.email")
-                    .idempotencyKey("b-1").build());
+                    .idempotencyKey("b-1")
+                    .build());
             assertThat(retried.status()).isEqualTo(ConsentStatus.DENIED);
         }
 
@@ -215,10 +262,12 @@ public abstract class ConsentStoreContract {
             consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
             clock.advance(Duration.ofHours(1));
             ConsentRecord imported = consents.record(ConsentCommand.deny("cust-1", "marketing.email")
-                    .effectiveAt(START.minus(Duration.ofDays(30))).build());
+                    .effectiveAt(START.minus(Duration.ofDays(30)))
+                    .build());
 
             assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
-            assertThat(consents.checkAt("cust-1", "marketing.email", START.minus(Duration.ofDays(1))).record())
+            assertThat(consents.checkAt("cust-1", "marketing.email", START.minus(Duration.ofDays(1)))
+                            .record())
                     .contains(imported);
         }
 
@@ -228,12 +277,14 @@ public abstract class ConsentStoreContract {
             Instant knownBefore = clock.instant();
             clock.advance(Duration.ofDays(2));
             consents.record(ConsentCommand.withdraw("cust-1", "marketing.email")
-                    .effectiveAt(START.plus(Duration.ofDays(1))).build());
+                    .effectiveAt(START.plus(Duration.ofDays(1)))
+                    .build());
             Instant asked = START.plus(Duration.ofDays(1)).plusSeconds(60);
 
             assertThat(consents.checkAt("cust-1", "marketing.email", asked).reason())
                     .isEqualTo(DecisionReason.WITHDRAWN);
-            assertThat(consents.checkAt("cust-1", "marketing.email", asked, knownBefore).reason())
+            assertThat(consents.checkAt("cust-1", "marketing.email", asked, knownBefore)
+                            .reason())
                     .isEqualTo(DecisionReason.GRANTED);
         }
     }
@@ -249,9 +300,12 @@ public abstract class ConsentStoreContract {
             consents.record(ConsentCommand.deny("cust-1", "marketing.email").build());
 
             assertThat(consents.stateOf("cust-1").decisions())
-                    .hasEntrySatisfying(NEWSLETTER.id(), d -> assertThat(d.reason()).isEqualTo(DecisionReason.DENIED))
-                    .hasEntrySatisfying(MARKETING.id(), d -> assertThat(d.reason()).isEqualTo(DecisionReason.GRANTED))
-                    .hasEntrySatisfying(ANALYTICS.id(), d -> assertThat(d.reason()).isEqualTo(DecisionReason.NOT_OBJECTED));
+                    .hasEntrySatisfying(
+                            NEWSLETTER.id(), d -> assertThat(d.reason()).isEqualTo(DecisionReason.DENIED))
+                    .hasEntrySatisfying(
+                            MARKETING.id(), d -> assertThat(d.reason()).isEqualTo(DecisionReason.GRANTED))
+                    .hasEntrySatisfying(
+                            ANALYTICS.id(), d -> assertThat(d.reason()).isEqualTo(DecisionReason.NOT_OBJECTED));
         }
 
         @Test
@@ -262,61 +316,74 @@ public abstract class ConsentStoreContract {
             }
             consents.recordAll(grants);
             consents.record(ConsentCommand.withdraw("c-3", "marketing.email").build());
-            List<String> candidates = IntStream.range(0, 2500).mapToObj(i -> "c-" + i).toList();
+            List<String> candidates =
+                    IntStream.range(0, 2500).mapToObj(i -> "c-" + i).toList();
 
             Set<SubjectId> allowed = consents.filterAllowed("marketing.email", candidates);
 
-            assertThat(allowed).hasSize(grants.size() - 1)
+            assertThat(allowed)
+                    .hasSize(grants.size() - 1)
                     .doesNotContain(SubjectId.of("c-3"), SubjectId.of("c-1"))
                     .contains(SubjectId.of("c-0"), SubjectId.of("c-2499"));
             assertThat(allowed.stream().map(SubjectId::value).toList())
-                    .isSortedAccordingTo((a, b) -> Integer.compare(Integer.parseInt(a.substring(2)),
-                            Integer.parseInt(b.substring(2))));
-            assertThat(consents.filterAllowed("analytics", List.of("c-1", "nobody"))).hasSize(2);
+                    .isSortedAccordingTo((a, b) ->
+                            Integer.compare(Integer.parseInt(a.substring(2)), Integer.parseInt(b.substring(2))));
+            assertThat(consents.filterAllowed("analytics", List.of("c-1", "nobody")))
+                    .hasSize(2);
         }
 
         @Test
         void currentRecordsOfManySubjectsAreNarrowedToThePurposesAsked() {
-            ConsentRecord parent = consents.record(ConsentCommand.grant("cust-1", "marketing").build());
+            ConsentRecord parent =
+                    consents.record(ConsentCommand.grant("cust-1", "marketing").build());
             clock.advance(Duration.ofSeconds(1));
-            ConsentRecord child = consents.record(ConsentCommand.deny("cust-1", "marketing.email").build());
+            ConsentRecord child = consents.record(
+                    ConsentCommand.deny("cust-1", "marketing.email").build());
             consents.record(ConsentCommand.grant("cust-1", "analytics").build());
             consents.record(ConsentCommand.optOut("cust-2", "analytics").build());
-            List<SubjectId> subjects = new ArrayList<>(List.of(SubjectId.of("cust-1"), SubjectId.of("cust-2"),
-                    SubjectId.of("nobody")));
+            List<SubjectId> subjects =
+                    new ArrayList<>(List.of(SubjectId.of("cust-1"), SubjectId.of("cust-2"), SubjectId.of("nobody")));
             for (int i = 0; i < 1500; i++) {
                 subjects.add(SubjectId.of("absent-" + i)); // more than one IN-list chunk where arrays are missing
             }
 
-            Map<SubjectId, Map<PurposeId, ConsentRecord>> read = store.currentRecords(consents.tenant(), subjects,
-                    List.of(NEWSLETTER.id(), MARKETING.id()));
+            Map<SubjectId, Map<PurposeId, ConsentRecord>> read =
+                    store.currentRecords(consents.tenant(), subjects, List.of(NEWSLETTER.id(), MARKETING.id()));
 
             assertThat(read).containsOnlyKeys(SubjectId.of("cust-1"));
-            assertThat(read.get(SubjectId.of("cust-1"))).containsOnly(
-                    Map.entry(MARKETING.id(), parent), Map.entry(NEWSLETTER.id(), child));
-            assertThat(store.currentRecords(consents.tenant(), List.of(SubjectId.of("cust-2")), List.of(ANALYTICS.id())))
+            assertThat(read.get(SubjectId.of("cust-1")))
+                    .containsOnly(Map.entry(MARKETING.id(), parent), Map.entry(NEWSLETTER.id(), child));
+            assertThat(store.currentRecords(
+                            consents.tenant(), List.of(SubjectId.of("cust-2")), List.of(ANALYTICS.id())))
                     .containsOnlyKeys(SubjectId.of("cust-2"));
-            assertThat(consents.filterAllowed("marketing.email", List.of("cust-1", "cust-2"))).isEmpty();
+            assertThat(consents.filterAllowed("marketing.email", List.of("cust-1", "cust-2")))
+                    .isEmpty();
             assertThat(consents.filterAllowed("analytics", List.of("cust-1", "cust-2", "nobody")))
                     .containsExactly(SubjectId.of("cust-1"), SubjectId.of("nobody"));
         }
 
         @Test
         void historyFiltersByPurposeAndTimeRangeInAppendOrder() {
-            ConsentRecord a = consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            ConsentRecord a = consents.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
             clock.advance(Duration.ofMinutes(1));
-            ConsentRecord b = consents.record(ConsentCommand.grant("cust-2", "analytics").build());
+            ConsentRecord b =
+                    consents.record(ConsentCommand.grant("cust-2", "analytics").build());
             clock.advance(Duration.ofMinutes(1));
-            ConsentRecord c = consents.record(ConsentCommand.withdraw("cust-1", "marketing.email").build());
+            ConsentRecord c = consents.record(
+                    ConsentCommand.withdraw("cust-1", "marketing.email").build());
 
             try (Stream<ConsentRecord> all = consents.history(HistoryQuery.all())) {
                 assertThat(all).containsExactly(a, b, c);
             }
-            try (Stream<ConsentRecord> byPurpose = consents.history(HistoryQuery.builder().purpose("marketing.email").build())) {
+            try (Stream<ConsentRecord> byPurpose = consents.history(
+                    HistoryQuery.builder().purpose("marketing.email").build())) {
                 assertThat(byPurpose).containsExactly(a, c);
             }
             try (Stream<ConsentRecord> window = consents.history(HistoryQuery.builder()
-                    .recordedFrom(START.plusSeconds(30)).recordedTo(START.plusSeconds(120)).build())) {
+                    .recordedFrom(START.plusSeconds(30))
+                    .recordedTo(START.plusSeconds(120))
+                    .build())) {
                 assertThat(window).containsExactly(b);
             }
         }
@@ -347,7 +414,8 @@ public abstract class ConsentStoreContract {
         @Test
         void doubleOptInConfirmationGrants() {
             ConsentRecord pending = consents.record(ConsentCommand.grant("cust-1", "marketing.email")
-                    .pendingConfirmation(true).build());
+                    .pendingConfirmation(true)
+                    .build());
             assertThat(consents.check("cust-1", "marketing.email").reason())
                     .isEqualTo(DecisionReason.PENDING_CONFIRMATION);
 
@@ -385,9 +453,14 @@ public abstract class ConsentStoreContract {
 
         @Test
         void erasureRemovesPersonalDataAndTheChainStillVerifies() {
-            consents.record(ConsentCommand.grant("cust-1", "marketing.email").evidence(web()).idempotencyKey("e-1").build());
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email")
+                    .evidence(web())
+                    .idempotencyKey("e-1")
+                    .build());
             consents.setPreference("cust-1", "newsletter.frequency", "weekly", web());
-            consents.record(ConsentCommand.grant("cust-2", "marketing.email").evidence(web()).build());
+            consents.record(ConsentCommand.grant("cust-2", "marketing.email")
+                    .evidence(web())
+                    .build());
 
             Optional<ErasureRecord> erasure = consents.erase("cust-1", "art17-request");
 
@@ -395,13 +468,20 @@ public abstract class ConsentStoreContract {
             assertThat(erasure.get().subject().value()).startsWith("erased-");
             assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.ERASED);
             assertThat(consents.check("cust-1", "billing").reason()).isEqualTo(DecisionReason.ERASED);
-            assertThat(consents.filterAllowed("analytics", List.of("cust-1", "cust-2"))).containsExactly(SubjectId.of("cust-2"));
-            assertThat(consents.filterAllowed("analytics", List.of(erasure.get().subject().value()))).isEmpty();
+            assertThat(consents.filterAllowed("analytics", List.of("cust-1", "cust-2")))
+                    .containsExactly(SubjectId.of("cust-2"));
+            assertThat(consents.filterAllowed(
+                            "analytics", List.of(erasure.get().subject().value())))
+                    .isEmpty();
             assertThat(historyOf("cust-1")).isEmpty();
             try (Stream<AuditEntry> trail = consents.auditTrail(HistoryQuery.all())) {
                 List<AuditEntry> entries = trail.toList();
-                assertThat(entries).hasSize(4).noneMatch(e -> e.subject().value().equals("cust-1"));
-                assertThat(entries).filteredOn(e -> e.subject().equals(erasure.get().subject())).hasSize(3)
+                assertThat(entries)
+                        .hasSize(4)
+                        .noneMatch(e -> e.subject().value().equals("cust-1"));
+                assertThat(entries)
+                        .filteredOn(e -> e.subject().equals(erasure.get().subject()))
+                        .hasSize(3)
                         .allSatisfy(e -> {
                             if (e instanceof ConsentRecord r) {
                                 assertThat(r.evidence().ipAddress()).isEmpty();
@@ -411,7 +491,8 @@ public abstract class ConsentStoreContract {
                             }
                         });
             }
-            assertThat(consents.check(erasure.get().subject().value(), "marketing.email").reason())
+            assertThat(consents.check(erasure.get().subject().value(), "marketing.email")
+                            .reason())
                     .isEqualTo(DecisionReason.ERASED);
             VerificationReport report = consents.verify();
             assertThat(report.intact()).isTrue();
@@ -426,16 +507,20 @@ public abstract class ConsentStoreContract {
         @Test
         void aWriteThatArrivesAfterTheErasureSeesAnErasedSubjectAndStoresNothing() {
             consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
-            SubjectId pseudonym = consents.erase("cust-1", "art17-request").orElseThrow().subject();
+            SubjectId pseudonym =
+                    consents.erase("cust-1", "art17-request").orElseThrow().subject();
             List<SubjectState> seen = new ArrayList<>();
 
-            AppendResult result = new ChainWriter(store).append(new AppendRequest("default", SubjectId.of("cust-1"), Optional.empty(),
-                    Optional.of(pseudonym), state -> {
-                        seen.add(state);
-                        return List.of();
-                    }));
+            AppendResult result = new ChainWriter(store)
+                    .append(new AppendRequest(
+                            "default", SubjectId.of("cust-1"), Optional.empty(), Optional.of(pseudonym), state -> {
+                                seen.add(state);
+                                return List.of();
+                            }));
 
-            assertThat(seen).singleElement().satisfies(s -> assertThat(s.erased()).isTrue());
+            assertThat(seen)
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.erased()).isTrue());
             assertThat(result.entries()).isEmpty();
             assertThat(store.state("default", SubjectId.of("cust-1"))).isEmpty();
             assertThat(consents.verify().intact()).isTrue();
@@ -444,11 +529,14 @@ public abstract class ConsentStoreContract {
         @Test
         void aWriteWithoutPseudonymForANewSubjectIsNotTreatedAsErased() {
             List<SubjectState> seen = new ArrayList<>();
-            new ChainWriter(store).append(new AppendRequest("default", SubjectId.of("cust-9"), Optional.empty(), state -> {
-                seen.add(state);
-                return List.of();
-            }));
-            assertThat(seen).singleElement().satisfies(s -> assertThat(s.erased()).isFalse());
+            new ChainWriter(store)
+                    .append(new AppendRequest("default", SubjectId.of("cust-9"), Optional.empty(), state -> {
+                        seen.add(state);
+                        return List.of();
+                    }));
+            assertThat(seen)
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.erased()).isFalse());
         }
     }
 
@@ -471,9 +559,12 @@ public abstract class ConsentStoreContract {
                         for (int i = 0; i < perThread; i++) {
                             String subject = "s-" + ((thread * perThread + i) % subjects);
                             String purpose = i % 2 == 0 ? "marketing.email" : "analytics";
-                            consents.record(i % 3 == 0
-                                    ? ConsentCommand.withdraw(subject, purpose).build()
-                                    : ConsentCommand.grant(subject, purpose).build());
+                            consents.record(
+                                    i % 3 == 0
+                                            ? ConsentCommand.withdraw(subject, purpose)
+                                                    .build()
+                                            : ConsentCommand.grant(subject, purpose)
+                                                    .build());
                         }
                         return null;
                     }));
@@ -493,12 +584,16 @@ public abstract class ConsentStoreContract {
             for (int s = 0; s < subjects; s++) {
                 String subject = "s-" + s;
                 List<ConsentRecord> history = historyOf(subject);
-                assertThat(history).extracting(r -> r.link().sequence())
-                        .containsExactlyElementsOf(IntStream.rangeClosed(1, history.size()).mapToObj(Long::valueOf).toList());
-                Map<String, ConsentRecord> latest = history.stream().collect(Collectors.toMap(
-                        r -> r.purpose().value(), r -> r, (a, b) -> b));
-                Map<String, ConsentRecord> current = store.state("default", SubjectId.of(subject)).orElseThrow()
-                        .current().entrySet().stream().collect(Collectors.toMap(e -> e.getKey().value(), Map.Entry::getValue));
+                assertThat(history)
+                        .extracting(r -> r.link().sequence())
+                        .containsExactlyElementsOf(IntStream.rangeClosed(1, history.size())
+                                .mapToObj(Long::valueOf)
+                                .toList());
+                Map<String, ConsentRecord> latest = history.stream()
+                        .collect(Collectors.toMap(r -> r.purpose().value(), r -> r, (a, b) -> b));
+                Map<String, ConsentRecord> current =
+                        store.state("default", SubjectId.of(subject)).orElseThrow().current().entrySet().stream()
+                                .collect(Collectors.toMap(e -> e.getKey().value(), Map.Entry::getValue));
                 assertThat(current).isEqualTo(latest);
             }
         }

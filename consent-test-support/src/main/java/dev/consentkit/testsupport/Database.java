@@ -60,8 +60,8 @@ public enum Database {
      */
     public String url() {
         if (!isConfigured()) {
-            throw new IllegalStateException(urlVariable() + " is not set; annotate the test with @RequiresDatabase("
-                    + name() + ")");
+            throw new IllegalStateException(
+                    urlVariable() + " is not set; annotate the test with @RequiresDatabase(" + name() + ")");
         }
         return System.getenv(urlVariable()).strip();
     }

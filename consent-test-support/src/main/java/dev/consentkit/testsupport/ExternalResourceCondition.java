@@ -1,10 +1,5 @@
 package dev.consentkit.testsupport;
 
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
-import org.junit.jupiter.api.extension.ExtensionContext;
-import org.junit.platform.commons.support.AnnotationSupport;
-
 import java.io.PrintStream;
 import java.lang.reflect.AnnotatedElement;
 import java.util.ArrayList;
@@ -14,6 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.platform.commons.support.AnnotationSupport;
 
 /**
  * The gate behind {@link RequiresDatabase} and {@link RequiresBrowser}. When what a test needs is missing, it
@@ -52,8 +51,8 @@ public final class ExternalResourceCondition implements ExecutionCondition {
         }
         String reason = missing.get();
         if ("true".equalsIgnoreCase(environment.get("CI"))) {
-            throw new MissingTestResourceError(context.getDisplayName() + ": " + reason
-                    + " (CI=true: CI must run this test)");
+            throw new MissingTestResourceError(
+                    context.getDisplayName() + ": " + reason + " (CI=true: CI must run this test)");
         }
         if (announced.add(reason)) {
             out.println("[consentkit] skipped: " + reason);

@@ -11,8 +11,7 @@ import java.util.Map;
  */
 public final class LocalBrowser {
 
-    private LocalBrowser() {
-    }
+    private LocalBrowser() {}
 
     /** The Chromium executable. */
     public static Path chromium() {

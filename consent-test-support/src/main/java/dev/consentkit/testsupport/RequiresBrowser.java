@@ -1,12 +1,11 @@
 package dev.consentkit.testsupport;
 
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The annotated test class or method drives a real headless Chromium through the system's chromedriver (see
@@ -17,5 +16,4 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
 @ExtendWith(ExternalResourceCondition.class)
-public @interface RequiresBrowser {
-}
+public @interface RequiresBrowser {}

@@ -29,8 +29,8 @@ public final class TestClock extends Clock {
 
     /** A clock in UTC that reads {@code start} until a test moves it. */
     public static TestClock at(Instant start) {
-        return new TestClock(new AtomicReference<>(Objects.requireNonNull(start, "start")), Duration.ZERO,
-                ZoneOffset.UTC);
+        return new TestClock(
+                new AtomicReference<>(Objects.requireNonNull(start, "start")), Duration.ZERO, ZoneOffset.UTC);
     }
 
     /**

@@ -1,15 +1,10 @@
 package dev.consentkit.core;
 
-import dev.consentkit.testsupport.TestClock;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
+import dev.consentkit.testsupport.TestClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,10 +18,14 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The deciding rules of SPEC.md ("Deciding"), one group per rule, plus the behaviour around them (require,
@@ -39,8 +38,11 @@ class DecidingRulesTest {
     static final String ALICE = "alice";
     static final String BOB = "bob";
     static final Evidence WEB = Evidence.of(Source.WEB, "preference-centre");
-    static final Evidence AGENT_BY_PHONE = Evidence.builder().source(Source.PHONE).collectionPoint("call-centre")
-            .actor(Actor.agent("agent-7")).build();
+    static final Evidence AGENT_BY_PHONE = Evidence.builder()
+            .source(Source.PHONE)
+            .collectionPoint("call-centre")
+            .actor(Actor.agent("agent-7"))
+            .build();
     static final byte[] PSEUDONYM_KEY = "0123456789abcdef-test-key".getBytes(StandardCharsets.UTF_8);
 
     final TestClock clock = TestClock.at(START);
@@ -60,7 +62,11 @@ class DecidingRulesTest {
     }
 
     ConsentManager erasableManager(Purpose... purposes) {
-        return ConsentManager.builder().purposes(purposes).clock(clock).pseudonymKey(PSEUDONYM_KEY).build();
+        return ConsentManager.builder()
+                .purposes(purposes)
+                .clock(clock)
+                .pseudonymKey(PSEUDONYM_KEY)
+                .build();
     }
 
     /** Moves the clock one minute on, then records: every record gets its own instant. */
@@ -108,8 +114,7 @@ class DecidingRulesTest {
         void checkWhenAncestorIsGrantedButPurposeUndeclaredThenStillUnknownPurposeException() {
             grant(m, ALICE, "marketing");
 
-            assertThatExceptionOfType(UnknownPurposeException.class)
-                    .isThrownBy(() -> m.check(ALICE, "marketing.sms"));
+            assertThatExceptionOfType(UnknownPurposeException.class).isThrownBy(() -> m.check(ALICE, "marketing.sms"));
         }
 
         @Test
@@ -122,8 +127,7 @@ class DecidingRulesTest {
         void checkWhenOnlyChildDeclaredThenParentIsUnknown() {
             ConsentManager childOnly = manager(consent("ads.sale"));
 
-            assertThatExceptionOfType(UnknownPurposeException.class)
-                    .isThrownBy(() -> childOnly.check(ALICE, "ads"));
+            assertThatExceptionOfType(UnknownPurposeException.class).isThrownBy(() -> childOnly.check(ALICE, "ads"));
         }
 
         @Test
@@ -150,11 +154,11 @@ class DecidingRulesTest {
         void stateOfCoversDeclaredPurposesOnly() {
             SubjectConsents state = m.stateOf(ALICE);
 
-            assertThat(state.decisions().keySet()).containsExactlyInAnyOrder(
-                    PurposeId.of("marketing"), PurposeId.of("marketing.email"), PurposeId.of("analytics"));
+            assertThat(state.decisions().keySet())
+                    .containsExactlyInAnyOrder(
+                            PurposeId.of("marketing"), PurposeId.of("marketing.email"), PurposeId.of("analytics"));
             assertThat(state.decision("marketing.sms")).isEmpty();
-            assertThatExceptionOfType(UnknownPurposeException.class)
-                    .isThrownBy(() -> state.allowed("marketing.sms"));
+            assertThatExceptionOfType(UnknownPurposeException.class).isThrownBy(() -> state.allowed("marketing.sms"));
         }
     }
 
@@ -164,7 +168,9 @@ class DecidingRulesTest {
     class Rule2LegalBasis {
 
         @ParameterizedTest
-        @EnumSource(value = LegalBasis.class, names = {"CONTRACT", "LEGAL_OBLIGATION", "VITAL_INTERESTS", "PUBLIC_TASK"})
+        @EnumSource(
+                value = LegalBasis.class,
+                names = {"CONTRACT", "LEGAL_OBLIGATION", "VITAL_INTERESTS", "PUBLIC_TASK"})
         void checkWhenBasisIndependentOfChoiceThenAllowedWithLegalBasis(LegalBasis basis) {
             ConsentManager m = manager(Purpose.builder("billing").basis(basis).build());
 
@@ -177,7 +183,9 @@ class DecidingRulesTest {
         }
 
         @ParameterizedTest
-        @EnumSource(value = LegalBasis.class, names = {"CONTRACT", "LEGAL_OBLIGATION", "VITAL_INTERESTS", "PUBLIC_TASK"})
+        @EnumSource(
+                value = LegalBasis.class,
+                names = {"CONTRACT", "LEGAL_OBLIGATION", "VITAL_INTERESTS", "PUBLIC_TASK"})
         void checkWhenBasisIndependentOfChoiceAndSubjectOptedOutThenStillAllowed(LegalBasis basis) {
             ConsentManager m = manager(Purpose.builder("billing").basis(basis).build());
             later(m, ConsentCommand.optOut(ALICE, "billing").evidence(WEB));
@@ -193,9 +201,13 @@ class DecidingRulesTest {
         }
 
         @ParameterizedTest
-        @EnumSource(value = LegalBasis.class, names = {"CONTRACT", "LEGAL_OBLIGATION", "VITAL_INTERESTS", "PUBLIC_TASK"})
+        @EnumSource(
+                value = LegalBasis.class,
+                names = {"CONTRACT", "LEGAL_OBLIGATION", "VITAL_INTERESTS", "PUBLIC_TASK"})
         void checkWhenBasisIndependentOfChoiceAndParentWithdrawnThenStillAllowed(LegalBasis basis) {
-            ConsentManager m = manager(consent("service"), Purpose.builder("service.billing").basis(basis).build());
+            ConsentManager m = manager(
+                    consent("service"),
+                    Purpose.builder("service.billing").basis(basis).build());
             grant(m, ALICE, "service");
             later(m, ConsentCommand.withdraw(ALICE, "service").evidence(WEB));
             later(m, ConsentCommand.deny(ALICE, "service.billing").evidence(WEB));
@@ -230,7 +242,8 @@ class DecidingRulesTest {
         @Test
         void checkWhenChildWithdrawnAfterParentGrantThenChildWithdrawnAndParentStillGranted() {
             grant(m, ALICE, "marketing");
-            ConsentRecord child = later(m, ConsentCommand.withdraw(ALICE, "marketing.email").evidence(WEB));
+            ConsentRecord child =
+                    later(m, ConsentCommand.withdraw(ALICE, "marketing.email").evidence(WEB));
 
             assertThat(m.check(ALICE, "marketing.email").reason()).isEqualTo(DecisionReason.WITHDRAWN);
             assertThat(m.check(ALICE, "marketing.email").record()).contains(child);
@@ -240,7 +253,8 @@ class DecidingRulesTest {
         @Test
         void checkWhenParentWithdrawnAfterChildGrantThenChildWithdrawn() {
             grant(m, ALICE, "marketing.email");
-            ConsentRecord parent = later(m, ConsentCommand.withdraw(ALICE, "marketing").evidence(WEB));
+            ConsentRecord parent =
+                    later(m, ConsentCommand.withdraw(ALICE, "marketing").evidence(WEB));
 
             ConsentDecision decision = m.check(ALICE, "marketing.email");
 
@@ -278,8 +292,11 @@ class DecidingRulesTest {
         void checkWhenStatementsShareOneInstantThenTheOneRecordedLastWins() {
             // no clock movement: the tie is broken by append order
             m.record(ConsentCommand.grant(ALICE, "marketing").evidence(WEB).build());
-            m.record(ConsentCommand.withdraw(ALICE, "marketing.email").evidence(WEB).build());
-            ConsentRecord last = m.record(ConsentCommand.grant(ALICE, "marketing").evidence(WEB).build());
+            m.record(ConsentCommand.withdraw(ALICE, "marketing.email")
+                    .evidence(WEB)
+                    .build());
+            ConsentRecord last = m.record(
+                    ConsentCommand.grant(ALICE, "marketing").evidence(WEB).build());
 
             assertThat(m.check(ALICE, "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
             assertThat(m.check(ALICE, "marketing.email").record()).contains(last);
@@ -302,7 +319,10 @@ class DecidingRulesTest {
 
         @BeforeEach
         void setUp() {
-            m = manager(Purpose.builder("newsletter").basis(LegalBasis.CONSENT).validFor(Period.ofMonths(13)).build());
+            m = manager(Purpose.builder("newsletter")
+                    .basis(LegalBasis.CONSENT)
+                    .validFor(Period.ofMonths(13))
+                    .build());
         }
 
         void assertDecision(DecisionReason reason, boolean allowed, ConsentRecord decidingRecord) {
@@ -339,7 +359,8 @@ class DecidingRulesTest {
         @Test
         void checkWhenConsentWithdrawnThenDenied() {
             grant(m, ALICE, "newsletter");
-            ConsentRecord r = later(m, ConsentCommand.withdraw(ALICE, "newsletter").evidence(WEB));
+            ConsentRecord r =
+                    later(m, ConsentCommand.withdraw(ALICE, "newsletter").evidence(WEB));
 
             assertDecision(DecisionReason.WITHDRAWN, false, r);
         }
@@ -347,14 +368,16 @@ class DecidingRulesTest {
         @Test
         void checkWhenOptedOutAfterGrantThenDeniedOptedOut() {
             grant(m, ALICE, "newsletter");
-            ConsentRecord r = later(m, ConsentCommand.optOut(ALICE, "newsletter").evidence(WEB));
+            ConsentRecord r =
+                    later(m, ConsentCommand.optOut(ALICE, "newsletter").evidence(WEB));
 
             assertDecision(DecisionReason.OPTED_OUT, false, r);
         }
 
         @Test
         void checkWhenGrantAwaitsConfirmationThenDeniedPendingConfirmation() {
-            ConsentRecord r = later(m, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).pendingConfirmation(true));
+            ConsentRecord r = later(
+                    m, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).pendingConfirmation(true));
 
             assertThat(r.status()).isEqualTo(ConsentStatus.PENDING);
             assertDecision(DecisionReason.PENDING_CONFIRMATION, false, r);
@@ -385,14 +408,24 @@ class DecidingRulesTest {
             @BeforeEach
             void setUp() {
                 versioned = manager(
-                        Purpose.builder("profiling").version(1).basis(LegalBasis.CONSENT).title("Profiling v1").build(),
-                        Purpose.builder("profiling").version(2).basis(LegalBasis.CONSENT).title("Profiling v2")
-                                .reconsentFromVersion(2).build());
+                        Purpose.builder("profiling")
+                                .version(1)
+                                .basis(LegalBasis.CONSENT)
+                                .title("Profiling v1")
+                                .build(),
+                        Purpose.builder("profiling")
+                                .version(2)
+                                .basis(LegalBasis.CONSENT)
+                                .title("Profiling v2")
+                                .reconsentFromVersion(2)
+                                .build());
             }
 
             @Test
             void checkWhenGrantWasForVersionBeforeReconsentVersionThenDeniedReconsentRequired() {
-                ConsentRecord v1 = later(versioned, ConsentCommand.grant(ALICE, "profiling").evidence(WEB).purposeVersion(1));
+                ConsentRecord v1 = later(
+                        versioned,
+                        ConsentCommand.grant(ALICE, "profiling").evidence(WEB).purposeVersion(1));
 
                 ConsentDecision decision = versioned.check(ALICE, "profiling");
 
@@ -405,8 +438,11 @@ class DecidingRulesTest {
 
             @Test
             void checkWhenGrantedAgainForCurrentVersionThenAllowedGranted() {
-                later(versioned, ConsentCommand.grant(ALICE, "profiling").evidence(WEB).purposeVersion(1));
-                ConsentRecord v2 = later(versioned, ConsentCommand.grant(ALICE, "profiling").evidence(WEB));
+                later(
+                        versioned,
+                        ConsentCommand.grant(ALICE, "profiling").evidence(WEB).purposeVersion(1));
+                ConsentRecord v2 = later(
+                        versioned, ConsentCommand.grant(ALICE, "profiling").evidence(WEB));
 
                 ConsentDecision decision = versioned.check(ALICE, "profiling");
 
@@ -419,9 +455,19 @@ class DecidingRulesTest {
             @Test
             void checkWhenVersionOneGrantOnPurposeWithoutMaterialChangeThenStillGranted() {
                 ConsentManager minor = manager(
-                        Purpose.builder("profiling").version(1).basis(LegalBasis.CONSENT).title("v1").build(),
-                        Purpose.builder("profiling").version(2).basis(LegalBasis.CONSENT).title("v2").build());
-                later(minor, ConsentCommand.grant(ALICE, "profiling").evidence(WEB).purposeVersion(1));
+                        Purpose.builder("profiling")
+                                .version(1)
+                                .basis(LegalBasis.CONSENT)
+                                .title("v1")
+                                .build(),
+                        Purpose.builder("profiling")
+                                .version(2)
+                                .basis(LegalBasis.CONSENT)
+                                .title("v2")
+                                .build());
+                later(
+                        minor,
+                        ConsentCommand.grant(ALICE, "profiling").evidence(WEB).purposeVersion(1));
 
                 assertThat(minor.check(ALICE, "profiling").reason()).isEqualTo(DecisionReason.GRANTED);
             }
@@ -523,9 +569,18 @@ class DecidingRulesTest {
         @BeforeEach
         void setUp() {
             m = manager(
-                    Purpose.builder("ads.sale").basis(LegalBasis.CONSENT).saleOrShare(true).build(),
-                    Purpose.builder("data.share").basis(LegalBasis.LEGITIMATE_INTERESTS).saleOrShare(true).build(),
-                    Purpose.builder("partners").basis(LegalBasis.CONSENT).saleOrShare(true).build(),
+                    Purpose.builder("ads.sale")
+                            .basis(LegalBasis.CONSENT)
+                            .saleOrShare(true)
+                            .build(),
+                    Purpose.builder("data.share")
+                            .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                            .saleOrShare(true)
+                            .build(),
+                    Purpose.builder("partners")
+                            .basis(LegalBasis.CONSENT)
+                            .saleOrShare(true)
+                            .build(),
                     consent("analytics"),
                     legitimate("service.improvement"));
         }
@@ -537,8 +592,10 @@ class DecidingRulesTest {
 
             List<ConsentRecord> written = m.applyGlobalPrivacyControl(ALICE, GPC);
 
-            assertThat(written).extracting(ConsentRecord::purpose).containsExactlyInAnyOrder(
-                    PurposeId.of("ads.sale"), PurposeId.of("data.share"), PurposeId.of("partners"));
+            assertThat(written)
+                    .extracting(ConsentRecord::purpose)
+                    .containsExactlyInAnyOrder(
+                            PurposeId.of("ads.sale"), PurposeId.of("data.share"), PurposeId.of("partners"));
             assertThat(written).allSatisfy(r -> {
                 assertThat(r.status()).isEqualTo(ConsentStatus.OPTED_OUT);
                 assertThat(r.evidence().source()).isEqualTo(Source.GPC_SIGNAL);
@@ -560,10 +617,11 @@ class DecidingRulesTest {
             Map<PurposeId, Boolean> conflicts = m.applyGlobalPrivacyControl(ALICE, GPC).stream()
                     .collect(Collectors.toMap(ConsentRecord::purpose, ConsentRecord::conflict));
 
-            assertThat(conflicts).containsExactlyInAnyOrderEntriesOf(Map.of(
-                    PurposeId.of("ads.sale"), true,
-                    PurposeId.of("data.share"), false,
-                    PurposeId.of("partners"), false));
+            assertThat(conflicts)
+                    .containsExactlyInAnyOrderEntriesOf(Map.of(
+                            PurposeId.of("ads.sale"), true,
+                            PurposeId.of("data.share"), false,
+                            PurposeId.of("partners"), false));
         }
 
         @Test
@@ -586,7 +644,8 @@ class DecidingRulesTest {
 
             List<ConsentRecord> written = m.applyGlobalPrivacyControl(ALICE, GPC);
 
-            assertThat(written).extracting(ConsentRecord::purpose)
+            assertThat(written)
+                    .extracting(ConsentRecord::purpose)
                     .containsExactlyInAnyOrder(PurposeId.of("data.share"), PurposeId.of("partners"));
         }
 
@@ -620,8 +679,14 @@ class DecidingRulesTest {
         @Test
         void gpcAfterAnAgentsRegrantOverridesItAgainAsConflict() {
             m.applyGlobalPrivacyControl(ALICE, GPC);
-            later(m, ConsentCommand.grant(ALICE, "ads.sale").evidence(Evidence.builder().source(Source.PHONE)
-                    .collectionPoint("call-centre").actor(Actor.agent("agent-7")).build()));
+            later(
+                    m,
+                    ConsentCommand.grant(ALICE, "ads.sale")
+                            .evidence(Evidence.builder()
+                                    .source(Source.PHONE)
+                                    .collectionPoint("call-centre")
+                                    .actor(Actor.agent("agent-7"))
+                                    .build()));
             clock.advance(Duration.ofMinutes(1));
 
             List<ConsentRecord> again = m.applyGlobalPrivacyControl(ALICE, GPC);
@@ -653,8 +718,14 @@ class DecidingRulesTest {
         @BeforeEach
         void setUp() {
             m = manager(
-                    Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).directMarketing(true).build(),
-                    Purpose.builder("promo").basis(LegalBasis.LEGITIMATE_INTERESTS).directMarketing(true).build(),
+                    Purpose.builder("marketing.email")
+                            .basis(LegalBasis.CONSENT)
+                            .directMarketing(true)
+                            .build(),
+                    Purpose.builder("promo")
+                            .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                            .directMarketing(true)
+                            .build(),
                     Purpose.builder("promo.post").basis(LegalBasis.CONSENT).build(),
                     consent("research"));
         }
@@ -662,25 +733,44 @@ class DecidingRulesTest {
         static Stream<Arguments> notTheSubjectItself() {
             return Stream.of(
                     Arguments.of("agent by phone", AGENT_BY_PHONE),
-                    Arguments.of("agent on the web", Evidence.builder().source(Source.WEB).collectionPoint("crm-ui")
-                            .actor(Actor.agent("agent-7")).build()),
-                    Arguments.of("system via api", Evidence.builder().source(Source.API).collectionPoint("rules-engine")
-                            .actor(Actor.system("rules-engine")).build()),
+                    Arguments.of(
+                            "agent on the web",
+                            Evidence.builder()
+                                    .source(Source.WEB)
+                                    .collectionPoint("crm-ui")
+                                    .actor(Actor.agent("agent-7"))
+                                    .build()),
+                    Arguments.of(
+                            "system via api",
+                            Evidence.builder()
+                                    .source(Source.API)
+                                    .collectionPoint("rules-engine")
+                                    .actor(Actor.system("rules-engine"))
+                                    .build()),
                     Arguments.of("import by subject actor", Evidence.of(Source.IMPORT, "crm-import-2025")),
-                    Arguments.of("import by system", Evidence.builder().source(Source.IMPORT).collectionPoint("crm-import")
-                            .actor(Actor.system("crm-import")).build()),
+                    Arguments.of(
+                            "import by system",
+                            Evidence.builder()
+                                    .source(Source.IMPORT)
+                                    .collectionPoint("crm-import")
+                                    .actor(Actor.system("crm-import"))
+                                    .build()),
                     Arguments.of("system source", Evidence.of(Source.SYSTEM, "auto-enrol")));
         }
 
         @ParameterizedTest(name = "{0}")
         @MethodSource("notTheSubjectItself")
-        void grantAfterDirectMarketingObjectionWhenNotBySubjectThenRefusedAndNothingWritten(String label, Evidence evidence) {
-            ConsentRecord objection = later(m, ConsentCommand.optOut(ALICE, "marketing.email").evidence(WEB));
+        void grantAfterDirectMarketingObjectionWhenNotBySubjectThenRefusedAndNothingWritten(
+                String label, Evidence evidence) {
+            ConsentRecord objection =
+                    later(m, ConsentCommand.optOut(ALICE, "marketing.email").evidence(WEB));
             long before = auditEntries(m);
             clock.advance(Duration.ofMinutes(1));
 
             assertThatExceptionOfType(ObjectionInForceException.class)
-                    .isThrownBy(() -> m.record(ConsentCommand.grant(ALICE, "marketing.email").evidence(evidence).build()))
+                    .isThrownBy(() -> m.record(ConsentCommand.grant(ALICE, "marketing.email")
+                            .evidence(evidence)
+                            .build()))
                     .satisfies(e -> assertThat(e.purpose()).isEqualTo(PurposeId.of("marketing.email")));
             assertThat(auditEntries(m)).isEqualTo(before);
             assertThat(m.check(ALICE, "marketing.email").reason()).isEqualTo(DecisionReason.OPTED_OUT);
@@ -693,8 +783,11 @@ class DecidingRulesTest {
             later(m, ConsentCommand.optOut(ALICE, "marketing.email").evidence(WEB));
             long before = auditEntries(m);
 
-            assertThatExceptionOfType(ObjectionInForceException.class).isThrownBy(() -> m.record(
-                    ConsentCommand.grant(ALICE, "marketing.email").evidence(evidence).pendingConfirmation(true).build()));
+            assertThatExceptionOfType(ObjectionInForceException.class)
+                    .isThrownBy(() -> m.record(ConsentCommand.grant(ALICE, "marketing.email")
+                            .evidence(evidence)
+                            .pendingConfirmation(true)
+                            .build()));
             assertThat(auditEntries(m)).isEqualTo(before);
         }
 
@@ -715,7 +808,8 @@ class DecidingRulesTest {
             later(m, ConsentCommand.withdraw(ALICE, "marketing.email").evidence(WEB));
 
             // the effective record is a withdrawal, not an objection: an agent may record a new grant
-            assertThatCode(() -> later(m, ConsentCommand.grant(ALICE, "marketing.email").evidence(AGENT_BY_PHONE)))
+            assertThatCode(() -> later(
+                            m, ConsentCommand.grant(ALICE, "marketing.email").evidence(AGENT_BY_PHONE)))
                     .doesNotThrowAnyException();
             assertThat(m.check(ALICE, "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
         }
@@ -725,22 +819,30 @@ class DecidingRulesTest {
             later(m, ConsentCommand.optOut(ALICE, "promo").evidence(WEB));
             long before = auditEntries(m);
 
-            assertThatExceptionOfType(ObjectionInForceException.class).isThrownBy(() -> m.record(
-                    ConsentCommand.grant(ALICE, "promo.post").evidence(AGENT_BY_PHONE).build()));
+            assertThatExceptionOfType(ObjectionInForceException.class)
+                    .isThrownBy(() -> m.record(ConsentCommand.grant(ALICE, "promo.post")
+                            .evidence(AGENT_BY_PHONE)
+                            .build()));
             assertThat(auditEntries(m)).isEqualTo(before);
             assertThat(m.check(ALICE, "promo.post").reason()).isEqualTo(DecisionReason.OPTED_OUT);
         }
 
         @Test
         void grantByAgentOnParentWhenDirectMarketingChildObjectedThenRefused() {
-            ConsentManager withParent = manager(consent("marketing"),
-                    Purpose.builder("marketing.email").basis(LegalBasis.CONSENT).directMarketing(true).build());
+            ConsentManager withParent = manager(
+                    consent("marketing"),
+                    Purpose.builder("marketing.email")
+                            .basis(LegalBasis.CONSENT)
+                            .directMarketing(true)
+                            .build());
             later(withParent, ConsentCommand.optOut(ALICE, "marketing.email").evidence(WEB));
             long before = auditEntries(withParent);
 
             // the parent grant would cover the child and so lift its objection through the hierarchy
-            assertThatExceptionOfType(ObjectionInForceException.class).isThrownBy(() -> withParent.record(
-                    ConsentCommand.grant(ALICE, "marketing").evidence(AGENT_BY_PHONE).build()));
+            assertThatExceptionOfType(ObjectionInForceException.class)
+                    .isThrownBy(() -> withParent.record(ConsentCommand.grant(ALICE, "marketing")
+                            .evidence(AGENT_BY_PHONE)
+                            .build()));
             assertThat(auditEntries(withParent)).isEqualTo(before);
             assertThat(withParent.check(ALICE, "marketing.email").reason()).isEqualTo(DecisionReason.OPTED_OUT);
 
@@ -771,9 +873,12 @@ class DecidingRulesTest {
             long before = auditEntries(m);
             clock.advance(Duration.ofMinutes(1));
 
-            assertThatExceptionOfType(ObjectionInForceException.class).isThrownBy(() -> m.recordAll(List.of(
-                    ConsentCommand.grant(BOB, "research").evidence(WEB).build(),
-                    ConsentCommand.grant(ALICE, "marketing.email").evidence(AGENT_BY_PHONE).build())));
+            assertThatExceptionOfType(ObjectionInForceException.class)
+                    .isThrownBy(() -> m.recordAll(List.of(
+                            ConsentCommand.grant(BOB, "research").evidence(WEB).build(),
+                            ConsentCommand.grant(ALICE, "marketing.email")
+                                    .evidence(AGENT_BY_PHONE)
+                                    .build())));
             assertThat(auditEntries(m)).isEqualTo(before);
             assertThat(m.check(BOB, "research").reason()).isEqualTo(DecisionReason.NO_RECORD);
         }
@@ -793,7 +898,9 @@ class DecidingRulesTest {
                     legitimate("analytics"),
                     Purpose.builder("billing").basis(LegalBasis.CONTRACT).build(),
                     Purpose.builder("tax").basis(LegalBasis.LEGAL_OBLIGATION).build(),
-                    Purpose.builder("emergency").basis(LegalBasis.VITAL_INTERESTS).build(),
+                    Purpose.builder("emergency")
+                            .basis(LegalBasis.VITAL_INTERESTS)
+                            .build(),
                     Purpose.builder("census").basis(LegalBasis.PUBLIC_TASK).build());
             grant(m, ALICE, "newsletter");
             grant(m, ALICE, "analytics");
@@ -803,7 +910,8 @@ class DecidingRulesTest {
         }
 
         static Stream<Arguments> everyPurpose() {
-            return Stream.of("newsletter", "analytics", "billing", "tax", "emergency", "census").map(Arguments::of);
+            return Stream.of("newsletter", "analytics", "billing", "tax", "emergency", "census")
+                    .map(Arguments::of);
         }
 
         @ParameterizedTest
@@ -819,7 +927,8 @@ class DecidingRulesTest {
         @ParameterizedTest
         @MethodSource("everyPurpose")
         void checkAtWhenSubjectErasedThenDeniedErasedEvenForTheTimeBeforeErasure(String purpose) {
-            assertThat(m.checkAt(ALICE, purpose, START.plus(Duration.ofMinutes(3))).reason())
+            assertThat(m.checkAt(ALICE, purpose, START.plus(Duration.ofMinutes(3)))
+                            .reason())
                     .isEqualTo(DecisionReason.ERASED);
         }
 
@@ -836,7 +945,8 @@ class DecidingRulesTest {
             SubjectConsents state = m.stateOf(ALICE);
 
             assertThat(state.decisions()).hasSize(6);
-            assertThat(state.decisions().values()).extracting(ConsentDecision::reason)
+            assertThat(state.decisions().values())
+                    .extracting(ConsentDecision::reason)
                     .containsOnly(DecisionReason.ERASED);
         }
 
@@ -852,10 +962,12 @@ class DecidingRulesTest {
         void recordWhenSubjectErasedThenSubjectErasedExceptionAndNothingWritten() {
             long before = auditEntries(m);
 
-            assertThatExceptionOfType(SubjectErasedException.class).isThrownBy(() ->
-                    later(m, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB)));
-            assertThatExceptionOfType(SubjectErasedException.class).isThrownBy(() ->
-                    later(m, ConsentCommand.withdraw(ALICE, "analytics").evidence(WEB)));
+            assertThatExceptionOfType(SubjectErasedException.class)
+                    .isThrownBy(() ->
+                            later(m, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB)));
+            assertThatExceptionOfType(SubjectErasedException.class)
+                    .isThrownBy(() ->
+                            later(m, ConsentCommand.withdraw(ALICE, "analytics").evidence(WEB)));
             assertThat(auditEntries(m)).isEqualTo(before);
             assertThat(m.check(ALICE, "newsletter").reason()).isEqualTo(DecisionReason.ERASED);
         }
@@ -886,9 +998,20 @@ class DecidingRulesTest {
         @BeforeEach
         void setUp() {
             m = manager(
-                    Purpose.builder("newsletter").version(1).basis(LegalBasis.CONSENT).title("News v1").build(),
-                    Purpose.builder("newsletter").version(2).basis(LegalBasis.CONSENT).title("News v2").build(),
-                    Purpose.builder("billing").version(3).basis(LegalBasis.CONTRACT).build());
+                    Purpose.builder("newsletter")
+                            .version(1)
+                            .basis(LegalBasis.CONSENT)
+                            .title("News v1")
+                            .build(),
+                    Purpose.builder("newsletter")
+                            .version(2)
+                            .basis(LegalBasis.CONSENT)
+                            .title("News v2")
+                            .build(),
+                    Purpose.builder("billing")
+                            .version(3)
+                            .basis(LegalBasis.CONTRACT)
+                            .build());
         }
 
         @Test
@@ -906,7 +1029,8 @@ class DecidingRulesTest {
         @Test
         void requireWhenWithdrawnThenConsentDeniedCarryingTheDecision() {
             grant(m, ALICE, "newsletter");
-            ConsentRecord withdrawal = later(m, ConsentCommand.withdraw(ALICE, "newsletter").evidence(WEB));
+            ConsentRecord withdrawal =
+                    later(m, ConsentCommand.withdraw(ALICE, "newsletter").evidence(WEB));
 
             assertThatExceptionOfType(ConsentDeniedException.class)
                     .isThrownBy(() -> m.require(ALICE, "newsletter"))
@@ -932,7 +1056,8 @@ class DecidingRulesTest {
 
         @Test
         void decisionCarriesDecidingRecordCurrentVersionBasisAndInstant() {
-            ConsentRecord v1 = later(m, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).purposeVersion(1));
+            ConsentRecord v1 = later(
+                    m, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).purposeVersion(1));
 
             ConsentDecision decision = m.check(ALICE, "newsletter");
 
@@ -966,8 +1091,12 @@ class DecidingRulesTest {
 
         @BeforeEach
         void setUp() {
-            m = manager(consent("marketing"), consent("marketing.email"), legitimate("analytics"),
-                    Purpose.builder("billing").basis(LegalBasis.CONTRACT).build(), consent("research"));
+            m = manager(
+                    consent("marketing"),
+                    consent("marketing.email"),
+                    legitimate("analytics"),
+                    Purpose.builder("billing").basis(LegalBasis.CONTRACT).build(),
+                    consent("research"));
         }
 
         @Test
@@ -982,15 +1111,18 @@ class DecidingRulesTest {
             assertThat(state.at()).isEqualTo(clock.instant());
             assertThat(state.decisions()).hasSize(5);
             Map<String, DecisionReason> reasons = state.decisions().entrySet().stream()
-                    .collect(Collectors.toMap(e -> e.getKey().value(), e -> e.getValue().reason()));
-            assertThat(reasons).containsExactlyInAnyOrderEntriesOf(Map.of(
-                    "marketing", DecisionReason.GRANTED,
-                    "marketing.email", DecisionReason.WITHDRAWN,
-                    "analytics", DecisionReason.OPTED_OUT,
-                    "billing", DecisionReason.LEGAL_BASIS,
-                    "research", DecisionReason.NO_RECORD));
-            state.decisions().forEach((purpose, decision) ->
-                    assertThat(decision).isEqualTo(m.check(SubjectId.of(ALICE), purpose)));
+                    .collect(Collectors.toMap(
+                            e -> e.getKey().value(), e -> e.getValue().reason()));
+            assertThat(reasons)
+                    .containsExactlyInAnyOrderEntriesOf(Map.of(
+                            "marketing", DecisionReason.GRANTED,
+                            "marketing.email", DecisionReason.WITHDRAWN,
+                            "analytics", DecisionReason.OPTED_OUT,
+                            "billing", DecisionReason.LEGAL_BASIS,
+                            "research", DecisionReason.NO_RECORD));
+            state.decisions()
+                    .forEach((purpose, decision) ->
+                            assertThat(decision).isEqualTo(m.check(SubjectId.of(ALICE), purpose)));
         }
 
         @Test
@@ -1005,14 +1137,14 @@ class DecidingRulesTest {
 
         @Test
         void filterAllowedReturnsExactlyTheAllowedSubsetInCandidateOrder() {
-            grant(m, "s3", "marketing");            // covers marketing.email
+            grant(m, "s3", "marketing"); // covers marketing.email
             grant(m, "s1", "marketing.email");
             grant(m, "s5", "marketing.email");
             later(m, ConsentCommand.withdraw("s5", "marketing.email").evidence(WEB));
             later(m, ConsentCommand.grant("s4", "marketing.email").evidence(WEB).pendingConfirmation(true));
             grant(m, "s6", "marketing");
             later(m, ConsentCommand.withdraw("s6", "marketing.email").evidence(WEB));
-            grant(m, "s7", "research");           // another purpose does not count
+            grant(m, "s7", "research"); // another purpose does not count
 
             List<String> candidates = List.of("s7", "s6", "s5", "s4", "s3", "s2", "s1");
             Set<SubjectId> allowed = m.filterAllowed("marketing.email", candidates);
@@ -1020,7 +1152,8 @@ class DecidingRulesTest {
             assertThat(allowed).containsExactly(SubjectId.of("s3"), SubjectId.of("s1"));
             for (String c : candidates) {
                 assertThat(allowed.contains(SubjectId.of(c)))
-                        .as(c).isEqualTo(m.check(c, "marketing.email").allowed());
+                        .as(c)
+                        .isEqualTo(m.check(c, "marketing.email").allowed());
             }
         }
 
@@ -1057,10 +1190,18 @@ class DecidingRulesTest {
 
         @BeforeEach
         void setUp() {
-            brandA = ConsentManager.builder().purposes(consent("newsletter")).store(store).clock(clock)
-                    .tenant("brand-a").build();
-            brandB = ConsentManager.builder().purposes(consent("newsletter")).store(store).clock(clock)
-                    .tenant("brand-b").build();
+            brandA = ConsentManager.builder()
+                    .purposes(consent("newsletter"))
+                    .store(store)
+                    .clock(clock)
+                    .tenant("brand-a")
+                    .build();
+            brandB = ConsentManager.builder()
+                    .purposes(consent("newsletter"))
+                    .store(store)
+                    .clock(clock)
+                    .tenant("brand-b")
+                    .build();
         }
 
         @Test
@@ -1089,8 +1230,12 @@ class DecidingRulesTest {
 
         @Test
         void idempotencyKeysAreScopedByTenant() {
-            ConsentRecord a = later(brandA, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).idempotencyKey("k-1"));
-            ConsentRecord b = later(brandB, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).idempotencyKey("k-1"));
+            ConsentRecord a = later(
+                    brandA,
+                    ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).idempotencyKey("k-1"));
+            ConsentRecord b = later(
+                    brandB,
+                    ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).idempotencyKey("k-1"));
 
             assertThat(b.id()).isNotEqualTo(a.id());
             assertThat(b.tenant()).isEqualTo("brand-b");
@@ -1099,7 +1244,8 @@ class DecidingRulesTest {
 
         @Test
         void confirmWhenTokenIssuedByOtherTenantThenInvalidConfirmation() {
-            ConsentRecord pending = later(brandA,
+            ConsentRecord pending = later(
+                    brandA,
                     ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).pendingConfirmation(true));
 
             assertThatExceptionOfType(InvalidConfirmationException.class)
@@ -1113,8 +1259,10 @@ class DecidingRulesTest {
     @Nested
     class PurposeTexts {
 
-        final Purpose purpose = Purpose.builder("newsletter").basis(LegalBasis.CONSENT)
-                .title("Newsletter").description("Our monthly newsletter")
+        final Purpose purpose = Purpose.builder("newsletter")
+                .basis(LegalBasis.CONSENT)
+                .title("Newsletter")
+                .description("Our monthly newsletter")
                 .text(Locale.GERMAN, "Rundbrief", "Unser monatlicher Rundbrief")
                 .text(Locale.forLanguageTag("fr-CA"), "Infolettre", "Notre infolettre mensuelle")
                 .build();
@@ -1142,11 +1290,19 @@ class DecidingRulesTest {
 
         @Test
         void managerKeepsTheLocalisedTextsOfEveryVersion() {
-            ConsentManager m = manager(purpose,
-                    Purpose.builder("newsletter").version(2).basis(LegalBasis.CONSENT).title("Weekly newsletter")
-                            .text(Locale.GERMAN, "Wöchentlicher Rundbrief", "").build());
+            ConsentManager m = manager(
+                    purpose,
+                    Purpose.builder("newsletter")
+                            .version(2)
+                            .basis(LegalBasis.CONSENT)
+                            .title("Weekly newsletter")
+                            .text(Locale.GERMAN, "Wöchentlicher Rundbrief", "")
+                            .build());
 
-            assertThat(m.purposes().version(PurposeId.of("newsletter"), 1).orElseThrow().title(Locale.GERMANY))
+            assertThat(m.purposes()
+                            .version(PurposeId.of("newsletter"), 1)
+                            .orElseThrow()
+                            .title(Locale.GERMANY))
                     .isEqualTo("Rundbrief");
             assertThat(m.purposes().require(PurposeId.of("newsletter")).title(Locale.GERMANY))
                     .isEqualTo("Wöchentlicher Rundbrief");
@@ -1163,9 +1319,14 @@ class DecidingRulesTest {
 
         @BeforeEach
         void setUp() {
-            m = manager(Purpose.builder("newsletter").basis(LegalBasis.CONSENT).validFor(Period.ofMonths(13)).build(),
+            m = manager(
+                    Purpose.builder("newsletter")
+                            .basis(LegalBasis.CONSENT)
+                            .validFor(Period.ofMonths(13))
+                            .build(),
                     consent("newsletter.weekly"));
-            pending = later(m, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).pendingConfirmation(true));
+            pending = later(
+                    m, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).pendingConfirmation(true));
         }
 
         @Test
@@ -1241,7 +1402,8 @@ class DecidingRulesTest {
 
         @Test
         void confirmWhenNewerPendingGrantExistsThenOldTokenInvalidNewTokenValid() {
-            ConsentRecord newer = later(m, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).pendingConfirmation(true));
+            ConsentRecord newer = later(
+                    m, ConsentCommand.grant(ALICE, "newsletter").evidence(WEB).pendingConfirmation(true));
 
             assertThatExceptionOfType(InvalidConfirmationException.class)
                     .isThrownBy(() -> m.confirm(pending.id().toString()));

@@ -1,55 +1,55 @@
 package dev.consentkit.testsupport;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.AnnotatedElement;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.lang.reflect.AnnotatedElement;
-import java.nio.charset.StandardCharsets;
-import java.lang.reflect.Proxy;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 class ExternalResourceConditionTest {
 
     private static final Map<String, String> NOTHING = Map.of("CHROMIUM_BIN", "/nonexistent/chromium");
-    private static final Map<String, String> POSTGRES = Map.of("CONSENTKIT_TEST_POSTGRES_URL",
-            "jdbc:postgresql://127.0.0.1:5432/test", "CHROMIUM_BIN", "/nonexistent/chromium");
+    private static final Map<String, String> POSTGRES = Map.of(
+            "CONSENTKIT_TEST_POSTGRES_URL",
+            "jdbc:postgresql://127.0.0.1:5432/test",
+            "CHROMIUM_BIN",
+            "/nonexistent/chromium");
 
     @RequiresDatabase(Database.POSTGRESQL)
-    static final class NeedsPostgres {
-    }
+    static final class NeedsPostgres {}
 
     @RequiresDatabase({Database.POSTGRESQL, Database.MARIADB})
-    static final class NeedsBoth {
-    }
+    static final class NeedsBoth {}
 
     @RequiresBrowser
-    static final class NeedsBrowser {
-    }
+    static final class NeedsBrowser {}
 
-    static final class NeedsNothing {
-    }
+    static final class NeedsNothing {}
 
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
     private ExternalResourceCondition condition(Map<String, String> environment) {
-        return new ExternalResourceCondition(environment, new HashSet<>(),
-                new PrintStream(printed, true, StandardCharsets.UTF_8));
+        return new ExternalResourceCondition(
+                environment, new HashSet<>(), new PrintStream(printed, true, StandardCharsets.UTF_8));
     }
 
     /** The smallest ExtensionContext the condition reads: its element and display name. */
     private static ExtensionContext contextOf(Class<?> testClass) {
-        return (ExtensionContext) Proxy.newProxyInstance(ExtensionContext.class.getClassLoader(),
-                new Class<?>[] {ExtensionContext.class}, (proxy, method, args) -> switch (method.getName()) {
+        return (ExtensionContext) Proxy.newProxyInstance(
+                ExtensionContext.class.getClassLoader(),
+                new Class<?>[] {ExtensionContext.class},
+                (proxy, method, args) -> switch (method.getName()) {
                     case "getElement" -> Optional.<AnnotatedElement>of(testClass);
                     case "getDisplayName" -> testClass.getSimpleName();
                     default -> throw new UnsupportedOperationException(method.getName());
@@ -61,21 +61,24 @@ class ExternalResourceConditionTest {
 
         @Test
         void evaluateWhenTheUrlIsSetThenEnabled() {
-            ConditionEvaluationResult result = condition(POSTGRES)
-                    .evaluateExecutionCondition(contextOf(NeedsPostgres.class));
+            ConditionEvaluationResult result =
+                    condition(POSTGRES).evaluateExecutionCondition(contextOf(NeedsPostgres.class));
 
             assertThat(result.isDisabled()).isFalse();
         }
 
         @Test
         void evaluateWhenTheUrlIsMissingThenDisabledNamingTheVariable() {
-            ConditionEvaluationResult result = condition(NOTHING)
-                    .evaluateExecutionCondition(contextOf(NeedsPostgres.class));
+            ConditionEvaluationResult result =
+                    condition(NOTHING).evaluateExecutionCondition(contextOf(NeedsPostgres.class));
 
             assertThat(result.isDisabled()).isTrue();
-            assertThat(result.getReason()).hasValueSatisfying(r -> assertThat(r)
-                    .contains("CONSENTKIT_TEST_POSTGRES_URL").doesNotContain("MARIADB"));
-            assertThat(printed.toString(StandardCharsets.UTF_8)).hasLineCount(1)
+            assertThat(result.getReason())
+                    .hasValueSatisfying(r -> assertThat(r)
+                            .contains("CONSENTKIT_TEST_POSTGRES_URL")
+                            .doesNotContain("MARIADB"));
+            assertThat(printed.toString(StandardCharsets.UTF_8))
+                    .hasLineCount(1)
                     .startsWith("[consentkit] skipped: PostgreSQL tests need CONSENTKIT_TEST_POSTGRES_URL");
         }
 
@@ -91,12 +94,14 @@ class ExternalResourceConditionTest {
 
         @Test
         void evaluateWhenOneOfTwoDatabasesIsMissingThenDisabledNamingOnlyThatOne() {
-            ConditionEvaluationResult result = condition(POSTGRES)
-                    .evaluateExecutionCondition(contextOf(NeedsBoth.class));
+            ConditionEvaluationResult result =
+                    condition(POSTGRES).evaluateExecutionCondition(contextOf(NeedsBoth.class));
 
             assertThat(result.isDisabled()).isTrue();
-            assertThat(result.getReason()).hasValueSatisfying(r -> assertThat(r)
-                    .contains("CONSENTKIT_TEST_MARIADB_URL").doesNotContain("POSTGRES_URL"));
+            assertThat(result.getReason())
+                    .hasValueSatisfying(r -> assertThat(r)
+                            .contains("CONSENTKIT_TEST_MARIADB_URL")
+                            .doesNotContain("POSTGRES_URL"));
         }
 
         @Test
@@ -109,8 +114,8 @@ class ExternalResourceConditionTest {
 
         @Test
         void evaluateWhenChromiumIsMissingThenDisabledNamingThePath() {
-            ConditionEvaluationResult result = condition(NOTHING)
-                    .evaluateExecutionCondition(contextOf(NeedsBrowser.class));
+            ConditionEvaluationResult result =
+                    condition(NOTHING).evaluateExecutionCondition(contextOf(NeedsBrowser.class));
 
             assertThat(result.isDisabled()).isTrue();
             assertThat(result.getReason()).hasValueSatisfying(r -> assertThat(r).contains("/nonexistent/chromium"));
@@ -118,8 +123,10 @@ class ExternalResourceConditionTest {
 
         @Test
         void evaluateWhenNothingIsRequiredThenEnabled() {
-            assertThat(condition(NOTHING).evaluateExecutionCondition(contextOf(NeedsNothing.class))
-                    .isDisabled()).isFalse();
+            assertThat(condition(NOTHING)
+                            .evaluateExecutionCondition(contextOf(NeedsNothing.class))
+                            .isDisabled())
+                    .isFalse();
         }
     }
 
@@ -132,16 +139,18 @@ class ExternalResourceConditionTest {
 
             assertThatThrownBy(() -> condition.evaluateExecutionCondition(contextOf(NeedsPostgres.class)))
                     .isInstanceOf(AssertionError.class)
-                    .hasMessageContaining("CONSENTKIT_TEST_POSTGRES_URL").hasMessageContaining("CI=true");
+                    .hasMessageContaining("CONSENTKIT_TEST_POSTGRES_URL")
+                    .hasMessageContaining("CI=true");
         }
 
         @Test
         void evaluateWhenChromiumIsMissingThenFails() {
-            ExternalResourceCondition condition = condition(Map.of("CI", "true",
-                    "CHROMIUM_BIN", "/nonexistent/chromium"));
+            ExternalResourceCondition condition =
+                    condition(Map.of("CI", "true", "CHROMIUM_BIN", "/nonexistent/chromium"));
 
             assertThatThrownBy(() -> condition.evaluateExecutionCondition(contextOf(NeedsBrowser.class)))
-                    .isInstanceOf(AssertionError.class).hasMessageContaining("/nonexistent/chromium");
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("/nonexistent/chromium");
         }
 
         @Test
@@ -149,8 +158,10 @@ class ExternalResourceConditionTest {
             Map<String, String> env = new HashMap<>(POSTGRES);
             env.put("CI", "true");
 
-            assertThat(condition(env).evaluateExecutionCondition(contextOf(NeedsPostgres.class))
-                    .isDisabled()).isFalse();
+            assertThat(condition(env)
+                            .evaluateExecutionCondition(contextOf(NeedsPostgres.class))
+                            .isDisabled())
+                    .isFalse();
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.consentkit.core.internal;
 
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.spi.SubjectState;
-
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,8 +18,12 @@ import java.util.Optional;
  *                       racing an erasure cannot bring the identifier back
  * @param plan           decides the entries from the locked state
  */
-public record AppendRequest(String tenant, SubjectId subject, Optional<String> idempotencyKey,
-                            Optional<SubjectId> pseudonym, WritePlan plan) {
+public record AppendRequest(
+        String tenant,
+        SubjectId subject,
+        Optional<String> idempotencyKey,
+        Optional<SubjectId> pseudonym,
+        WritePlan plan) {
 
     public AppendRequest {
         Objects.requireNonNull(tenant, "tenant");

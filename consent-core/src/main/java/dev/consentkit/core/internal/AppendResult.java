@@ -1,7 +1,6 @@
 package dev.consentkit.core.internal;
 
 import dev.consentkit.core.AuditEntry;
-
 import java.util.List;
 
 /**

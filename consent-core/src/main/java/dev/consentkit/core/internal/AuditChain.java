@@ -10,8 +10,6 @@ import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.VerificationReport.BrokenChain;
 import dev.consentkit.core.VerificationReport.Problem;
-import org.jspecify.annotations.Nullable;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,6 +22,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The per-subject SHA-256 hash chain. Stores call {@link #seal} inside the transaction that appends an
@@ -40,8 +39,7 @@ public final class AuditChain {
 
     private static final byte[] VERSION = "ck1".getBytes(StandardCharsets.US_ASCII);
 
-    private AuditChain() {
-    }
+    private AuditChain() {}
 
     /** Links {@code entry} after {@code previous} (empty for a subject's first entry). */
     public static AuditEntry seal(AuditEntry entry, Optional<ChainLink> previous) {
@@ -81,9 +79,12 @@ public final class AuditChain {
     }
 
     /** The digest over an entry's personal fields; absent fields are encoded as absent. */
-    public static String personalDataDigest(SubjectId subject, @Nullable String idempotencyKey,
-                                            @Nullable String ipAddress, @Nullable String userAgent,
-                                            @Nullable String comment) {
+    public static String personalDataDigest(
+            SubjectId subject,
+            @Nullable String idempotencyKey,
+            @Nullable String ipAddress,
+            @Nullable String userAgent,
+            @Nullable String comment) {
         Canonical c = new Canonical();
         c.bytes(VERSION);
         c.text("personal");
@@ -99,12 +100,20 @@ public final class AuditChain {
     public static String personalDataDigestOf(AuditEntry entry) {
         if (entry instanceof ConsentRecord r) {
             Evidence e = r.evidence();
-            return personalDataDigest(r.subject(), r.idempotencyKey().orElse(null), e.ipAddress().orElse(null),
-                    e.userAgent().orElse(null), e.comment().orElse(null));
+            return personalDataDigest(
+                    r.subject(),
+                    r.idempotencyKey().orElse(null),
+                    e.ipAddress().orElse(null),
+                    e.userAgent().orElse(null),
+                    e.comment().orElse(null));
         } else if (entry instanceof PreferenceRecord p) {
             Evidence e = p.evidence();
-            return personalDataDigest(p.subject(), null, e.ipAddress().orElse(null),
-                    e.userAgent().orElse(null), e.comment().orElse(null));
+            return personalDataDigest(
+                    p.subject(),
+                    null,
+                    e.ipAddress().orElse(null),
+                    e.userAgent().orElse(null),
+                    e.comment().orElse(null));
         }
         return personalDataDigest(entry.subject(), null, null, null, null);
     }
@@ -115,8 +124,8 @@ public final class AuditChain {
      * Entries of an erased subject (a chain that ends with an {@link ErasureRecord}) are checked against
      * their stored personal-data digest only through the chain, since the personal fields are gone.
      */
-    public static VerificationReport verify(Stream<AuditEntry> entries,
-                                            BiFunction<String, SubjectId, Optional<ChainLink>> heads) {
+    public static VerificationReport verify(
+            Stream<AuditEntry> entries, BiFunction<String, SubjectId, Optional<ChainLink>> heads) {
         List<BrokenChain> broken = new ArrayList<>();
         long records = 0;
         long subjects = 0;
@@ -143,8 +152,10 @@ public final class AuditChain {
         return a.tenant().equals(b.tenant()) && a.subject().equals(b.subject());
     }
 
-    private static void verifyChain(List<AuditEntry> chain, BiFunction<String, SubjectId, Optional<ChainLink>> heads,
-                                    List<BrokenChain> broken) {
+    private static void verifyChain(
+            List<AuditEntry> chain,
+            BiFunction<String, SubjectId, Optional<ChainLink>> heads,
+            List<BrokenChain> broken) {
         AuditEntry first = chain.get(0);
         boolean erased = chain.get(chain.size() - 1) instanceof ErasureRecord;
         long expected = 1;
@@ -156,7 +167,8 @@ public final class AuditChain {
                 // a skipped number that turns up later in the chain was moved, not removed
                 long skipped = expected;
                 problem = chain.stream().anyMatch(x -> x.link().sequence() == skipped)
-                        ? Problem.ORDER_CHANGED : Problem.RECORD_MISSING;
+                        ? Problem.ORDER_CHANGED
+                        : Problem.RECORD_MISSING;
             } else if (link.sequence() < expected || !link.previousHash().equals(previousHash)) {
                 problem = Problem.ORDER_CHANGED;
             } else if (!hash(e, link.sequence(), link.previousHash()).equals(link.hash())) {
@@ -174,10 +186,14 @@ public final class AuditChain {
         }
         ChainLink last = chain.get(chain.size() - 1).link();
         Optional<ChainLink> head = heads.apply(first.tenant(), first.subject());
-        if (head.isEmpty() || head.get().sequence() != last.sequence() || !head.get().hash().equals(last.hash())) {
+        if (head.isEmpty()
+                || head.get().sequence() != last.sequence()
+                || !head.get().hash().equals(last.hash())) {
             Problem problem = head.isPresent() && head.get().sequence() > last.sequence()
-                    ? Problem.RECORD_MISSING : Problem.HEAD_MISMATCH;
-            broken.add(new BrokenChain(first.tenant(), first.subject(), Optional.empty(), last.sequence() + 1, problem));
+                    ? Problem.RECORD_MISSING
+                    : Problem.HEAD_MISMATCH;
+            broken.add(
+                    new BrokenChain(first.tenant(), first.subject(), Optional.empty(), last.sequence() + 1, problem));
         }
     }
 

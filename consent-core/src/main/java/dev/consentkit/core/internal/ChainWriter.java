@@ -11,8 +11,6 @@ import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
-import org.jspecify.annotations.Nullable;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. ConsentKit's append protocol, written once for every store: inside
@@ -64,7 +63,8 @@ public final class ChainWriter {
         List<AppendResult> results = new ArrayList<>(requests.size());
         for (AppendRequest r : requests) {
             Working w = Objects.requireNonNull(working.get(new Key(r.tenant(), r.subject())));
-            Key idempotency = r.idempotencyKey().map(k -> new Key(r.tenant(), k)).orElse(null);
+            Key idempotency =
+                    r.idempotencyKey().map(k -> new Key(r.tenant(), k)).orElse(null);
             if (idempotency != null && earlier.containsKey(idempotency)) {
                 results.add(new AppendResult(List.of(earlier.get(idempotency)), true));
                 continue;
@@ -127,8 +127,8 @@ public final class ChainWriter {
                     unseenByPseudonym.put(pseudonym.get(), subject);
                 }
             });
-            Set<SubjectId> erased = unseenByPseudonym.isEmpty() ? Set.of()
-                    : tx.erasedAmong(tenant, unseenByPseudonym.keySet());
+            Set<SubjectId> erased =
+                    unseenByPseudonym.isEmpty() ? Set.of() : tx.erasedAmong(tenant, unseenByPseudonym.keySet());
             Set<SubjectId> erasedSubjects = new TreeSet<>();
             erased.forEach(p -> erasedSubjects.add(unseenByPseudonym.get(p)));
             for (SubjectId subject : subjects.keySet()) {
@@ -145,7 +145,9 @@ public final class ChainWriter {
     private static Map<Key, ConsentRecord> recordsByIdempotencyKey(StoreTransaction tx, List<AppendRequest> requests) {
         Map<String, Set<String>> byTenant = new TreeMap<>();
         for (AppendRequest r : requests) {
-            r.idempotencyKey().ifPresent(k -> byTenant.computeIfAbsent(r.tenant(), t -> new LinkedHashSet<>()).add(k));
+            r.idempotencyKey()
+                    .ifPresent(k -> byTenant.computeIfAbsent(r.tenant(), t -> new LinkedHashSet<>())
+                            .add(k));
         }
         Map<Key, ConsentRecord> found = new HashMap<>();
         byTenant.forEach((tenant, keys) -> tx.recordsByIdempotencyKey(tenant, keys)
@@ -158,8 +160,8 @@ public final class ChainWriter {
      * row of the subject, then appends the entry {@code erasure} builds from the pseudonymised state, sealed on
      * the same chain. Empty if the store holds nothing for the subject.
      */
-    public Optional<ErasureRecord> erase(String tenant, SubjectId subject, SubjectId pseudonym,
-                                         Function<SubjectState, ErasureRecord> erasure) {
+    public Optional<ErasureRecord> erase(
+            String tenant, SubjectId subject, SubjectId pseudonym, Function<SubjectState, ErasureRecord> erasure) {
         return store.inWriteTransaction("erase", tx -> {
             List<SubjectId> both = new ArrayList<>(new TreeSet<>(List.of(subject, pseudonym)));
             SubjectState state = tx.lock(tenant, both).get(subject);
@@ -196,7 +198,10 @@ public final class ChainWriter {
         final Map<PurposeId, ConsentRecord> current;
         final Set<PurposeId> hadRecord;
         final Set<PurposeId> recordsChanged = new LinkedHashSet<>();
-        @Nullable Map<String, PreferenceRecord> preferences;
+
+        @Nullable
+        Map<String, PreferenceRecord> preferences;
+
         Set<String> hadPreference = Set.of();
         final Set<String> preferencesChanged = new LinkedHashSet<>();
         final List<AuditEntry> appended = new ArrayList<>();
@@ -252,8 +257,17 @@ public final class ChainWriter {
                 (hadPreference.contains(k) ? prefsReplaced : prefsAdded).add(k);
             }
             Map<String, PreferenceRecord> prefs = preferences == null ? Map.of() : preferences;
-            return new SubjectChanges(tenant, subject, known, appended, snapshot(), added, replaced,
-                    new LinkedHashMap<>(prefs), prefsAdded, prefsReplaced);
+            return new SubjectChanges(
+                    tenant,
+                    subject,
+                    known,
+                    appended,
+                    snapshot(),
+                    added,
+                    replaced,
+                    new LinkedHashMap<>(prefs),
+                    prefsAdded,
+                    prefsReplaced);
         }
     }
 }

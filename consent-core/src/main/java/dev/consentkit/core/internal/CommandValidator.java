@@ -13,10 +13,6 @@ import jakarta.validation.Path;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
 import jakarta.validation.ValidatorFactory;
-import org.hibernate.validator.HibernateValidator;
-import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
-import org.jspecify.annotations.Nullable;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -27,6 +23,9 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.hibernate.validator.HibernateValidator;
+import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. Validates what callers hand a manager before anything touches the
@@ -42,7 +41,8 @@ public final class CommandValidator {
     private final PurposeIndex purposes;
 
     public CommandValidator(Clock clock, PurposeIndex purposes) {
-        this.validator = Factory.INSTANCE.usingContext().clockProvider(() -> clock).getValidator();
+        this.validator =
+                Factory.INSTANCE.usingContext().clockProvider(() -> clock).getValidator();
         this.purposes = purposes;
     }
 
@@ -69,7 +69,8 @@ public final class CommandValidator {
             List<Violation> found = validate(c, prefix);
             if (c.evidence() != null) {
                 // commands of a batch often share one evidence instance: validate it once
-                evidenceChecked.computeIfAbsent(c.evidence(), e -> violations(validator.validate(e), ""))
+                evidenceChecked
+                        .computeIfAbsent(c.evidence(), e -> violations(validator.validate(e), ""))
                         .forEach(v -> found.add(new Violation(prefix + "evidence." + v.field(), v.message())));
             }
             found.sort(Comparator.comparing(Violation::field));
@@ -89,15 +90,20 @@ public final class CommandValidator {
             Purpose p = purposes.find(c.purpose());
             if (p == null) {
                 found.add(new Violation(prefix + "purpose", "must be a declared purpose"));
-            } else if (c.purposeVersion() != null && c.purposeVersion().isPresent()
-                    && purposes.registry().version(p.id(), c.purposeVersion().get()).isEmpty()) {
+            } else if (c.purposeVersion() != null
+                    && c.purposeVersion().isPresent()
+                    && purposes.registry()
+                            .version(p.id(), c.purposeVersion().get())
+                            .isEmpty()) {
                 found.add(new Violation(prefix + "purposeVersion", "must be a declared version of the purpose"));
             }
         }
         if (c.pendingConfirmation() && c.status() != ConsentStatus.GRANTED) {
             found.add(new Violation(prefix + "pendingConfirmation", "applies to grants only"));
         }
-        if (c.effectiveAt() != null && c.effectiveAt().isPresent() && c.effectiveAt().get().isBefore(EARLIEST)) {
+        if (c.effectiveAt() != null
+                && c.effectiveAt().isPresent()
+                && c.effectiveAt().get().isBefore(EARLIEST)) {
             found.add(new Violation(prefix + "effectiveAt", "must not be before 1970"));
         }
         found.sort(Comparator.comparing(Violation::field));
@@ -112,8 +118,12 @@ public final class CommandValidator {
     }
 
     /** Checks a preference change against the declared preferences. */
-    public void preference(@Nullable String subject, @Nullable String key, @Nullable String value,
-                           @Nullable Evidence evidence, Map<String, PreferenceDefinition> definitions) {
+    public void preference(
+            @Nullable String subject,
+            @Nullable String key,
+            @Nullable String value,
+            @Nullable Evidence evidence,
+            Map<String, PreferenceDefinition> definitions) {
         List<Violation> violations = new ArrayList<>();
         addProblem(violations, "subject", IdRules.subjectProblem(subject));
         PreferenceDefinition definition = key == null ? null : definitions.get(key);
@@ -131,8 +141,8 @@ public final class CommandValidator {
     }
 
     /** The declared preference {@code key}. */
-    public static PreferenceDefinition declaredPreference(@Nullable String key,
-                                                          Map<String, PreferenceDefinition> definitions) {
+    public static PreferenceDefinition declaredPreference(
+            @Nullable String key, Map<String, PreferenceDefinition> definitions) {
         PreferenceDefinition definition = key == null ? null : definitions.get(key);
         if (definition == null) {
             throw InvalidConsentRequestException.of("key", "must be a declared preference");
@@ -144,7 +154,9 @@ public final class CommandValidator {
     public static void erasure(@Nullable String subject, @Nullable String reason) {
         List<Violation> violations = new ArrayList<>();
         addProblem(violations, "subject", IdRules.subjectProblem(subject));
-        if (reason == null || reason.isBlank() || reason.length() > 255
+        if (reason == null
+                || reason.isBlank()
+                || reason.length() > 255
                 || TextValidators.hasControlCharacter(reason, false)) {
             violations.add(new Violation("reason", "must be 1..255 characters without control characters"));
         }
@@ -239,7 +251,6 @@ public final class CommandValidator {
                 .messageInterpolator(new ParameterMessageInterpolator())
                 .buildValidatorFactory();
 
-        private Factory() {
-        }
+        private Factory() {}
     }
 }

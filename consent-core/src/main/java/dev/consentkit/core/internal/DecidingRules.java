@@ -12,8 +12,6 @@ import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.Source;
 import dev.consentkit.core.spi.SubjectState;
-import org.jspecify.annotations.Nullable;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. The deciding rules as pure functions of a manager's purposes and the
@@ -86,8 +85,10 @@ public final class DecidingRules {
         }
         switch (effective.status()) {
             case GRANTED:
-                int reconsentFrom = purposes.registry().current(effective.purpose())
-                        .map(Purpose::reconsentFromVersion).orElse(1);
+                int reconsentFrom = purposes.registry()
+                        .current(effective.purpose())
+                        .map(Purpose::reconsentFromVersion)
+                        .orElse(1);
                 if (effective.purposeVersion() < reconsentFrom) {
                     return decision(p, DecisionReason.RECONSENT_REQUIRED, effective, at);
                 }
@@ -122,8 +123,8 @@ public final class DecidingRules {
      * purpose, or one made on a direct-marketing ancestor) and the grant does not come from the subject itself
      * through a channel direct from the subject. True if the grant must be refused.
      */
-    public boolean objectionInForce(Map<PurposeId, ConsentRecord> current, Purpose granted, Evidence evidence,
-                                    Instant now) {
+    public boolean objectionInForce(
+            Map<PurposeId, ConsentRecord> current, Purpose granted, Evidence evidence, Instant now) {
         if (evidence.actor().isSubject() && evidence.source().isDirectFromSubject()) {
             return false;
         }
@@ -132,8 +133,13 @@ public final class DecidingRules {
                 continue;
             }
             ConsentRecord effective = effective(current, covered.id(), now);
-            if (effective != null && effective.status() == ConsentStatus.OPTED_OUT && (covered.directMarketing()
-                    || purposes.registry().current(effective.purpose()).map(Purpose::directMarketing).orElse(false))) {
+            if (effective != null
+                    && effective.status() == ConsentStatus.OPTED_OUT
+                    && (covered.directMarketing()
+                            || purposes.registry()
+                                    .current(effective.purpose())
+                                    .map(Purpose::directMarketing)
+                                    .orElse(false))) {
                 return true;
             }
         }
@@ -141,24 +147,23 @@ public final class DecidingRules {
     }
 
     /** One opt-out a Global Privacy Control signal records; {@code conflict} when it overrides a grant. */
-    public record SignalOptOut(Purpose purpose, boolean conflict) {
-    }
+    public record SignalOptOut(Purpose purpose, boolean conflict) {}
 
     /**
      * The Global Privacy Control override rule: the signal opts out of every sale-or-share purpose that is not
      * already opted out of, except where the effective record is a grant in {@code confirmedGrants} (the
      * subject's own grant after an earlier signal); overriding an effective grant is a conflict.
      */
-    public List<SignalOptOut> signalOptOuts(Map<PurposeId, ConsentRecord> current, Set<UUID> confirmedGrants,
-                                            Instant now) {
+    public List<SignalOptOut> signalOptOuts(
+            Map<PurposeId, ConsentRecord> current, Set<UUID> confirmedGrants, Instant now) {
         List<SignalOptOut> result = new ArrayList<>();
         for (Purpose p : purposes.registry().currentPurposes()) {
             if (!p.saleOrShare()) {
                 continue;
             }
             ConsentRecord effective = effective(current, p.id(), now);
-            if (effective != null && (effective.status() == ConsentStatus.OPTED_OUT
-                    || confirmedGrants.contains(effective.id()))) {
+            if (effective != null
+                    && (effective.status() == ConsentStatus.OPTED_OUT || confirmedGrants.contains(effective.id()))) {
                 continue;
             }
             result.add(new SignalOptOut(p, effective != null && effective.status() == ConsentStatus.GRANTED));
@@ -170,17 +175,22 @@ public final class DecidingRules {
      * The effective grant on {@code purpose} that the subject gave itself, the only kind that can confirm sale or
      * sharing despite a Global Privacy Control signal; empty otherwise.
      */
-    public Optional<ConsentRecord> subjectsOwnGrant(Map<PurposeId, ConsentRecord> current, PurposeId purpose,
-                                                    Instant now) {
+    public Optional<ConsentRecord> subjectsOwnGrant(
+            Map<PurposeId, ConsentRecord> current, PurposeId purpose, Instant now) {
         ConsentRecord grant = effective(current, purpose, now);
-        return grant != null && grant.status() == ConsentStatus.GRANTED
-                && grant.evidence().actor().type() == Actor.Type.SUBJECT ? Optional.of(grant) : Optional.empty();
+        return grant != null
+                        && grant.status() == ConsentStatus.GRANTED
+                        && grant.evidence().actor().type() == Actor.Type.SUBJECT
+                ? Optional.of(grant)
+                : Optional.empty();
     }
 
     /** True if {@code entry} is a Global Privacy Control opt-out appended before {@code grant}. */
     public static boolean isSignalOptOutBefore(AuditEntry entry, ConsentRecord grant) {
-        return entry.link().sequence() < grant.link().sequence() && entry instanceof ConsentRecord r
-                && r.status() == ConsentStatus.OPTED_OUT && r.evidence().source() == Source.GPC_SIGNAL;
+        return entry.link().sequence() < grant.link().sequence()
+                && entry instanceof ConsentRecord r
+                && r.status() == ConsentStatus.OPTED_OUT
+                && r.evidence().source() == Source.GPC_SIGNAL;
     }
 
     private static ConsentDecision decision(Purpose p, DecisionReason reason, @Nullable ConsentRecord r, Instant at) {

@@ -1,8 +1,7 @@
 package dev.consentkit.core.internal;
 
-import org.jspecify.annotations.Nullable;
-
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. The shape rules of subject and purpose ids, shared by the id records'
@@ -17,8 +16,7 @@ public final class IdRules {
 
     private static final Pattern PURPOSE_SHAPE = Pattern.compile("[a-z0-9][a-z0-9_-]*(\\.[a-z0-9][a-z0-9_-]*)*");
 
-    private IdRules() {
-    }
+    private IdRules() {}
 
     /** Why {@code value} is not a valid subject id, or {@code null} if it is. */
     public static @Nullable String subjectProblem(@Nullable String value) {

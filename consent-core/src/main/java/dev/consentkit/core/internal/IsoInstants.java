@@ -13,8 +13,7 @@ public final class IsoInstants {
 
     private static final long SECONDS_PER_DAY = 86_400;
 
-    private IsoInstants() {
-    }
+    private IsoInstants() {}
 
     /** {@code instant.toString()}, faster. */
     public static String format(Instant instant) {

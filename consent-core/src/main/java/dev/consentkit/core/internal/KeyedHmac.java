@@ -1,10 +1,10 @@
 package dev.consentkit.core.internal;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.HexFormat;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Internal API; may change without notice. HMAC-SHA256 under one secret key, keyed once: the key is checked and a

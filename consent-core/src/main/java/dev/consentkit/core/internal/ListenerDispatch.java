@@ -5,12 +5,11 @@ import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Internal API; may change without notice. Tells a manager's listeners about written entries once they are
@@ -59,13 +58,21 @@ public final class ListenerDispatch {
     public void deliver(List<AuditEntry> entries) {
         for (AuditEntry e : entries) {
             if (log.isDebugEnabled()) {
-                log.debug("Committed {} {} seq={}", e.getClass().getSimpleName(), e.id(), e.link().sequence());
+                log.debug(
+                        "Committed {} {} seq={}",
+                        e.getClass().getSimpleName(),
+                        e.id(),
+                        e.link().sequence());
             }
             for (ConsentListener l : listeners) {
                 try {
                     l.onCommitted(e);
                 } catch (RuntimeException ex) {
-                    log.warn("Consent listener {} failed for entry {}", l.getClass().getName(), e.id(), ex);
+                    log.warn(
+                            "Consent listener {} failed for entry {}",
+                            l.getClass().getName(),
+                            e.id(),
+                            ex);
                 }
             }
         }

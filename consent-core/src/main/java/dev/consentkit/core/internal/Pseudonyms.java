@@ -1,10 +1,9 @@
 package dev.consentkit.core.internal;
 
 import dev.consentkit.core.SubjectId;
-import org.jspecify.annotations.Nullable;
-
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. The keyed pseudonyms that replace erased subjects' identifiers:

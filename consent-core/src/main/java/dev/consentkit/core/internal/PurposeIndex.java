@@ -4,11 +4,10 @@ import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.PurposeRegistry;
 import dev.consentkit.core.UnknownPurposeException;
-import org.jspecify.annotations.Nullable;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. A manager's declared purposes, looked up by name without parsing, with

@@ -9,13 +9,12 @@ import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
-import org.jspecify.annotations.Nullable;
-
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. An unsealed entry being drafted: the manager names what differs
@@ -37,8 +36,13 @@ public final class RecordDraft {
     private @Nullable Evidence evidence;
     private boolean conflict;
 
-    private RecordDraft(String tenant, SubjectId subject, PurposeId purpose, int purposeVersion,
-                        ConsentStatus status, Instant recordedAt) {
+    private RecordDraft(
+            String tenant,
+            SubjectId subject,
+            PurposeId purpose,
+            int purposeVersion,
+            ConsentStatus status,
+            Instant recordedAt) {
         this.tenant = Objects.requireNonNull(tenant, "tenant");
         this.subject = Objects.requireNonNull(subject, "subject");
         this.purpose = Objects.requireNonNull(purpose, "purpose");
@@ -49,8 +53,8 @@ public final class RecordDraft {
     }
 
     /** A record on the version {@code shown} of a purpose; it takes effect when recorded unless told otherwise. */
-    public static RecordDraft statement(String tenant, SubjectId subject, Purpose shown, ConsentStatus status,
-                                        Instant recordedAt) {
+    public static RecordDraft statement(
+            String tenant, SubjectId subject, Purpose shown, ConsentStatus status, Instant recordedAt) {
         return new RecordDraft(tenant, subject, shown.id(), shown.version(), status, recordedAt).shown(shown);
     }
 
@@ -90,29 +94,60 @@ public final class RecordDraft {
     public ConsentRecord build() {
         Evidence e = Objects.requireNonNull(evidence, "evidence");
         Optional<Instant> expiresAt = (status == ConsentStatus.GRANTED || status == ConsentStatus.PENDING)
-                && shown != null
-                ? shown.validity().map(v -> effectiveAt.atZone(ZoneOffset.UTC).plus(v).toInstant())
+                        && shown != null
+                ? shown.validity()
+                        .map(v -> effectiveAt.atZone(ZoneOffset.UTC).plus(v).toInstant())
                 : Optional.empty();
-        return new ConsentRecord(UUID.randomUUID(), tenant, subject, purpose, purposeVersion, status, recordedAt,
-                effectiveAt, expiresAt, idempotencyKey, e, conflict,
-                digest(subject, idempotencyKey.orElse(null), e), ChainLink.UNSEALED);
+        return new ConsentRecord(
+                UUID.randomUUID(),
+                tenant,
+                subject,
+                purpose,
+                purposeVersion,
+                status,
+                recordedAt,
+                effectiveAt,
+                expiresAt,
+                idempotencyKey,
+                e,
+                conflict,
+                digest(subject, idempotencyKey.orElse(null), e),
+                ChainLink.UNSEALED);
     }
 
     /** An unsealed preference change. */
-    public static PreferenceRecord preference(String tenant, SubjectId subject, String key, String value,
-                                              Instant recordedAt, Evidence evidence) {
-        return new PreferenceRecord(UUID.randomUUID(), tenant, subject, key, value, recordedAt, evidence,
-                digest(subject, null, evidence), ChainLink.UNSEALED);
+    public static PreferenceRecord preference(
+            String tenant, SubjectId subject, String key, String value, Instant recordedAt, Evidence evidence) {
+        return new PreferenceRecord(
+                UUID.randomUUID(),
+                tenant,
+                subject,
+                key,
+                value,
+                recordedAt,
+                evidence,
+                digest(subject, null, evidence),
+                ChainLink.UNSEALED);
     }
 
     /** An unsealed erasure entry under the subject's pseudonym. */
     public static ErasureRecord erasure(String tenant, SubjectId pseudonym, String reason, Instant recordedAt) {
-        return new ErasureRecord(UUID.randomUUID(), tenant, pseudonym, reason, recordedAt,
-                AuditChain.personalDataDigest(pseudonym, null, null, null, null), ChainLink.UNSEALED);
+        return new ErasureRecord(
+                UUID.randomUUID(),
+                tenant,
+                pseudonym,
+                reason,
+                recordedAt,
+                AuditChain.personalDataDigest(pseudonym, null, null, null, null),
+                ChainLink.UNSEALED);
     }
 
     private static String digest(SubjectId subject, @Nullable String idempotencyKey, Evidence e) {
-        return AuditChain.personalDataDigest(subject, idempotencyKey, e.ipAddress().orElse(null),
-                e.userAgent().orElse(null), e.comment().orElse(null));
+        return AuditChain.personalDataDigest(
+                subject,
+                idempotencyKey,
+                e.ipAddress().orElse(null),
+                e.userAgent().orElse(null),
+                e.comment().orElse(null));
     }
 }

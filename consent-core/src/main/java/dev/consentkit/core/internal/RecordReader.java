@@ -2,23 +2,19 @@ package dev.consentkit.core.internal;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentDecision;
+import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.LegalBasis;
+import dev.consentkit.core.PreferenceDefinition;
+import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectConsents;
 import dev.consentkit.core.SubjectId;
-import dev.consentkit.core.ConsentManager;
-import dev.consentkit.core.PreferenceDefinition;
-import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.DecisionObserver;
 import dev.consentkit.core.spi.SubjectState;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -32,6 +28,9 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Internal API; may change without notice. Reads what a decision needs from the store, as narrowly as it can,
@@ -50,8 +49,13 @@ public final class RecordReader {
     private final Pseudonyms pseudonyms;
     private final @Nullable DecisionObserver observer;
 
-    public RecordReader(ConsentStore store, String tenant, PurposeIndex purposes, DecidingRules rules,
-                           Pseudonyms pseudonyms, @Nullable DecisionObserver observer) {
+    public RecordReader(
+            ConsentStore store,
+            String tenant,
+            PurposeIndex purposes,
+            DecidingRules rules,
+            Pseudonyms pseudonyms,
+            @Nullable DecisionObserver observer) {
         this.store = store;
         this.tenant = tenant;
         this.purposes = purposes;
@@ -71,8 +75,11 @@ public final class RecordReader {
         try {
             observer.decided(decision, nanos);
         } catch (RuntimeException e) {
-            log.warn("Decision observer {} failed for purpose {}", observer.getClass().getName(),
-                    decision.purpose().value(), e);
+            log.warn(
+                    "Decision observer {} failed for purpose {}",
+                    observer.getClass().getName(),
+                    decision.purpose().value(),
+                    e);
         }
         return decision;
     }
@@ -80,8 +87,11 @@ public final class RecordReader {
     private ConsentDecision decide(SubjectId subject, Purpose p, Instant now) {
         if (Pseudonyms.isPseudonym(subject)) {
             Optional<SubjectState> state = store.state(tenant, subject);
-            return rules.decide(p, state.map(st -> rules.effective(st.current(), p.id(), now)).orElse(null),
-                    state.map(SubjectState::erased).orElse(false), now);
+            return rules.decide(
+                    p,
+                    state.map(st -> rules.effective(st.current(), p.id(), now)).orElse(null),
+                    state.map(SubjectState::erased).orElse(false),
+                    now);
         }
         Map<PurposeId, ConsentRecord> current = store.currentRecords(tenant, subject, purposes.cover(p.id()));
         if (current.isEmpty()) {
@@ -96,8 +106,11 @@ public final class RecordReader {
         if (isErased(subject)) {
             return rules.decide(p, null, true, at);
         }
-        HistoryQuery query = HistoryQuery.builder().subject(subject).purposes(purposes.cover(p.id()))
-                .recordedTo(asKnownAt.truncatedTo(ChronoUnit.MICROS).plus(1, ChronoUnit.MICROS)).build();
+        HistoryQuery query = HistoryQuery.builder()
+                .subject(subject)
+                .purposes(purposes.cover(p.id()))
+                .recordedTo(asKnownAt.truncatedTo(ChronoUnit.MICROS).plus(1, ChronoUnit.MICROS))
+                .build();
         try (Stream<AuditEntry> entries = store.history(tenant, query)) {
             Iterable<ConsentRecord> statements = entries.map(e -> (ConsentRecord) e)::iterator;
             return rules.decide(p, DecidingRules.effectiveAmong(statements, at), false, at);
@@ -121,13 +134,17 @@ public final class RecordReader {
         List<PurposeId> cover = purposes.cover(p.id());
         // one narrow read of the records on the purpose and its ancestors; pseudonyms (erased subjects asked
         // about by their keyed id) need their whole state, which carries the erasure
-        List<SubjectId> asPseudonyms = ids.stream().filter(Pseudonyms::isPseudonym).toList();
+        List<SubjectId> asPseudonyms =
+                ids.stream().filter(Pseudonyms::isPseudonym).toList();
         Map<SubjectId, Map<PurposeId, ConsentRecord>> statements = store.currentRecords(tenant, ids, cover);
-        Map<SubjectId, SubjectState> pseudonymStates = asPseudonyms.isEmpty() ? Map.of()
-                : store.states(tenant, asPseudonyms);
+        Map<SubjectId, SubjectState> pseudonymStates =
+                asPseudonyms.isEmpty() ? Map.of() : store.states(tenant, asPseudonyms);
         // without a record a consent purpose is denied anyway, so only other bases look for erasures
-        Set<SubjectId> erased = p.basis() == LegalBasis.CONSENT ? Set.of() : erasedAmong(ids.stream()
-                .filter(id -> !statements.containsKey(id) && !Pseudonyms.isPseudonym(id)).toList());
+        Set<SubjectId> erased = p.basis() == LegalBasis.CONSENT
+                ? Set.of()
+                : erasedAmong(ids.stream()
+                        .filter(id -> !statements.containsKey(id) && !Pseudonyms.isPseudonym(id))
+                        .toList());
         Set<SubjectId> allowed = new LinkedHashSet<>();
         for (SubjectId id : ids) {
             SubjectState pseudonymState = pseudonymStates.get(id);
@@ -154,8 +171,10 @@ public final class RecordReader {
      * signal must not override it again. Costs one narrow read, plus one history read per such grant.
      */
     public Set<UUID> grantsGivenAfterASignal(SubjectId subject, Instant now) {
-        List<PurposeId> saleOrShare = purposes.registry().currentPurposes().stream().filter(Purpose::saleOrShare)
-                .map(Purpose::id).toList();
+        List<PurposeId> saleOrShare = purposes.registry().currentPurposes().stream()
+                .filter(Purpose::saleOrShare)
+                .map(Purpose::id)
+                .toList();
         if (saleOrShare.isEmpty()) {
             return Set.of();
         }
@@ -168,8 +187,9 @@ public final class RecordReader {
             if (grant.isEmpty()) {
                 continue;
             }
-            try (Stream<AuditEntry> entries = store.history(tenant, HistoryQuery.builder().subject(subject)
-                    .purposes(List.of(p)).build())) {
+            try (Stream<AuditEntry> entries = store.history(
+                    tenant,
+                    HistoryQuery.builder().subject(subject).purposes(List.of(p)).build())) {
                 if (entries.anyMatch(e -> DecidingRules.isSignalOptOutBefore(e, grant.get()))) {
                     confirmed.add(grant.get().id());
                 }
@@ -201,7 +221,9 @@ public final class RecordReader {
 
     private boolean isErased(SubjectId subject) {
         return pseudonyms.available()
-                && store.state(tenant, pseudonyms.of(subject)).map(SubjectState::erased).orElse(false);
+                && store.state(tenant, pseudonyms.of(subject))
+                        .map(SubjectState::erased)
+                        .orElse(false);
     }
 
     /** Which of {@code withoutRecords} were erased: their keyed pseudonym's chain ends in an erasure. */
@@ -213,7 +235,9 @@ public final class RecordReader {
         for (SubjectId id : withoutRecords) {
             byPseudonym.put(pseudonyms.of(id), id);
         }
-        return store.states(tenant, byPseudonym.keySet()).values().stream().filter(SubjectState::erased)
-                .map(s -> byPseudonym.get(s.subject())).collect(Collectors.toSet());
+        return store.states(tenant, byPseudonym.keySet()).values().stream()
+                .filter(SubjectState::erased)
+                .map(s -> byPseudonym.get(s.subject()))
+                .collect(Collectors.toSet());
     }
 }

@@ -2,7 +2,6 @@ package dev.consentkit.core.internal;
 
 import jakarta.validation.ConstraintValidator;
 import jakarta.validation.ConstraintValidatorContext;
-
 import java.util.regex.Pattern;
 
 /** Internal API; may change without notice. Validators for {@link SafeText} and {@link IpAddress}. */
@@ -14,8 +13,7 @@ public final class TextValidators {
     // (for example ".::1") it resolves as a host name, so such strings must be refused before it is called
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}");
 
-    private TextValidators() {
-    }
+    private TextValidators() {}
 
     /** True for an IPv4 dotted quad or an IPv6 literal; never touches the network. */
     public static boolean isIpAddress(String value) {

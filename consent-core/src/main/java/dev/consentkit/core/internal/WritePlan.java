@@ -2,7 +2,6 @@ package dev.consentkit.core.internal;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.spi.SubjectState;
-
 import java.util.List;
 
 /**

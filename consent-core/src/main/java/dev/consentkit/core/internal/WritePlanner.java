@@ -1,5 +1,6 @@
 package dev.consentkit.core.internal;
 
+import dev.consentkit.core.Actor;
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentRecord;
@@ -12,12 +13,9 @@ import dev.consentkit.core.ObjectionInForceException;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeRegistry;
-import dev.consentkit.core.Source;
-import dev.consentkit.core.Actor;
 import dev.consentkit.core.SubjectErasedException;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.spi.ConsentStore;
-
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -44,8 +42,14 @@ public final class WritePlanner {
     private final Object savingPurposes = new Object();
     private volatile boolean purposesSaved;
 
-    public WritePlanner(ConsentStore store, String tenant, PurposeIndex purposes, DecidingRules rules,
-                        EvidencePolicy evidencePolicy, Pseudonyms pseudonyms, ListenerDispatch listeners) {
+    public WritePlanner(
+            ConsentStore store,
+            String tenant,
+            PurposeIndex purposes,
+            DecidingRules rules,
+            EvidencePolicy evidencePolicy,
+            Pseudonyms pseudonyms,
+            ListenerDispatch listeners) {
         this.store = store;
         this.tenant = tenant;
         this.purposes = purposes;
@@ -85,8 +89,8 @@ public final class WritePlanner {
         List<AppendRequest> requests = new ArrayList<>(commands.size());
         for (ConsentCommand c : commands) {
             SubjectId subject = SubjectId.of(c.subject());
-            requests.add(new AppendRequest(tenant, subject, c.idempotencyKey(), pseudonyms.ifAvailable(subject),
-                    planFor(c, subject, now)));
+            requests.add(new AppendRequest(
+                    tenant, subject, c.idempotencyKey(), pseudonyms.ifAvailable(subject), planFor(c, subject, now)));
         }
         purposesSavedBeforeWriting();
         List<AppendResult> results = writer.appendAll(requests);
@@ -105,12 +109,17 @@ public final class WritePlanner {
     private WritePlan planFor(ConsentCommand c, SubjectId subject, Instant now) {
         Purpose current = purposes.require(c.purpose());
         PurposeRegistry registry = purposes.registry();
-        Purpose shown = registry.version(current.id(), c.purposeVersion().orElse(current.version())).orElseThrow();
+        Purpose shown = registry.version(current.id(), c.purposeVersion().orElse(current.version()))
+                .orElseThrow();
         ConsentStatus status = c.storedStatus();
         Evidence evidence = evidencePolicy.apply(c.evidence());
         ConsentRecord record = RecordDraft.statement(tenant, subject, shown, status, now)
-                .effectiveAt(c.effectiveAt().map(t -> t.truncatedTo(ChronoUnit.MICROS)).orElse(now))
-                .idempotencyKey(c.idempotencyKey()).evidence(evidence).build();
+                .effectiveAt(c.effectiveAt()
+                        .map(t -> t.truncatedTo(ChronoUnit.MICROS))
+                        .orElse(now))
+                .idempotencyKey(c.idempotencyKey())
+                .evidence(evidence)
+                .build();
         return state -> {
             if (state.erased()) {
                 throw new SubjectErasedException();
@@ -124,19 +133,21 @@ public final class WritePlanner {
     }
 
     /** Applies a validated Global Privacy Control signal; the opt-outs written (none for an erased subject). */
-    public List<ConsentRecord> applyGlobalPrivacyControl(SubjectId subject, Evidence validated, Instant now,
-                                                         Set<UUID> confirmedGrants) {
+    public List<ConsentRecord> applyGlobalPrivacyControl(
+            SubjectId subject, Evidence validated, Instant now, Set<UUID> confirmedGrants) {
         Evidence gpc = evidencePolicy.apply(validated);
         purposesSavedBeforeWriting();
-        AppendResult result = writer.append(new AppendRequest(tenant, subject, Optional.empty(),
-                pseudonyms.ifAvailable(subject), state -> {
+        AppendResult result = writer.append(new AppendRequest(
+                tenant, subject, Optional.empty(), pseudonyms.ifAvailable(subject), state -> {
                     if (state.erased()) {
                         return List.of();
                     }
                     List<AuditEntry> planned = new ArrayList<>();
                     for (DecidingRules.SignalOptOut o : rules.signalOptOuts(state.current(), confirmedGrants, now)) {
                         planned.add(RecordDraft.statement(tenant, subject, o.purpose(), ConsentStatus.OPTED_OUT, now)
-                                .evidence(gpc).conflict(o.conflict()).build());
+                                .evidence(gpc)
+                                .conflict(o.conflict())
+                                .build());
                     }
                     return planned;
                 }));
@@ -149,10 +160,16 @@ public final class WritePlanner {
         ConsentRecord pending = store.findRecord(tenant, token)
                 .filter(r -> r.status() == ConsentStatus.PENDING)
                 .orElseThrow(() -> new InvalidConfirmationException("No pending grant has this confirmation token"));
-        Purpose shown = purposes.registry().version(pending.purpose(), pending.purposeVersion()).orElseThrow();
-        Evidence evidence = pending.evidence().toBuilder().actor(Actor.subject()).proofReference(tokenText).build();
+        Purpose shown = purposes.registry()
+                .version(pending.purpose(), pending.purposeVersion())
+                .orElseThrow();
+        Evidence evidence = pending.evidence().toBuilder()
+                .actor(Actor.subject())
+                .proofReference(tokenText)
+                .build();
         ConsentRecord granted = RecordDraft.statement(tenant, pending.subject(), shown, ConsentStatus.GRANTED, now)
-                .evidence(evidence).build();
+                .evidence(evidence)
+                .build();
         purposesSavedBeforeWriting();
         AppendResult result = writer.append(new AppendRequest(tenant, pending.subject(), Optional.empty(), state -> {
             if (state.erased()) {
@@ -169,12 +186,12 @@ public final class WritePlanner {
     }
 
     /** Records a validated preference change. */
-    public PreferenceRecord setPreference(SubjectId subject, String key, String value, Evidence evidence,
-                                          Instant now) {
-        PreferenceRecord entry = RecordDraft.preference(tenant, subject, key, value, now, evidencePolicy.apply(evidence));
+    public PreferenceRecord setPreference(SubjectId subject, String key, String value, Evidence evidence, Instant now) {
+        PreferenceRecord entry =
+                RecordDraft.preference(tenant, subject, key, value, now, evidencePolicy.apply(evidence));
         purposesSavedBeforeWriting();
-        AppendResult result = writer.append(new AppendRequest(tenant, subject, Optional.empty(),
-                pseudonyms.ifAvailable(subject), state -> {
+        AppendResult result = writer.append(
+                new AppendRequest(tenant, subject, Optional.empty(), pseudonyms.ifAvailable(subject), state -> {
                     if (state.erased()) {
                         throw new SubjectErasedException();
                     }
@@ -188,8 +205,8 @@ public final class WritePlanner {
     public Optional<ErasureRecord> erase(SubjectId subject, String reason, Instant now) {
         SubjectId pseudonym = pseudonyms.of(subject);
         purposesSavedBeforeWriting();
-        Optional<ErasureRecord> erased = writer.erase(tenant, subject, pseudonym,
-                state -> RecordDraft.erasure(tenant, pseudonym, reason, now));
+        Optional<ErasureRecord> erased =
+                writer.erase(tenant, subject, pseudonym, state -> RecordDraft.erasure(tenant, pseudonym, reason, now));
         erased.ifPresent(e -> listeners.publish(List.of(e)));
         return erased;
     }

@@ -10,10 +10,8 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.internal.AuditChain;
-
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -51,9 +49,10 @@ public interface ConsentStore {
      * {@code check} needs. An erased subject's identifier has no records. The default filters {@link #state};
      * database stores answer with one narrow query.
      */
-    default Map<PurposeId, ConsentRecord> currentRecords(String tenant, SubjectId subject,
-                                                            Collection<PurposeId> purposes) {
-        Map<PurposeId, ConsentRecord> current = state(tenant, subject).map(SubjectState::current).orElse(Map.of());
+    default Map<PurposeId, ConsentRecord> currentRecords(
+            String tenant, SubjectId subject, Collection<PurposeId> purposes) {
+        Map<PurposeId, ConsentRecord> current =
+                state(tenant, subject).map(SubjectState::current).orElse(Map.of());
         Map<PurposeId, ConsentRecord> result = new LinkedHashMap<>();
         for (PurposeId p : purposes) {
             ConsentRecord r = current.get(p);
@@ -69,9 +68,8 @@ public interface ConsentStore {
      * ({@code filterAllowed}): subjects without a record on any of them are absent. An erased subject's
      * identifier has none. The default narrows {@link #states}; database stores read only those rows.
      */
-    default Map<SubjectId, Map<PurposeId, ConsentRecord>> currentRecords(String tenant,
-                                                                            Collection<SubjectId> subjects,
-                                                                            Collection<PurposeId> purposes) {
+    default Map<SubjectId, Map<PurposeId, ConsentRecord>> currentRecords(
+            String tenant, Collection<SubjectId> subjects, Collection<PurposeId> purposes) {
         Map<SubjectId, Map<PurposeId, ConsentRecord>> result = new LinkedHashMap<>();
         states(tenant, subjects).forEach((subject, state) -> {
             Map<PurposeId, ConsentRecord> narrowed = new LinkedHashMap<>();
@@ -143,6 +141,5 @@ public interface ConsentStore {
     }
 
     /** Keeps every purpose version the manager was built with, for auditors. The default keeps nothing. */
-    default void savePurposes(String tenant, Collection<Purpose> purposes) {
-    }
+    default void savePurposes(String tenant, Collection<Purpose> purposes) {}
 }

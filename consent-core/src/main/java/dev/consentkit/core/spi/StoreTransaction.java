@@ -3,7 +3,6 @@ package dev.consentkit.core.spi;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.SubjectId;
-
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,6 @@ import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,10 +26,17 @@ import java.util.Set;
  * @param preferencesAdded    preference keys that now have a value and had none
  * @param preferencesReplaced preference keys whose value changed
  */
-public record SubjectChanges(String tenant, SubjectId subject, boolean known, List<AuditEntry> appended,
-                             SubjectState after, Set<PurposeId> recordsAdded, Set<PurposeId> recordsReplaced,
-                             Map<String, PreferenceRecord> preferences, Set<String> preferencesAdded,
-                             Set<String> preferencesReplaced) {
+public record SubjectChanges(
+        String tenant,
+        SubjectId subject,
+        boolean known,
+        List<AuditEntry> appended,
+        SubjectState after,
+        Set<PurposeId> recordsAdded,
+        Set<PurposeId> recordsReplaced,
+        Map<String, PreferenceRecord> preferences,
+        Set<String> preferencesAdded,
+        Set<String> preferencesReplaced) {
 
     public SubjectChanges {
         Objects.requireNonNull(tenant, "tenant");

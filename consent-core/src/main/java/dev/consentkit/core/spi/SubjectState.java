@@ -4,7 +4,6 @@ import dev.consentkit.core.ChainLink;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
-
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,8 +18,12 @@ import java.util.Optional;
  * @param current the latest record per purpose
  * @param erased  true if the subject (here: its pseudonym) was erased
  */
-public record SubjectState(String tenant, SubjectId subject, Optional<ChainLink> head,
-                           Map<PurposeId, ConsentRecord> current, boolean erased) {
+public record SubjectState(
+        String tenant,
+        SubjectId subject,
+        Optional<ChainLink> head,
+        Map<PurposeId, ConsentRecord> current,
+        boolean erased) {
 
     public SubjectState {
         Objects.requireNonNull(tenant, "tenant");
@@ -40,6 +43,7 @@ public record SubjectState(String tenant, SubjectId subject, Optional<ChainLink>
      */
     public static boolean supersedes(ConsentRecord candidate, ConsentRecord existing) {
         int byTime = candidate.effectiveAt().compareTo(existing.effectiveAt());
-        return byTime > 0 || (byTime == 0 && candidate.link().sequence() > existing.link().sequence());
+        return byTime > 0
+                || (byTime == 0 && candidate.link().sequence() > existing.link().sequence());
     }
 }

@@ -1,5 +1,8 @@
 package dev.consentkit.core.internal;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.consentkit.core.Actor;
 import dev.consentkit.core.ChainLink;
 import dev.consentkit.core.ConsentRecord;
@@ -12,20 +15,16 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.PurposeRegistry;
 import dev.consentkit.core.Source;
 import dev.consentkit.core.SubjectId;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import java.time.Instant;
 import java.time.Period;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The deciding rules as pure functions: records are built here, no store and no manager are involved. */
 class DecidingRulesTest {
@@ -33,21 +32,38 @@ class DecidingRulesTest {
     static final Instant NOW = Instant.parse("2026-03-01T10:00:00Z");
     static final SubjectId ALICE = SubjectId.of("alice");
 
-    static final Purpose MARKETING = Purpose.builder("marketing").basis(LegalBasis.CONSENT).directMarketing(true).build();
-    static final Purpose EMAIL_V1 = Purpose.builder("marketing.email").version(1).basis(LegalBasis.CONSENT).build();
-    static final Purpose EMAIL = Purpose.builder("marketing.email").version(2).basis(LegalBasis.CONSENT)
-            .validFor(Period.ofMonths(12)).reconsentFromVersion(2).build();
-    static final Purpose PROFILING = Purpose.builder("profiling").basis(LegalBasis.LEGITIMATE_INTERESTS).build();
-    static final Purpose BILLING = Purpose.builder("billing").basis(LegalBasis.CONTRACT).build();
-    static final Purpose AD_SALE = Purpose.builder("ads.sale").basis(LegalBasis.CONSENT).saleOrShare(true).build();
+    static final Purpose MARKETING = Purpose.builder("marketing")
+            .basis(LegalBasis.CONSENT)
+            .directMarketing(true)
+            .build();
+    static final Purpose EMAIL_V1 = Purpose.builder("marketing.email")
+            .version(1)
+            .basis(LegalBasis.CONSENT)
+            .build();
+    static final Purpose EMAIL = Purpose.builder("marketing.email")
+            .version(2)
+            .basis(LegalBasis.CONSENT)
+            .validFor(Period.ofMonths(12))
+            .reconsentFromVersion(2)
+            .build();
+    static final Purpose PROFILING =
+            Purpose.builder("profiling").basis(LegalBasis.LEGITIMATE_INTERESTS).build();
+    static final Purpose BILLING =
+            Purpose.builder("billing").basis(LegalBasis.CONTRACT).build();
+    static final Purpose AD_SALE = Purpose.builder("ads.sale")
+            .basis(LegalBasis.CONSENT)
+            .saleOrShare(true)
+            .build();
 
-    final PurposeIndex index = new PurposeIndex(PurposeRegistry.of(
-            List.of(MARKETING, EMAIL_V1, EMAIL, PROFILING, BILLING, AD_SALE)));
+    final PurposeIndex index =
+            new PurposeIndex(PurposeRegistry.of(List.of(MARKETING, EMAIL_V1, EMAIL, PROFILING, BILLING, AD_SALE)));
     final DecidingRules rules = new DecidingRules(index);
     long sequence;
 
     ConsentRecord statement(Purpose shown, ConsentStatus status, Instant effectiveAt, Evidence evidence) {
-        ConsentRecord r = RecordDraft.statement("default", ALICE, shown, status, effectiveAt).evidence(evidence).build();
+        ConsentRecord r = RecordDraft.statement("default", ALICE, shown, status, effectiveAt)
+                .evidence(evidence)
+                .build();
         return r.withLink(new ChainLink(++sequence, ChainLink.GENESIS, "h" + sequence));
     }
 
@@ -72,8 +88,10 @@ class DecidingRulesTest {
             ConsentRecord parent = statement(MARKETING, ConsentStatus.WITHDRAWN, NOW.minusSeconds(30));
 
             assertThat(rules.effective(current(child, parent), EMAIL.id(), NOW)).isSameAs(parent);
-            assertThat(rules.effective(current(child, parent), EMAIL.id(), NOW.minusSeconds(40))).isSameAs(child);
-            assertThat(rules.effective(current(child, parent), MARKETING.id(), NOW)).isSameAs(parent);
+            assertThat(rules.effective(current(child, parent), EMAIL.id(), NOW.minusSeconds(40)))
+                    .isSameAs(child);
+            assertThat(rules.effective(current(child, parent), MARKETING.id(), NOW))
+                    .isSameAs(parent);
         }
 
         @Test
@@ -82,7 +100,8 @@ class DecidingRulesTest {
             ConsentRecord second = statement(EMAIL, ConsentStatus.DENIED, NOW);
 
             assertThat(rules.effective(current(first, second), EMAIL.id(), NOW)).isSameAs(second);
-            assertThat(DecidingRules.effectiveAmong(List.of(second, first), NOW)).isSameAs(second);
+            assertThat(DecidingRules.effectiveAmong(List.of(second, first), NOW))
+                    .isSameAs(second);
         }
 
         @Test
@@ -140,7 +159,8 @@ class DecidingRulesTest {
             assertThat(grant.expiresAt()).hasValue(Instant.parse("2027-03-01T10:00:00Z"));
             assertThat(rules.decide(EMAIL, grant, false, NOW).reason()).isEqualTo(DecisionReason.GRANTED);
             assertThat(rules.decide(EMAIL, grant, false, NOW).record()).containsSame(grant);
-            assertThat(rules.decide(EMAIL, grant, false, grant.expiresAt().orElseThrow()).reason())
+            assertThat(rules.decide(EMAIL, grant, false, grant.expiresAt().orElseThrow())
+                            .reason())
                     .isEqualTo(DecisionReason.EXPIRED);
         }
 
@@ -181,7 +201,9 @@ class DecidingRulesTest {
         }
 
         @ParameterizedTest
-        @EnumSource(value = ConsentStatus.class, names = {"GRANTED", "PENDING"})
+        @EnumSource(
+                value = ConsentStatus.class,
+                names = {"GRANTED", "PENDING"})
         void aStatusThatIsNoRefusalIsRejected(ConsentStatus status) {
             assertThatThrownBy(() -> DecidingRules.refusalReason(status)).isInstanceOf(IllegalArgumentException.class);
         }
@@ -190,25 +212,34 @@ class DecidingRulesTest {
     @Nested
     class DirectMarketingObjection {
 
-        final Evidence byAgent = Evidence.builder().source(Source.PHONE).collectionPoint("call-centre")
-                .actor(Actor.agent("agent-7")).build();
-        final Evidence bySubjectOnTheWeb = Evidence.builder().source(Source.WEB).collectionPoint("form")
-                .actor(Actor.subject()).build();
+        final Evidence byAgent = Evidence.builder()
+                .source(Source.PHONE)
+                .collectionPoint("call-centre")
+                .actor(Actor.agent("agent-7"))
+                .build();
+        final Evidence bySubjectOnTheWeb = Evidence.builder()
+                .source(Source.WEB)
+                .collectionPoint("form")
+                .actor(Actor.subject())
+                .build();
 
         @Test
         void whenACoveredDirectMarketingPurposeIsOptedOutThenAGrantNotFromTheSubjectIsRefused() {
             ConsentRecord objection = statement(MARKETING, ConsentStatus.OPTED_OUT, NOW);
 
-            assertThat(rules.objectionInForce(current(objection), MARKETING, byAgent, NOW)).isTrue();
+            assertThat(rules.objectionInForce(current(objection), MARKETING, byAgent, NOW))
+                    .isTrue();
             // the objection on the direct-marketing parent covers the child too
-            assertThat(rules.objectionInForce(current(objection), EMAIL, byAgent, NOW)).isTrue();
+            assertThat(rules.objectionInForce(current(objection), EMAIL, byAgent, NOW))
+                    .isTrue();
         }
 
         @Test
         void whenTheSubjectGrantsThroughItsOwnChannelThenTheObjectionIsLifted() {
             ConsentRecord objection = statement(MARKETING, ConsentStatus.OPTED_OUT, NOW);
 
-            assertThat(rules.objectionInForce(current(objection), EMAIL, bySubjectOnTheWeb, NOW)).isFalse();
+            assertThat(rules.objectionInForce(current(objection), EMAIL, bySubjectOnTheWeb, NOW))
+                    .isFalse();
         }
 
         @Test
@@ -216,17 +247,23 @@ class DecidingRulesTest {
             ConsentRecord withdrawn = statement(MARKETING, ConsentStatus.WITHDRAWN, NOW);
             ConsentRecord saleOptOut = statement(AD_SALE, ConsentStatus.OPTED_OUT, NOW);
 
-            assertThat(rules.objectionInForce(current(withdrawn), EMAIL, byAgent, NOW)).isFalse();
-            assertThat(rules.objectionInForce(current(saleOptOut), AD_SALE, byAgent, NOW)).isFalse();
-            assertThat(rules.objectionInForce(Map.of(), MARKETING, byAgent, NOW)).isFalse();
+            assertThat(rules.objectionInForce(current(withdrawn), EMAIL, byAgent, NOW))
+                    .isFalse();
+            assertThat(rules.objectionInForce(current(saleOptOut), AD_SALE, byAgent, NOW))
+                    .isFalse();
+            assertThat(rules.objectionInForce(Map.of(), MARKETING, byAgent, NOW))
+                    .isFalse();
         }
     }
 
     @Nested
     class GlobalPrivacyControl {
 
-        final Evidence bySubject = Evidence.builder().source(Source.WEB).collectionPoint("prefs")
-                .actor(Actor.subject()).build();
+        final Evidence bySubject = Evidence.builder()
+                .source(Source.WEB)
+                .collectionPoint("prefs")
+                .actor(Actor.subject())
+                .build();
 
         @Test
         void whenNothingWasSaidThenEverySaleOrSharePurposeIsOptedOutWithoutConflict() {
@@ -248,7 +285,8 @@ class DecidingRulesTest {
             ConsentRecord confirmed = statement(AD_SALE, ConsentStatus.GRANTED, NOW);
 
             assertThat(rules.signalOptOuts(current(optOut), Set.of(), NOW)).isEmpty();
-            assertThat(rules.signalOptOuts(current(confirmed), Set.of(confirmed.id()), NOW)).isEmpty();
+            assertThat(rules.signalOptOuts(current(confirmed), Set.of(confirmed.id()), NOW))
+                    .isEmpty();
         }
 
         @Test
@@ -257,14 +295,26 @@ class DecidingRulesTest {
             ConsentRecord signalOptOut = statement(AD_SALE, ConsentStatus.OPTED_OUT, NOW.minusSeconds(10), signal);
             ConsentRecord ownGrant = statement(AD_SALE, ConsentStatus.GRANTED, NOW, bySubject);
             ConsentRecord laterSignal = statement(AD_SALE, ConsentStatus.OPTED_OUT, NOW, signal);
-            ConsentRecord agentsGrant = statement(AD_SALE, ConsentStatus.GRANTED, NOW, Evidence.builder()
-                    .source(Source.PHONE).collectionPoint("call-centre").actor(Actor.agent("agent-7")).build());
+            ConsentRecord agentsGrant = statement(
+                    AD_SALE,
+                    ConsentStatus.GRANTED,
+                    NOW,
+                    Evidence.builder()
+                            .source(Source.PHONE)
+                            .collectionPoint("call-centre")
+                            .actor(Actor.agent("agent-7"))
+                            .build());
 
-            assertThat(rules.subjectsOwnGrant(current(ownGrant), AD_SALE.id(), NOW)).containsSame(ownGrant);
-            assertThat(rules.subjectsOwnGrant(current(agentsGrant), AD_SALE.id(), NOW)).isEmpty();
-            assertThat(DecidingRules.isSignalOptOutBefore(signalOptOut, ownGrant)).isTrue();
-            assertThat(DecidingRules.isSignalOptOutBefore(laterSignal, ownGrant)).isFalse();
-            assertThat(DecidingRules.isSignalOptOutBefore(agentsGrant, ownGrant)).isFalse();
+            assertThat(rules.subjectsOwnGrant(current(ownGrant), AD_SALE.id(), NOW))
+                    .containsSame(ownGrant);
+            assertThat(rules.subjectsOwnGrant(current(agentsGrant), AD_SALE.id(), NOW))
+                    .isEmpty();
+            assertThat(DecidingRules.isSignalOptOutBefore(signalOptOut, ownGrant))
+                    .isTrue();
+            assertThat(DecidingRules.isSignalOptOutBefore(laterSignal, ownGrant))
+                    .isFalse();
+            assertThat(DecidingRules.isSignalOptOutBefore(agentsGrant, ownGrant))
+                    .isFalse();
         }
     }
 }

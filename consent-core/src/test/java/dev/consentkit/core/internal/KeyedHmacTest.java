@@ -1,10 +1,9 @@
 package dev.consentkit.core.internal;
 
-import dev.consentkit.core.SubjectId;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import dev.consentkit.core.SubjectId;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
@@ -14,9 +13,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Test;
 
 /** The one keyed HMAC helper behind pseudonyms and hashed evidence: the values stay what they always were. */
 class KeyedHmacTest {
@@ -49,7 +48,7 @@ class KeyedHmacTest {
         KeyedHmac hmac = new KeyedHmac(key);
         key[0] ^= 1;
 
-        assertThat(hmac.hex("x")).isEqualTo(reference(KEY, new byte[]{'x'}));
+        assertThat(hmac.hex("x")).isEqualTo(reference(KEY, new byte[] {'x'}));
         assertThat(hmac.toString()).doesNotContain("0123456789");
         assertThatThrownBy(() -> new KeyedHmac(new byte[0])).isInstanceOf(IllegalArgumentException.class);
     }
@@ -96,7 +95,8 @@ class KeyedHmacTest {
 
         assertThat(none.available()).isFalse();
         assertThat(none.ifAvailable(SubjectId.of("alice"))).isEmpty();
-        assertThatThrownBy(() -> none.of(SubjectId.of("alice"))).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> none.of(SubjectId.of("alice")))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("pseudonymKey");
     }
 }

@@ -6,7 +6,6 @@ import dev.consentkit.core.ErasureRecord;
 import dev.consentkit.core.Evidence;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.internal.IsoInstants;
-
 import java.util.List;
 import java.util.Locale;
 
@@ -17,14 +16,39 @@ import java.util.Locale;
 public final class EntryFields {
 
     /** The fields of every exported entry, in CSV column order. */
-    public static final List<String> COLUMNS = List.of("kind", "id", "tenant", "subject", "sequence", "recorded_at",
-            "purpose", "purpose_version", "status", "effective_at", "expires_at", "conflict", "source",
-            "collection_point", "notice_version", "notice_sha256", "locale", "actor_type", "actor_id", "ip_address",
-            "user_agent", "comment", "proof_reference", "idempotency_key", "preference_key", "preference_value",
-            "erasure_reason", "personal_data_digest", "previous_hash", "hash");
+    public static final List<String> COLUMNS = List.of(
+            "kind",
+            "id",
+            "tenant",
+            "subject",
+            "sequence",
+            "recorded_at",
+            "purpose",
+            "purpose_version",
+            "status",
+            "effective_at",
+            "expires_at",
+            "conflict",
+            "source",
+            "collection_point",
+            "notice_version",
+            "notice_sha256",
+            "locale",
+            "actor_type",
+            "actor_id",
+            "ip_address",
+            "user_agent",
+            "comment",
+            "proof_reference",
+            "idempotency_key",
+            "preference_key",
+            "preference_value",
+            "erasure_reason",
+            "personal_data_digest",
+            "previous_hash",
+            "hash");
 
-    private EntryFields() {
-    }
+    private EntryFields() {}
 
     /** The exported values of one entry in {@link #COLUMNS} order: String, Long, Integer, Boolean or null. */
     public static Object[] values(AuditEntry e) {
@@ -72,5 +96,4 @@ public final class EntryFields {
         v[21] = e.comment().orElse(null);
         v[22] = e.proofReference().orElse(null);
     }
-
 }

@@ -11,7 +11,6 @@ import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.Source;
 import dev.consentkit.core.SubjectId;
-
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -80,7 +79,11 @@ public final class EntryRows {
         ps.setString(15, evidence == null ? null : evidence.collectionPoint());
         ps.setString(16, evidence == null ? null : evidence.noticeVersion().orElse(null));
         ps.setString(17, evidence == null ? null : evidence.noticeTextSha256().orElse(null));
-        ps.setString(18, evidence == null ? null : evidence.locale().map(Locale::toLanguageTag).orElse(null));
+        ps.setString(
+                18,
+                evidence == null
+                        ? null
+                        : evidence.locale().map(Locale::toLanguageTag).orElse(null));
         ps.setString(19, evidence == null ? null : evidence.actor().type().name());
         ps.setString(20, evidence == null ? null : evidence.actor().id().orElse(null));
         ps.setString(21, evidence == null ? null : evidence.ipAddress().orElse(null));
@@ -185,15 +188,32 @@ public final class EntryRows {
             String k = rs.getString(kind);
             switch (k) {
                 case "consent":
-                    return new ConsentRecord(id, t, s, new PurposeId(rs.getString(purposeId)),
-                            rs.getInt(purposeVersion), ConsentStatus.valueOf(rs.getString(status)), recorded,
+                    return new ConsentRecord(
+                            id,
+                            t,
+                            s,
+                            new PurposeId(rs.getString(purposeId)),
+                            rs.getInt(purposeVersion),
+                            ConsentStatus.valueOf(rs.getString(status)),
+                            recorded,
                             Objects.requireNonNull(sql.readInstant(rs, effectiveAt), "effective_at"),
                             Optional.ofNullable(sql.readInstant(rs, expiresAt)),
-                            Optional.ofNullable(rs.getString(idempotencyKey)), evidence(rs),
-                            rs.getBoolean(conflict), digest, link);
+                            Optional.ofNullable(rs.getString(idempotencyKey)),
+                            evidence(rs),
+                            rs.getBoolean(conflict),
+                            digest,
+                            link);
                 case "preference":
-                    return new PreferenceRecord(id, t, s, rs.getString(prefKey), rs.getString(prefValue),
-                            recorded, evidence(rs), digest, link);
+                    return new PreferenceRecord(
+                            id,
+                            t,
+                            s,
+                            rs.getString(prefKey),
+                            rs.getString(prefValue),
+                            recorded,
+                            evidence(rs),
+                            digest,
+                            link);
                 case "erasure":
                     return new ErasureRecord(id, t, s, rs.getString(erasureReason), recorded, digest, link);
                 default:

@@ -7,8 +7,6 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.internal.AuditChain;
-import org.jspecify.annotations.Nullable;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,6 +23,7 @@ import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. Streams of log entries read lazily through a server-side cursor: each
@@ -52,14 +51,20 @@ public final class EntryStreams {
         query.purposes().stream().map(PurposeId::value).sorted().forEach(params::add);
         query.recordedFrom().ifPresent(params::add);
         query.recordedTo().ifPresent(params::add);
-        String statement = sql.history(query.subject().isPresent(), query.purposes().size(),
-                query.recordedFrom().isPresent(), query.recordedTo().isPresent());
+        String statement = sql.history(
+                query.subject().isPresent(),
+                query.purposes().size(),
+                query.recordedFrom().isPresent(),
+                query.recordedTo().isPresent());
         return stream("history", statement, params, result -> rows.reader(result)::read);
     }
 
     /** A tenant's entries (or one subject's) by subject and sequence. */
     public Stream<AuditEntry> chains(String tenant, Optional<SubjectId> subject) {
-        return stream("chains", sql.chains(subject.isPresent()), parameters(tenant, subject),
+        return stream(
+                "chains",
+                sql.chains(subject.isPresent()),
+                parameters(tenant, subject),
                 result -> rows.reader(result)::read);
     }
 
@@ -67,8 +72,8 @@ public final class EntryStreams {
      * Verifies with one streamed query that reads each entry together with its subject's recorded head, instead
      * of one head query per subject; {@code head} answers for a subject the stream has not shown.
      */
-    public VerificationReport verify(String tenant, Optional<SubjectId> subject,
-                                     BiFunction<String, SubjectId, Optional<ChainLink>> head) {
+    public VerificationReport verify(
+            String tenant, Optional<SubjectId> subject, BiFunction<String, SubjectId, Optional<ChainLink>> head) {
         // heads of the subjects read so far in this pass; verify asks for a subject's head right after its chain
         Map<SubjectId, Optional<ChainLink>> heads = new LinkedHashMap<>(4, 0.75f, true) {
             @Override
@@ -76,16 +81,19 @@ public final class EntryStreams {
                 return size() > 2;
             }
         };
-        try (Stream<AuditEntry> entries = stream("verify", sql.chainsWithHeads(subject.isPresent()),
-                parameters(tenant, subject), result -> {
+        try (Stream<AuditEntry> entries =
+                stream("verify", sql.chainsWithHeads(subject.isPresent()), parameters(tenant, subject), result -> {
                     EntryRows.Reader entry = rows.reader(result);
                     int headSeq = result.findColumn("h_seq");
                     int headHash = result.findColumn("h_hash");
                     return rs -> {
                         AuditEntry e = entry.read(rs);
                         long seq = rs.getLong(headSeq);
-                        heads.put(e.subject(), rs.wasNull() || seq == 0 ? Optional.empty()
-                                : Optional.of(new ChainLink(seq, "", rs.getString(headHash))));
+                        heads.put(
+                                e.subject(),
+                                rs.wasNull() || seq == 0
+                                        ? Optional.empty()
+                                        : Optional.of(new ChainLink(seq, "", rs.getString(headHash))));
                         return e;
                     };
                 })) {
@@ -154,8 +162,13 @@ public final class EntryStreams {
         private final RowReader reader;
         private boolean closed;
 
-        Cursor(String operation, Connection connection, PreparedStatement statement, ResultSet resultSet,
-               boolean restoreAutoCommit, RowReader reader) {
+        Cursor(
+                String operation,
+                Connection connection,
+                PreparedStatement statement,
+                ResultSet resultSet,
+                boolean restoreAutoCommit,
+                RowReader reader) {
             super(Long.MAX_VALUE, Spliterator.ORDERED | Spliterator.NONNULL);
             this.operation = operation;
             this.connection = connection;
@@ -190,8 +203,8 @@ public final class EntryStreams {
         }
     }
 
-    private static void closeQuietly(@Nullable ResultSet rs, @Nullable PreparedStatement ps, @Nullable Connection c,
-                                     boolean restoreAutoCommit) {
+    private static void closeQuietly(
+            @Nullable ResultSet rs, @Nullable PreparedStatement ps, @Nullable Connection c, boolean restoreAutoCommit) {
         try {
             if (rs != null) {
                 rs.close();

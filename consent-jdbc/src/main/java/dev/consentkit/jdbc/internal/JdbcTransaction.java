@@ -10,7 +10,6 @@ import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,8 +22,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -80,7 +79,12 @@ public final class JdbcTransaction implements StoreTransaction {
     public Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects) {
         return unchecked(() -> {
             List<SubjectId> existing = new ArrayList<>();
-            parts.queries.forSubjects(c, tenant, subjects, parts.sql::lockSubjects, List.of(),
+            parts.queries.forSubjects(
+                    c,
+                    tenant,
+                    subjects,
+                    parts.sql::lockSubjects,
+                    List.of(),
                     rs -> existing.add(new SubjectId(rs.getString(1))));
             return existing.isEmpty() ? Map.of() : parts.queries.states(c, tenant, existing);
         });
@@ -90,7 +94,12 @@ public final class JdbcTransaction implements StoreTransaction {
     public Set<SubjectId> erasedAmong(String tenant, Collection<SubjectId> pseudonyms) {
         return unchecked(() -> {
             Set<SubjectId> erased = new HashSet<>();
-            parts.queries.forSubjects(c, tenant, List.copyOf(pseudonyms), parts.sql::erasedSubjects, List.of(),
+            parts.queries.forSubjects(
+                    c,
+                    tenant,
+                    List.copyOf(pseudonyms),
+                    parts.sql::erasedSubjects,
+                    List.of(),
                     rs -> erased.add(new SubjectId(rs.getString(1))));
             return erased;
         });
@@ -185,19 +194,29 @@ public final class JdbcTransaction implements StoreTransaction {
         try (KeyRows state = new KeyRows(parts.sql.insertState(), parts.sql.updateState())) {
             for (SubjectChanges ch : changes) {
                 Map<PurposeId, ConsentRecord> current = ch.after().current();
-                ch.recordsAdded().forEach(p -> state.add(true, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
-                ch.recordsReplaced().forEach(p -> state.add(false, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
+                ch.recordsAdded()
+                        .forEach(p -> state.add(
+                                true, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
+                ch.recordsReplaced()
+                        .forEach(p -> state.add(
+                                false, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
             }
             state.execute();
         }
-        if (changes.stream().allMatch(ch -> ch.preferencesAdded().isEmpty() && ch.preferencesReplaced().isEmpty())) {
+        if (changes.stream()
+                .allMatch(ch -> ch.preferencesAdded().isEmpty()
+                        && ch.preferencesReplaced().isEmpty())) {
             return;
         }
         try (KeyRows preference = new KeyRows(parts.sql.insertPreference(), parts.sql.updatePreference())) {
             for (SubjectChanges ch : changes) {
                 Map<String, PreferenceRecord> current = ch.preferences();
-                ch.preferencesAdded().forEach(k -> preference.add(true, Objects.requireNonNull(current.get(k)).id(), ch, k));
-                ch.preferencesReplaced().forEach(k -> preference.add(false, Objects.requireNonNull(current.get(k)).id(), ch, k));
+                ch.preferencesAdded()
+                        .forEach(k -> preference.add(
+                                true, Objects.requireNonNull(current.get(k)).id(), ch, k));
+                ch.preferencesReplaced()
+                        .forEach(k -> preference.add(
+                                false, Objects.requireNonNull(current.get(k)).id(), ch, k));
             }
             preference.execute();
         }
@@ -205,7 +224,7 @@ public final class JdbcTransaction implements StoreTransaction {
 
     private void writeHeads(List<SubjectChanges> changes) throws SQLException {
         try (PreparedStatement update = c.prepareStatement(parts.sql.updateSubject());
-             PreparedStatement insert = c.prepareStatement(parts.sql.insertSubject())) {
+                PreparedStatement insert = c.prepareStatement(parts.sql.insertSubject())) {
             int updates = 0;
             int inserts = 0;
             for (SubjectChanges ch : changes) {

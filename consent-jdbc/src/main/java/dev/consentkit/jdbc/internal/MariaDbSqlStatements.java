@@ -1,7 +1,5 @@
 package dev.consentkit.jdbc.internal;
 
-import org.jspecify.annotations.Nullable;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,6 +8,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. MariaDB and MySQL: what differs from {@link SqlStatements}:

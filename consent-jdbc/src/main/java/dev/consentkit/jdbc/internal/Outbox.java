@@ -1,7 +1,6 @@
 package dev.consentkit.jdbc.internal;
 
 import dev.consentkit.core.AuditEntry;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -25,8 +24,7 @@ public final class Outbox {
     }
 
     /** One pending outbox row and its entry. */
-    public record Pending(long outboxId, AuditEntry entry) {
-    }
+    public record Pending(long outboxId, AuditEntry entry) {}
 
     /** Runs a relay pass in one transaction of the store. */
     public <T> T inTransaction(String operation, SqlWork<T> work) {

@@ -1,9 +1,8 @@
 package dev.consentkit.jdbc.internal;
 
-import org.postgresql.PGStatement;
-
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import org.postgresql.PGStatement;
 
 /**
  * PostgreSQL-only statement settings; loaded only when the dialect is PostgreSQL, so the driver is an optional
@@ -11,8 +10,7 @@ import java.sql.SQLException;
  */
 final class PostgresStatements {
 
-    private PostgresStatements() {
-    }
+    private PostgresStatements() {}
 
     /**
      * Keeps the driver from turning {@code ps} into a server-side prepared statement, so that PostgreSQL plans it

@@ -2,7 +2,6 @@ package dev.consentkit.jdbc.internal;
 
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
-
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,8 +20,7 @@ import java.util.stream.Collectors;
  */
 final class PurposeColumns {
 
-    private PurposeColumns() {
-    }
+    private PurposeColumns() {}
 
     /** Binds the purpose version's eleven columns, in the order of the purpose table, from {@code index}. */
     static void bind(PreparedStatement ps, int index, Purpose p) throws SQLException {
@@ -46,8 +44,9 @@ final class PurposeColumns {
     static String texts(Purpose p) {
         return p.texts().entrySet().stream()
                 .sorted(Map.Entry.comparingByKey(Comparator.comparing(Locale::toLanguageTag)))
-                .map(e -> e.getKey().toLanguageTag() + "\t" + escape(e.getValue().title()) + "\t"
-                        + escape(e.getValue().description()))
+                .map(e ->
+                        e.getKey().toLanguageTag() + "\t" + escape(e.getValue().title()) + "\t"
+                                + escape(e.getValue().description()))
                 .collect(Collectors.joining("\n"));
     }
 

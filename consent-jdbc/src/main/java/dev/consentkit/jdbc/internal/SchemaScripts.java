@@ -1,9 +1,6 @@
 package dev.consentkit.jdbc.internal;
 
 import dev.consentkit.jdbc.Dialect;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +10,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Internal API; may change without notice. Runs the shipped scripts ({@code schema-<platform>.sql},
@@ -44,7 +43,10 @@ public final class SchemaScripts {
                     st.execute(statement);
                 }
             }
-            log.info("ConsentKit schema created ({}, prefix {})", dialect.platform(), sql.tables().log());
+            log.info(
+                    "ConsentKit schema created ({}, prefix {})",
+                    dialect.platform(),
+                    sql.tables().log());
         });
     }
 
@@ -90,15 +92,16 @@ public final class SchemaScripts {
         String qualified = sql.tables().qualifiedPrefix();
         String bare = sql.tables().prefix();
         List<String> statements = new ArrayList<>();
-        String withoutComments = script.lines().filter(l -> !l.trim().startsWith("--"))
-                .collect(Collectors.joining("\n"));
+        String withoutComments =
+                script.lines().filter(l -> !l.trim().startsWith("--")).collect(Collectors.joining("\n"));
         for (String part : withoutComments.split(";")) {
             String statement = part.trim();
             if (statement.isEmpty()) {
                 continue;
             }
             // tables are qualified by schema; constraint and index names only carry the prefix
-            statement = statement.replaceAll("(?i)(TABLE|INDEX [a-z_]+ ON|JOIN|INTO) consent_", "$1 " + qualified)
+            statement = statement
+                    .replaceAll("(?i)(TABLE|INDEX [a-z_]+ ON|JOIN|INTO) consent_", "$1 " + qualified)
                     .replace("CONSTRAINT consent_", "CONSTRAINT " + bare)
                     .replace("INDEX consent_", "INDEX " + bare);
             statements.add(statement);

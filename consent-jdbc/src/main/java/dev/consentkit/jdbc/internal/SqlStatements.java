@@ -1,8 +1,6 @@
 package dev.consentkit.jdbc.internal;
 
 import dev.consentkit.jdbc.Dialect;
-import org.jspecify.annotations.Nullable;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,6 +9,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. Every statement the JDBC store runs, built from the table names, and
@@ -21,11 +20,37 @@ import java.util.List;
 public class SqlStatements {
 
     /** The log table's columns, in the order {@link EntryRows#bind} binds them. */
-    static final List<String> LOG_COLUMNS = List.of("entry_id", "tenant", "subject", "seq", "kind", "recorded_at",
-            "purpose_id", "purpose_version", "status", "effective_at", "expires_at", "idempotency_key", "conflict",
-            "source", "collection_point", "notice_version", "notice_sha256", "locale", "actor_type", "actor_id",
-            "ip_address", "user_agent", "comment_text", "proof_reference", "pref_key", "pref_value", "erasure_reason",
-            "personal_digest", "prev_hash", "hash");
+    static final List<String> LOG_COLUMNS = List.of(
+            "entry_id",
+            "tenant",
+            "subject",
+            "seq",
+            "kind",
+            "recorded_at",
+            "purpose_id",
+            "purpose_version",
+            "status",
+            "effective_at",
+            "expires_at",
+            "idempotency_key",
+            "conflict",
+            "source",
+            "collection_point",
+            "notice_version",
+            "notice_sha256",
+            "locale",
+            "actor_type",
+            "actor_id",
+            "ip_address",
+            "user_agent",
+            "comment_text",
+            "proof_reference",
+            "pref_key",
+            "pref_value",
+            "erasure_reason",
+            "personal_digest",
+            "prev_hash",
+            "hash");
 
     private static final String PURPOSE_COLUMNS = "purpose_id, version, title, description, basis, data_categories,"
             + " validity, reconsent_from_version, sale_or_share, direct_marketing, texts";
@@ -73,16 +98,13 @@ public class SqlStatements {
     }
 
     /** Called on a statement that takes an array parameter, before it runs. */
-    protected void beforeArrayQuery(PreparedStatement ps) throws SQLException {
-    }
+    protected void beforeArrayQuery(PreparedStatement ps) throws SQLException {}
 
     /** Called once a connection's own transaction has begun (auto-commit off), before the work runs. */
-    public void beganTransaction(Connection c) throws SQLException {
-    }
+    public void beganTransaction(Connection c) throws SQLException {}
 
     /** Called in an erasure's transaction before its updates. */
-    public void beforeErasure(Connection c) throws SQLException {
-    }
+    public void beforeErasure(Connection c) throws SQLException {}
 
     /** Serialization failures, deadlocks and lost races on a unique key (SQLState class 23) are worth retrying. */
     public boolean isRetryable(SQLException e) {
@@ -105,8 +127,7 @@ public class SqlStatements {
     }
 
     /** Called on a statement whose result is streamed, before it runs. */
-    public void beforeStreaming(PreparedStatement ps) throws SQLException {
-    }
+    public void beforeStreaming(PreparedStatement ps) throws SQLException {}
 
     /** What claims the outbox rows read by {@link #claimOutbox} against other relays. */
     protected String outboxLock() {
@@ -160,7 +181,8 @@ public class SqlStatements {
     }
 
     String insertOutbox() {
-        return "INSERT INTO " + tables.outbox() + " (tenant, subject, entry_id, seq, created_at) VALUES (?, ?, ?, ?, ?)";
+        return "INSERT INTO " + tables.outbox()
+                + " (tenant, subject, entry_id, seq, created_at) VALUES (?, ?, ?, ?, ?)";
     }
 
     String recordsByIdempotencyKey(int keys) {
@@ -181,7 +203,8 @@ public class SqlStatements {
 
     /** Entries of a tenant (or one subject) by subject and sequence. */
     String chains(boolean subject) {
-        return selectLog() + " WHERE l.tenant = ?" + (subject ? " AND l.subject = ?" : "") + " ORDER BY l.subject, l.seq";
+        return selectLog() + " WHERE l.tenant = ?" + (subject ? " AND l.subject = ?" : "")
+                + " ORDER BY l.subject, l.seq";
     }
 
     /** {@link #chains} with each entry's recorded head as {@code h_seq} and {@code h_hash}. */
@@ -200,7 +223,8 @@ public class SqlStatements {
     /** Moves an erased subject's state, preference, outbox and head rows to the pseudonym. */
     List<String> pseudonymiseRows() {
         return List.of(tables.state(), tables.preference(), tables.outbox(), tables.subject()).stream()
-                .map(t -> "UPDATE " + t + " SET subject = ? WHERE tenant = ? AND subject = ?").toList();
+                .map(t -> "UPDATE " + t + " SET subject = ? WHERE tenant = ? AND subject = ?")
+                .toList();
     }
 
     // ------------------------------------------------------------------ heads, state, preferences
@@ -216,11 +240,13 @@ public class SqlStatements {
     }
 
     String insertSubject() {
-        return "INSERT INTO " + tables.subject() + " (tenant, subject, head_seq, head_hash, erased) VALUES (?, ?, ?, ?, ?)";
+        return "INSERT INTO " + tables.subject()
+                + " (tenant, subject, head_seq, head_hash, erased) VALUES (?, ?, ?, ?, ?)";
     }
 
     String updateSubject() {
-        return "UPDATE " + tables.subject() + " SET head_seq = ?, head_hash = ?, erased = ? WHERE tenant = ? AND subject = ?";
+        return "UPDATE " + tables.subject()
+                + " SET head_seq = ?, head_hash = ?, erased = ? WHERE tenant = ? AND subject = ?";
     }
 
     String selectHead() {
@@ -276,7 +302,8 @@ public class SqlStatements {
     }
 
     String selectPurposes() {
-        return "SELECT " + PURPOSE_COLUMNS + " FROM " + tables.purpose() + " WHERE tenant = ? ORDER BY purpose_id, version";
+        return "SELECT " + PURPOSE_COLUMNS + " FROM " + tables.purpose()
+                + " WHERE tenant = ? ORDER BY purpose_id, version";
     }
 
     String insertPurpose() {

@@ -7,8 +7,6 @@ import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.spi.SubjectState;
-import org.jspecify.annotations.Nullable;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.IntFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. The store's queries on a connection the caller holds (its own for a
@@ -51,12 +50,19 @@ public final class StoreQueries {
      * Runs the statement {@code statement} makes for a number of subjects, with the tenant as first parameter,
      * the subjects next and {@code tail} after them; in chunks where the database has no array parameters.
      */
-    void forSubjects(Connection c, String tenant, List<SubjectId> subjects, IntFunction<String> statement,
-                     List<String> tail, RowConsumer consumer) throws SQLException {
+    void forSubjects(
+            Connection c,
+            String tenant,
+            List<SubjectId> subjects,
+            IntFunction<String> statement,
+            List<String> tail,
+            RowConsumer consumer)
+            throws SQLException {
         int chunkSize = sql.subjectsPerStatement();
         for (int from = 0; from < subjects.size(); from += chunkSize) {
             List<String> chunk = subjects.subList(from, Math.min(subjects.size(), from + chunkSize)).stream()
-                    .map(SubjectId::value).toList();
+                    .map(SubjectId::value)
+                    .toList();
             try (PreparedStatement ps = c.prepareStatement(statement.apply(chunk.size()))) {
                 ps.setString(1, tenant);
                 int next = sql.bindSubjects(c, ps, 2, chunk);
@@ -85,8 +91,8 @@ public final class StoreQueries {
             SubjectId subject = new SubjectId(rs.getString("h_subject"));
             StateBuilder b = builders.get(subject);
             if (b == null) {
-                b = new StateBuilder(tenant, subject, rs.getLong("head_seq"), rs.getString("head_hash"),
-                        rs.getBoolean("erased"));
+                b = new StateBuilder(
+                        tenant, subject, rs.getLong("head_seq"), rs.getString("head_hash"), rs.getBoolean("erased"));
                 builders.put(subject, b);
             }
             if (rs.getString("entry_id") != null) {
@@ -104,8 +110,8 @@ public final class StoreQueries {
     }
 
     /** One subject's current statements on {@code purposes}. */
-    public Map<PurposeId, ConsentRecord> statements(Connection c, String tenant, SubjectId subject,
-                                                    List<PurposeId> purposes) throws SQLException {
+    public Map<PurposeId, ConsentRecord> statements(
+            Connection c, String tenant, SubjectId subject, List<PurposeId> purposes) throws SQLException {
         Map<PurposeId, ConsentRecord> result = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement(sql.statements(purposes.size()))) {
             ps.setString(1, tenant);
@@ -123,14 +129,15 @@ public final class StoreQueries {
     }
 
     /** Many subjects' current statements on {@code purposes}; subjects without any are absent. */
-    public Map<SubjectId, Map<PurposeId, ConsentRecord>> statements(Connection c, String tenant,
-                                                                    Collection<SubjectId> subjects,
-                                                                    Collection<PurposeId> purposes) throws SQLException {
-        List<String> purposeIds = purposes.stream().map(PurposeId::value).distinct().toList();
+    public Map<SubjectId, Map<PurposeId, ConsentRecord>> statements(
+            Connection c, String tenant, Collection<SubjectId> subjects, Collection<PurposeId> purposes)
+            throws SQLException {
+        List<String> purposeIds =
+                purposes.stream().map(PurposeId::value).distinct().toList();
         Map<SubjectId, Map<PurposeId, ConsentRecord>> result = new HashMap<>();
         RowsOf rowsOf = new RowsOf();
-        forSubjects(c, tenant, List.copyOf(subjects), n -> sql.recordsOfSubjects(n, purposeIds.size()), purposeIds,
-                rs -> {
+        forSubjects(
+                c, tenant, List.copyOf(subjects), n -> sql.recordsOfSubjects(n, purposeIds.size()), purposeIds, rs -> {
                     ConsentRecord r = (ConsentRecord) rowsOf.reader(rs).read(rs);
                     result.computeIfAbsent(r.subject(), k -> new HashMap<>()).put(r.purpose(), r);
                 });
@@ -185,7 +192,8 @@ public final class StoreQueries {
             run(ps, rs -> existing.add(rs.getString(1) + "#" + rs.getInt(2)));
         }
         List<Purpose> missing = purposes.stream()
-                .filter(p -> !existing.contains(p.id().value() + "#" + p.version())).toList();
+                .filter(p -> !existing.contains(p.id().value() + "#" + p.version()))
+                .toList();
         if (missing.isEmpty()) {
             return;
         }
@@ -243,7 +251,8 @@ public final class StoreQueries {
         }
 
         SubjectState build() {
-            return new SubjectState(tenant, subject, Optional.of(new ChainLink(headSeq, "", headHash)), current, erased);
+            return new SubjectState(
+                    tenant, subject, Optional.of(new ChainLink(headSeq, "", headHash)), current, erased);
         }
     }
 }

@@ -1,13 +1,12 @@
 package dev.consentkit.jdbc.internal;
 
 import dev.consentkit.core.ConsentStoreException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.ThreadLocalRandom;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Internal API; may change without notice. Connections from the DataSource, transactions and retries. A connection
@@ -136,7 +135,7 @@ public final class Transactions {
 
     /** Never includes the driver's message: it may quote subject ids from the failing row. */
     public static ConsentStoreException failure(String operation, SQLException e) {
-        return new ConsentStoreException(operation, "SQLState " + e.getSQLState() + ", vendor code "
-                + e.getErrorCode(), e);
+        return new ConsentStoreException(
+                operation, "SQLState " + e.getSQLState() + ", vendor code " + e.getErrorCode(), e);
     }
 }

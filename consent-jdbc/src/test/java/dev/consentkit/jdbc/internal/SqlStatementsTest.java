@@ -1,13 +1,12 @@
 package dev.consentkit.jdbc.internal;
 
-import dev.consentkit.jdbc.Dialect;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-
-import java.sql.SQLException;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.consentkit.jdbc.Dialect;
+import java.sql.SQLException;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 /** What the per-database statements change, checked on the SQL text alone (the database tests run it). */
 class SqlStatementsTest {
@@ -73,11 +72,14 @@ class SqlStatementsTest {
         void innoDbDeadlockCodesAreRetriedOnlyOnMariaDbAndMySql() {
             SQLException deadlock = new SQLException("deadlock", "HY000", 1213);
             assertThat(on(Dialect.MARIADB).isRetryable(deadlock)).isTrue();
-            assertThat(on(Dialect.MYSQL).isRetryable(new SQLException("timeout", "HY000", 1205))).isTrue();
+            assertThat(on(Dialect.MYSQL).isRetryable(new SQLException("timeout", "HY000", 1205)))
+                    .isTrue();
             assertThat(on(Dialect.POSTGRESQL).isRetryable(deadlock)).isFalse();
             for (Dialect d : Dialect.values()) {
-                assertThat(on(d).isRetryable(new SQLException("serialization", "40001"))).isTrue();
-                assertThat(on(d).isRetryable(new SQLException("duplicate", "23505"))).isTrue();
+                assertThat(on(d).isRetryable(new SQLException("serialization", "40001")))
+                        .isTrue();
+                assertThat(on(d).isRetryable(new SQLException("duplicate", "23505")))
+                        .isTrue();
                 assertThat(on(d).isRetryable(new SQLException("lost", "08006"))).isFalse();
             }
         }
@@ -87,7 +89,7 @@ class SqlStatementsTest {
             SqlStatements pg = on(Dialect.POSTGRESQL);
             assertThat(pg.hasLogProtection()).isTrue();
             assertThat(pg.logProtectionScript("CREATE FUNCTION consent_log_protect() ...;"
-                    + " CREATE TRIGGER consent_log_protect BEFORE UPDATE ON consent_log"))
+                            + " CREATE TRIGGER consent_log_protect BEFORE UPDATE ON consent_log"))
                     .isEqualTo("CREATE FUNCTION audit.ck_log_protect() ...;"
                             + " CREATE TRIGGER ck_log_protect BEFORE UPDATE ON audit.ck_log");
             assertThat(on(Dialect.MARIADB).hasLogProtection()).isFalse();

@@ -20,8 +20,10 @@ import org.springframework.context.annotation.Import;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnBooleanProperty(name = "consentkit.web.enabled")
-@Import({ConsentEndpointsConfiguration.SecuredConfiguration.class,
-        ConsentEndpointsConfiguration.UnsecuredConfiguration.class})
+@Import({
+    ConsentEndpointsConfiguration.SecuredConfiguration.class,
+    ConsentEndpointsConfiguration.UnsecuredConfiguration.class
+})
 final class ConsentEndpointsConfiguration {
 
     @Bean
@@ -37,8 +39,8 @@ final class ConsentEndpointsConfiguration {
         @Bean
         @ConditionalOnMissingBean
         ConsentAccessPolicy consentAccessPolicy(ConsentKitProperties properties) {
-            return new SpringSecurityAccessPolicy(properties.web().auditorAuthority(),
-                    properties.web().adminAuthority());
+            return new SpringSecurityAccessPolicy(
+                    properties.web().auditorAuthority(), properties.web().adminAuthority());
         }
     }
 

@@ -8,6 +8,9 @@ import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.DecisionObserver;
 import dev.consentkit.spring.internal.ApplicationEventConsentListener;
 import dev.consentkit.spring.internal.SpringTransactionCommitHook;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -19,29 +22,36 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.util.StringUtils;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.util.List;
-
 /**
  * Builds the application's {@link ConsentManager} from the {@code consentkit.*} properties. The store is a
  * {@code JdbcConsentStore} on the application's {@code DataSource} when consent-jdbc is on the class path (its
  * writes join Spring-managed transactions), otherwise an {@code InMemoryConsentStore}. Every bean backs off when
  * the application declares its own.
  */
-@AutoConfiguration(afterName = {"org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
-        "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration"})
+@AutoConfiguration(
+        afterName = {
+            "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+            "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration"
+        })
 @EnableConfigurationProperties(ConsentKitProperties.class)
-@Import({JdbcStoreConfiguration.class, InMemoryStoreConfiguration.class, RequiresConsentConfiguration.class,
-        ConsentKitAutoConfiguration.TransactionConfiguration.class})
+@Import({
+    JdbcStoreConfiguration.class,
+    InMemoryStoreConfiguration.class,
+    RequiresConsentConfiguration.class,
+    ConsentKitAutoConfiguration.TransactionConfiguration.class
+})
 public final class ConsentKitAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    ConsentManager consentManager(ConsentKitProperties properties, ConsentStore store,
-                                  ObjectProvider<ConsentListener> listeners, ObjectProvider<CommitHook> commitHook,
-                                  ObjectProvider<DecisionObserver> decisionObservers, ObjectProvider<Clock> clock,
-                                  ObjectProvider<ConsentManagerBuilderCustomizer> customizers) {
+    ConsentManager consentManager(
+            ConsentKitProperties properties,
+            ConsentStore store,
+            ObjectProvider<ConsentListener> listeners,
+            ObjectProvider<CommitHook> commitHook,
+            ObjectProvider<DecisionObserver> decisionObservers,
+            ObjectProvider<Clock> clock,
+            ObjectProvider<ConsentManagerBuilderCustomizer> customizers) {
         ConsentManager.Builder builder = ConsentManager.builder()
                 .tenant(properties.tenant())
                 .purposes(PropertiesMapping.purposes(properties))
@@ -64,16 +74,18 @@ public final class ConsentKitAutoConfiguration {
             manager = builder.build();
         } catch (IllegalStateException e) {
             String message = e.getMessage();
-            throw new IllegalStateException(message != null && message.startsWith("tenant")
-                    ? "consentkit." + message : message, e);
+            throw new IllegalStateException(
+                    message != null && message.startsWith("tenant") ? "consentkit." + message : message, e);
         }
         try {
             // explicitly at start-up, outside any application transaction, so that a rolled-back first write
             // cannot leave the purposes unsaved and a missing schema fails the start instead of the first write
             manager.savePurposes();
         } catch (ConsentStoreException e) {
-            throw new IllegalStateException("ConsentKit could not save its purposes in the store (" + e.getMessage()
-                    + "); do the tables exist? See consentkit.jdbc.initialize-schema", e);
+            throw new IllegalStateException(
+                    "ConsentKit could not save its purposes in the store (" + e.getMessage()
+                            + "); do the tables exist? See consentkit.jdbc.initialize-schema",
+                    e);
         }
         return manager;
     }

@@ -1,11 +1,10 @@
 package dev.consentkit.spring.autoconfigure;
 
+import javax.sql.DataSource;
 import org.springframework.boot.jdbc.init.DataSourceScriptDatabaseInitializer;
 import org.springframework.boot.jdbc.init.PlatformPlaceholderDatabaseDriverResolver;
 import org.springframework.boot.sql.init.DatabaseInitializationMode;
 import org.springframework.boot.sql.init.DatabaseInitializationSettings;
-
-import javax.sql.DataSource;
 
 /**
  * Spring Boot's {@link DataSourceScriptDatabaseInitializer} for ConsentKit's tables, as Spring Session JDBC has
@@ -32,12 +31,13 @@ public class ConsentKitDataSourceScriptDatabaseInitializer extends DataSourceScr
     }
 
     /** The shipped script for {@code dataSource}'s platform, run in the mode {@code properties} name. */
-    public static DatabaseInitializationSettings getSettings(DataSource dataSource,
-                                                             ConsentKitProperties.Jdbc properties) {
+    public static DatabaseInitializationSettings getSettings(
+            DataSource dataSource, ConsentKitProperties.Jdbc properties) {
         DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
-        settings.setSchemaLocations(new PlatformPlaceholderDatabaseDriverResolver().resolveAll(dataSource,
-                SCHEMA_LOCATION));
-        settings.setMode(DatabaseInitializationMode.valueOf(properties.initializeSchema().name()));
+        settings.setSchemaLocations(
+                new PlatformPlaceholderDatabaseDriverResolver().resolveAll(dataSource, SCHEMA_LOCATION));
+        settings.setMode(
+                DatabaseInitializationMode.valueOf(properties.initializeSchema().name()));
         return settings;
     }
 

@@ -20,9 +20,12 @@ import org.springframework.context.annotation.Configuration;
  * Metrics ({@code consentkit.checks}, {@code consentkit.records}) when Micrometer has a registry, the actuator
  * endpoint {@code consentkit} when it is available, and the health indicator {@code consentkit} for the store.
  */
-@AutoConfiguration(after = ConsentKitAutoConfiguration.class, afterName = {
-        "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"})
+@AutoConfiguration(
+        after = ConsentKitAutoConfiguration.class,
+        afterName = {
+            "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+            "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"
+        })
 @ConditionalOnBean(ConsentManager.class)
 public final class ConsentKitObservabilityAutoConfiguration {
 

@@ -2,14 +2,13 @@ package dev.consentkit.spring.autoconfigure;
 
 import dev.consentkit.core.EvidencePolicy;
 import dev.consentkit.core.LegalBasis;
-import org.jspecify.annotations.Nullable;
-import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.context.properties.bind.DefaultValue;
-
 import java.time.Period;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * The {@code consentkit.*} properties: the tenant, the purposes and preferences to declare, how evidence is
@@ -38,9 +37,14 @@ import java.util.Map;
  * @param web          Servlet integration: the Global Privacy Control filter and the REST endpoints.
  */
 @ConfigurationProperties("consentkit")
-public record ConsentKitProperties(@DefaultValue("default") String tenant, @DefaultValue List<Purpose> purposes,
-                                   @DefaultValue List<Preference> preferences, @Nullable String pseudonymKey,
-                                   @DefaultValue Evidence evidence, @DefaultValue Jdbc jdbc, @DefaultValue Web web) {
+public record ConsentKitProperties(
+        @DefaultValue("default") String tenant,
+        @DefaultValue List<Purpose> purposes,
+        @DefaultValue List<Preference> preferences,
+        @Nullable String pseudonymKey,
+        @DefaultValue Evidence evidence,
+        @DefaultValue Jdbc jdbc,
+        @DefaultValue Web web) {
 
     /**
      * One version of a purpose.
@@ -62,11 +66,18 @@ public record ConsentKitProperties(@DefaultValue("default") String tenant, @Defa
      *                             email.
      * @param texts                Titles and descriptions per locale, for example texts.de.title.
      */
-    public record Purpose(@Nullable String id, @DefaultValue("1") int version, @Nullable LegalBasis basis,
-                          @Nullable String title, @DefaultValue("") String description, @Nullable Period validity,
-                          @DefaultValue("1") int reconsentFromVersion, boolean saleOrShare, boolean directMarketing,
-                          @DefaultValue List<String> dataCategories, @DefaultValue Map<Locale, Text> texts) {
-    }
+    public record Purpose(
+            @Nullable String id,
+            @DefaultValue("1") int version,
+            @Nullable LegalBasis basis,
+            @Nullable String title,
+            @DefaultValue("") String description,
+            @Nullable Period validity,
+            @DefaultValue("1") int reconsentFromVersion,
+            boolean saleOrShare,
+            boolean directMarketing,
+            @DefaultValue List<String> dataCategories,
+            @DefaultValue Map<Locale, Text> texts) {}
 
     /**
      * A title and description in one locale.
@@ -74,8 +85,9 @@ public record ConsentKitProperties(@DefaultValue("default") String tenant, @Defa
      * @param title       Title in this locale.
      * @param description Description in this locale.
      */
-    public record Text(@DefaultValue("") String title, @DefaultValue("") String description) {
-    }
+    public record Text(
+            @DefaultValue("") String title,
+            @DefaultValue("") String description) {}
 
     /**
      * A communication preference.
@@ -84,9 +96,10 @@ public record ConsentKitProperties(@DefaultValue("default") String tenant, @Defa
      * @param allowedValues Comma-separated list of the values a subject may choose, in display order.
      * @param defaultValue  Value before the subject chose; must be one of the allowed values.
      */
-    public record Preference(@Nullable String key, @DefaultValue List<String> allowedValues,
-                             @Nullable String defaultValue) {
-    }
+    public record Preference(
+            @Nullable String key,
+            @DefaultValue List<String> allowedValues,
+            @Nullable String defaultValue) {}
 
     /**
      * How IP addresses and user agents in evidence are minimised before they are stored.
@@ -97,9 +110,10 @@ public record ConsentKitProperties(@DefaultValue("default") String tenant, @Defa
      *                  drop.
      * @param hashKey   Secret key (at least 16 characters) for the keyed hash when a field is set to hash.
      */
-    public record Evidence(@DefaultValue("truncate") EvidencePolicy.Minimisation ipAddress,
-                           @DefaultValue("keep") EvidencePolicy.Minimisation userAgent, @Nullable String hashKey) {
-    }
+    public record Evidence(
+            @DefaultValue("truncate") EvidencePolicy.Minimisation ipAddress,
+            @DefaultValue("keep") EvidencePolicy.Minimisation userAgent,
+            @Nullable String hashKey) {}
 
     /**
      * The JDBC store, used when a DataSource and consent-jdbc are present.
@@ -111,9 +125,10 @@ public record ConsentKitProperties(@DefaultValue("default") String tenant, @Defa
      *                         database such as H2 in memory), always or never (the tables come from migrations).
      *                         Needs Spring Boot's JDBC module.
      */
-    public record Jdbc(@DefaultValue("consent_") String tablePrefix, @Nullable String schema,
-                       @DefaultValue("embedded") SchemaInitialization initializeSchema) {
-    }
+    public record Jdbc(
+            @DefaultValue("consent_") String tablePrefix,
+            @Nullable String schema,
+            @DefaultValue("embedded") SchemaInitialization initializeSchema) {}
 
     /**
      * When the JDBC store's tables are created at start-up, if they are missing; the same values as Spring Boot's
@@ -140,10 +155,13 @@ public record ConsentKitProperties(@DefaultValue("default") String tenant, @Defa
      *                             exports.
      * @param gpc                  Global Privacy Control filter.
      */
-    public record Web(boolean enabled, @DefaultValue("/consentkit") String basePath, boolean allowUnauthenticated,
-                      @DefaultValue("CONSENT_AUDITOR") String auditorAuthority,
-                      @DefaultValue("CONSENT_ADMIN") String adminAuthority, @DefaultValue Gpc gpc) {
-    }
+    public record Web(
+            boolean enabled,
+            @DefaultValue("/consentkit") String basePath,
+            boolean allowUnauthenticated,
+            @DefaultValue("CONSENT_AUDITOR") String auditorAuthority,
+            @DefaultValue("CONSENT_ADMIN") String adminAuthority,
+            @DefaultValue Gpc gpc) {}
 
     /**
      * The Global Privacy Control filter.
@@ -154,7 +172,8 @@ public record ConsentKitProperties(@DefaultValue("default") String tenant, @Defa
      * @param filterOrder     Order of the filter; after Spring Security's filter chain (-100) so that the principal
      *                        is known.
      */
-    public record Gpc(@DefaultValue("true") boolean enabled, @DefaultValue("sec-gpc-header") String collectionPoint,
-                      @DefaultValue("0") int filterOrder) {
-    }
+    public record Gpc(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("sec-gpc-header") String collectionPoint,
+            @DefaultValue("0") int filterOrder) {}
 }

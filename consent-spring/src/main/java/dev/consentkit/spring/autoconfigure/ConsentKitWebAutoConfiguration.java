@@ -22,7 +22,8 @@ import org.springframework.web.servlet.DispatcherServlet;
  * invalid input, ...), and the REST endpoints
  * ({@code consentkit.web.enabled}, off by default).
  */
-@AutoConfiguration(after = ConsentKitAutoConfiguration.class,
+@AutoConfiguration(
+        after = ConsentKitAutoConfiguration.class,
         afterName = "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration")
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({DispatcherServlet.class, FilterRegistrationBean.class})

@@ -2,6 +2,8 @@ package dev.consentkit.spring.autoconfigure;
 
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.jdbc.JdbcConsentStore;
+import java.time.Clock;
+import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -15,17 +17,17 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 
-import javax.sql.DataSource;
-import java.time.Clock;
-
 /**
  * The JDBC store on the application's DataSource, joining Spring-managed transactions, and with Spring Boot's JDBC
  * module its schema initialiser ({@code consentkit.jdbc.initialize-schema}); the store waits for every database
  * initialiser, its own included.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnClass(name = {"dev.consentkit.jdbc.JdbcConsentStore",
-        "org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy"})
+@ConditionalOnClass(
+        name = {
+            "dev.consentkit.jdbc.JdbcConsentStore",
+            "org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy"
+        })
 @ConditionalOnSingleCandidate(DataSource.class)
 @Import(JdbcStoreConfiguration.SchemaInitializationConfiguration.class)
 final class JdbcStoreConfiguration {
@@ -33,12 +35,12 @@ final class JdbcStoreConfiguration {
     @Bean
     @ConditionalOnMissingBean(ConsentStore.class)
     @DependsOnDatabaseInitialization
-    JdbcConsentStore consentStore(DataSource dataSource, ConsentKitProperties properties,
-                                  ObjectProvider<Clock> clock) {
+    JdbcConsentStore consentStore(DataSource dataSource, ConsentKitProperties properties, ObjectProvider<Clock> clock) {
         // Spring binds a transaction's connection to the target DataSource; the proxy hands the store that
         // connection (auto-commit off), so the store joins the transaction instead of committing its own
         DataSource transactional = dataSource instanceof TransactionAwareDataSourceProxy
-                ? dataSource : new TransactionAwareDataSourceProxy(dataSource);
+                ? dataSource
+                : new TransactionAwareDataSourceProxy(dataSource);
         JdbcConsentStore.Builder builder = builder(transactional, properties.jdbc());
         clock.ifUnique(builder::clock);
         return build(builder);
@@ -46,7 +48,10 @@ final class JdbcStoreConfiguration {
 
     /** A store builder with the configured tables. */
     static JdbcConsentStore.Builder builder(DataSource dataSource, ConsentKitProperties.Jdbc jdbc) {
-        return JdbcConsentStore.builder().dataSource(dataSource).tablePrefix(jdbc.tablePrefix()).schema(jdbc.schema());
+        return JdbcConsentStore.builder()
+                .dataSource(dataSource)
+                .tablePrefix(jdbc.tablePrefix())
+                .schema(jdbc.schema());
     }
 
     /** The store, with a failure that names the properties. */

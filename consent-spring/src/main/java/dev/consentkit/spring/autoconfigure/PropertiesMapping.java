@@ -5,18 +5,16 @@ import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.PreferenceDefinition;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
-import org.springframework.util.StringUtils;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.springframework.util.StringUtils;
 
 /** Turns {@code consentkit.*} properties into core values; every failure names the property. */
 final class PropertiesMapping {
 
-    private PropertiesMapping() {
-    }
+    private PropertiesMapping() {}
 
     static List<Purpose> purposes(ConsentKitProperties properties) {
         List<Purpose> result = new ArrayList<>();
@@ -33,15 +31,20 @@ final class PropertiesMapping {
             try {
                 PurposeId.of(p.id());
             } catch (InvalidConsentRequestException e) {
-                throw new IllegalStateException(name + ".id " + e.violations().get(0).message(), e);
+                throw new IllegalStateException(
+                        name + ".id " + e.violations().get(0).message(), e);
             }
             if (p.basis() == null) {
                 throw new IllegalStateException(name + ".basis is required (consent, contract, legal-obligation, "
                         + "vital-interests, public-task or legitimate-interests)");
             }
-            Purpose.Builder b = Purpose.builder(p.id()).version(p.version()).basis(p.basis())
-                    .description(p.description()).validFor(p.validity())
-                    .reconsentFromVersion(p.reconsentFromVersion()).saleOrShare(p.saleOrShare())
+            Purpose.Builder b = Purpose.builder(p.id())
+                    .version(p.version())
+                    .basis(p.basis())
+                    .description(p.description())
+                    .validFor(p.validity())
+                    .reconsentFromVersion(p.reconsentFromVersion())
+                    .saleOrShare(p.saleOrShare())
                     .directMarketing(p.directMarketing())
                     .dataCategories(p.dataCategories().toArray(String[]::new));
             if (p.title() != null) {
@@ -67,8 +70,7 @@ final class PropertiesMapping {
                 throw new IllegalStateException(name + ".key is required");
             }
             try {
-                result.add(new PreferenceDefinition(p.key(), p.allowedValues(),
-                        Optional.ofNullable(p.defaultValue())));
+                result.add(new PreferenceDefinition(p.key(), p.allowedValues(), Optional.ofNullable(p.defaultValue())));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(name + ": " + e.getMessage(), e);
             }
@@ -77,8 +79,8 @@ final class PropertiesMapping {
     }
 
     static EvidencePolicy evidencePolicy(ConsentKitProperties.Evidence evidence) {
-        EvidencePolicy.Builder b = EvidencePolicy.builder().ipAddress(evidence.ipAddress())
-                .userAgent(evidence.userAgent());
+        EvidencePolicy.Builder b =
+                EvidencePolicy.builder().ipAddress(evidence.ipAddress()).userAgent(evidence.userAgent());
         if (StringUtils.hasText(evidence.hashKey())) {
             b.hashKey(evidence.hashKey().getBytes(StandardCharsets.UTF_8));
         }

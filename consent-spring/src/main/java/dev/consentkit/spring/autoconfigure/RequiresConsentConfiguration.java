@@ -33,15 +33,15 @@ final class RequiresConsentConfiguration {
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     @ConditionalOnMissingBean
-    static RequiresConsentAdvisor requiresConsentAdvisor(ObjectProvider<ConsentManager> consents,
-                                                         BeanFactory beanFactory) {
+    static RequiresConsentAdvisor requiresConsentAdvisor(
+            ObjectProvider<ConsentManager> consents, BeanFactory beanFactory) {
         return new RequiresConsentAdvisor(new RequiresConsentInterceptor(consents, beanFactory));
     }
 
     @Bean
     @ConditionalOnMissingBean
-    static RequiresConsentVerifier requiresConsentVerifier(ConfigurableListableBeanFactory beanFactory,
-                                                           ObjectProvider<ConsentManager> consents) {
+    static RequiresConsentVerifier requiresConsentVerifier(
+            ConfigurableListableBeanFactory beanFactory, ObjectProvider<ConsentManager> consents) {
         return new RequiresConsentVerifier(beanFactory, consents);
     }
 

@@ -11,10 +11,10 @@ import org.springframework.util.ClassUtils;
 final class AuthenticatedSubject {
 
     private static final boolean SECURITY = ClassUtils.isPresent(
-            "org.springframework.security.core.context.SecurityContextHolder", AuthenticatedSubject.class.getClassLoader());
+            "org.springframework.security.core.context.SecurityContextHolder",
+            AuthenticatedSubject.class.getClassLoader());
 
-    private AuthenticatedSubject() {
-    }
+    private AuthenticatedSubject() {}
 
     static @Nullable String name() {
         return SECURITY ? Security.name() : null;

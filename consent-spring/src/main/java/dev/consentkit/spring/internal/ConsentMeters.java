@@ -8,7 +8,6 @@ import dev.consentkit.core.spi.DecisionObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,16 +26,22 @@ public final class ConsentMeters implements ConsentListener, DecisionObserver {
     @Override
     public void onCommitted(AuditEntry entry) {
         if (entry instanceof ConsentRecord r) {
-            Counter.builder("consentkit.records").description("Consent records committed")
-                    .tag("purpose", r.purpose().value()).tag("status", r.status().name())
-                    .register(registry).increment();
+            Counter.builder("consentkit.records")
+                    .description("Consent records committed")
+                    .tag("purpose", r.purpose().value())
+                    .tag("status", r.status().name())
+                    .register(registry)
+                    .increment();
         }
     }
 
     @Override
     public void decided(ConsentDecision decision, long nanos) {
-        Timer.builder("consentkit.checks").description("Consent checks")
-                .tag("purpose", decision.purpose().value()).tag("outcome", decision.allowed() ? "allowed" : "denied")
-                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        Timer.builder("consentkit.checks")
+                .description("Consent checks")
+                .tag("purpose", decision.purpose().value())
+                .tag("outcome", decision.allowed() ? "allowed" : "denied")
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 }

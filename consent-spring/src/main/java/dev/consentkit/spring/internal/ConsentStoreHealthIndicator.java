@@ -2,10 +2,9 @@ package dev.consentkit.spring.internal;
 
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.SubjectId;
+import java.util.Objects;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
-
-import java.util.Objects;
 
 /**
  * UP when the store answers a read of one (absent) subject's state, DOWN with the store's failure otherwise.
@@ -28,9 +27,16 @@ public final class ConsentStoreHealthIndicator implements HealthIndicator {
         try {
             consents.store().state(consents.tenant(), PROBE);
         } catch (RuntimeException e) {
-            return Health.down().withDetail("store", store).withDetail("error", Objects.toString(e.getMessage(), e.getClass().getName())).build();
+            return Health.down()
+                    .withDetail("store", store)
+                    .withDetail(
+                            "error",
+                            Objects.toString(e.getMessage(), e.getClass().getName()))
+                    .build();
         }
-        return Health.up().withDetail("store", store)
-                .withDetail("responseMillis", (System.nanoTime() - start) / 1_000_000).build();
+        return Health.up()
+                .withDetail("store", store)
+                .withDetail("responseMillis", (System.nanoTime() - start) / 1_000_000)
+                .build();
     }
 }

@@ -3,7 +3,6 @@ package dev.consentkit.spring.internal;
 import dev.consentkit.spring.web.ConsentAccessPolicy;
 import dev.consentkit.spring.web.ConsentAccessPolicy.Caller;
 import jakarta.servlet.http.HttpServletRequest;
-
 import java.security.Principal;
 
 /**

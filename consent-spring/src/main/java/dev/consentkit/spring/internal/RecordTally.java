@@ -3,7 +3,6 @@ package dev.consentkit.spring.internal;
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.spi.ConsentListener;
-
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +21,8 @@ public final class RecordTally implements ConsentListener {
     public void onCommitted(AuditEntry entry) {
         if (entry instanceof ConsentRecord r) {
             counts.computeIfAbsent(r.purpose().value(), p -> new ConcurrentHashMap<>())
-                    .computeIfAbsent(r.status().name(), s -> new LongAdder()).increment();
+                    .computeIfAbsent(r.status().name(), s -> new LongAdder())
+                    .increment();
         }
     }
 

@@ -1,12 +1,11 @@
 package dev.consentkit.spring.internal;
 
+import java.lang.reflect.Method;
 import org.aopalliance.aop.Advice;
 import org.jspecify.annotations.Nullable;
 import org.springframework.aop.Pointcut;
 import org.springframework.aop.support.AbstractPointcutAdvisor;
 import org.springframework.aop.support.StaticMethodMatcherPointcut;
-
-import java.lang.reflect.Method;
 
 /**
  * Applies the {@link RequiresConsentInterceptor} to every method that a {@code @RequiresConsent} covers.

@@ -5,6 +5,9 @@ import dev.consentkit.core.ConsentDeniedException;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.spring.RequiresConsent;
+import java.lang.reflect.Method;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
 import org.jspecify.annotations.Nullable;
@@ -18,10 +21,6 @@ import org.springframework.core.MethodClassKey;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.expression.Expression;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
-
-import java.lang.reflect.Method;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Enforces {@link RequiresConsent}: evaluates the subject expression over the arguments, checks, and proceeds,
@@ -49,9 +48,12 @@ public final class RequiresConsentInterceptor implements MethodInterceptor {
         Method method = invocation.getMethod();
         Target target = targets.computeIfAbsent(new MethodClassKey(method, targetClass), k -> {
             RequiresConsent annotation = RequiresConsentSupport.find(method, targetClass);
-            return annotation == null ? NOT_ANNOTATED
-                    : new Target(annotation, annotation.subject().isEmpty() ? null : parse(annotation.subject(), method),
-                    method.getDeclaringClass().getSimpleName() + "." + method.getName());
+            return annotation == null
+                    ? NOT_ANNOTATED
+                    : new Target(
+                            annotation,
+                            annotation.subject().isEmpty() ? null : parse(annotation.subject(), method),
+                            method.getDeclaringClass().getSimpleName() + "." + method.getName());
         });
         if (target.annotation == null) {
             return invocation.proceed();
@@ -60,19 +62,21 @@ public final class RequiresConsentInterceptor implements MethodInterceptor {
         if (target.subject == null) {
             subject = AuthenticatedSubject.name();
             if (subject == null) {
-                throw InvalidConsentRequestException.of("subject", "no authenticated subject for the "
-                        + "@RequiresConsent of " + target.where + " (it has no subject expression)");
+                throw InvalidConsentRequestException.of(
+                        "subject",
+                        "no authenticated subject for the " + "@RequiresConsent of " + target.where
+                                + " (it has no subject expression)");
             }
         } else {
-            MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(self, method,
-                    invocation.getArguments(), NAMES);
+            MethodBasedEvaluationContext context =
+                    new MethodBasedEvaluationContext(self, method, invocation.getArguments(), NAMES);
             if (beanFactory != null) {
                 context.setBeanResolver(new BeanFactoryResolver(beanFactory));
             }
             subject = target.subject.getValue(context);
             if (subject == null) {
-                throw InvalidConsentRequestException.of("subject",
-                        "must not be null (the @RequiresConsent subject of " + target.where + ")");
+                throw InvalidConsentRequestException.of(
+                        "subject", "must not be null (the @RequiresConsent subject of " + target.where + ")");
             }
         }
         ConsentDecision decision = consents.getObject().check(subject.toString(), target.annotation.purpose());
@@ -89,11 +93,13 @@ public final class RequiresConsentInterceptor implements MethodInterceptor {
         try {
             return PARSER.parseExpression(expression);
         } catch (org.springframework.expression.ParseException e) {
-            throw new IllegalStateException("@RequiresConsent on " + method.getDeclaringClass().getName() + "."
-                    + method.getName() + ": the subject expression does not parse: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "@RequiresConsent on " + method.getDeclaringClass().getName() + "." + method.getName()
+                            + ": the subject expression does not parse: " + e.getMessage(),
+                    e);
         }
     }
 
-    private record Target(@Nullable RequiresConsent annotation, @Nullable Expression subject, String where) {
-    }
+    private record Target(
+            @Nullable RequiresConsent annotation, @Nullable Expression subject, String where) {}
 }

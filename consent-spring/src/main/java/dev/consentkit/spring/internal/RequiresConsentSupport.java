@@ -1,10 +1,6 @@
 package dev.consentkit.spring.internal;
 
 import dev.consentkit.spring.RequiresConsent;
-import org.jspecify.annotations.Nullable;
-import org.springframework.aop.support.AopUtils;
-import org.springframework.core.annotation.AnnotatedElementUtils;
-
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Collection;
@@ -15,12 +11,14 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.core.annotation.AnnotatedElementUtils;
 
 /** Finds the {@link RequiresConsent} that applies to a method, and the value a skipped call returns. */
 final class RequiresConsentSupport {
 
-    private RequiresConsentSupport() {
-    }
+    private RequiresConsentSupport() {}
 
     /** The annotation on the method (or the method it implements), else on its class; null if neither. */
     static @Nullable RequiresConsent find(Method method, @Nullable Class<?> targetClass) {

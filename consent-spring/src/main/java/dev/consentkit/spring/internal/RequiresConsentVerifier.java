@@ -4,17 +4,16 @@ import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.spring.RequiresConsent;
+import java.lang.reflect.Method;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
-
-import java.lang.reflect.Method;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Fails the start-up when a bean's {@link RequiresConsent} names an undeclared purpose, has a subject expression
@@ -25,7 +24,8 @@ public final class RequiresConsentVerifier implements SmartInitializingSingleton
     private final ConfigurableListableBeanFactory beanFactory;
     private final ObjectProvider<ConsentManager> consents;
 
-    public RequiresConsentVerifier(ConfigurableListableBeanFactory beanFactory, ObjectProvider<ConsentManager> consents) {
+    public RequiresConsentVerifier(
+            ConfigurableListableBeanFactory beanFactory, ObjectProvider<ConsentManager> consents) {
         this.beanFactory = beanFactory;
         this.consents = consents;
     }
@@ -66,8 +66,10 @@ public final class RequiresConsentVerifier implements SmartInitializingSingleton
             }
             if (!declared) {
                 throw new IllegalStateException(where + ": purpose '" + purpose + "' is not declared (declared: "
-                        + manager.purposes().currentPurposes().stream().map(p -> p.id().value())
-                        .collect(Collectors.joining(", ")) + "); add it to consentkit.purposes");
+                        + manager.purposes().currentPurposes().stream()
+                                .map(p -> p.id().value())
+                                .collect(Collectors.joining(", "))
+                        + "); add it to consentkit.purposes");
             }
             if (!annotation.subject().isEmpty()) {
                 RequiresConsentInterceptor.parse(annotation.subject(), method);

@@ -3,14 +3,13 @@ package dev.consentkit.spring.internal;
 import dev.consentkit.spring.web.ConsentAccessPolicy;
 import dev.consentkit.spring.web.ConsentAccessPolicy.Caller;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.springframework.security.authentication.AuthenticationTrustResolver;
 import org.springframework.security.authentication.AuthenticationTrustResolverImpl;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.context.SecurityContextHolder;
-
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The caller from Spring Security's context: its name and whether it holds the auditor or admin authority.
@@ -33,9 +32,13 @@ public final class SpringSecurityAccessPolicy implements ConsentAccessPolicy {
         if (!trust.isAuthenticated(authentication)) {
             return Caller.anonymous();
         }
-        Set<String> authorities = authentication.getAuthorities().stream().map(GrantedAuthority::getAuthority)
+        Set<String> authorities = authentication.getAuthorities().stream()
+                .map(GrantedAuthority::getAuthority)
                 .collect(Collectors.toSet());
-        return new Caller(authentication.getName(), authorities.contains(auditorAuthority),
-                authorities.contains(adminAuthority), false);
+        return new Caller(
+                authentication.getName(),
+                authorities.contains(auditorAuthority),
+                authorities.contains(adminAuthority),
+                false);
     }
 }

@@ -4,6 +4,12 @@ import com.fasterxml.jackson.annotation.JsonAnySetter;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.InvalidConsentRequestException.Violation;
 import dev.consentkit.core.Source;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -20,13 +26,6 @@ import tools.jackson.databind.deser.DeserializationProblemHandler;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.type.LogicalType;
 
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
-
 /**
  * The body of {@code POST /subjects/{subject}/choices}, bound by Jackson. Binding goes on past a bad value so that
  * one 400 names every rejected field: a value of the wrong shape becomes null and a violation, an unknown field a
@@ -35,14 +34,28 @@ import java.util.Map;
  * @param effectiveAt an ISO-8601 instant (text, as Jackson would also read a number as epoch seconds)
  * @param unknown     fields the body has but this record does not
  */
-record ChoiceRequest(@Nullable String purpose, @Nullable Status status, @Nullable Boolean pendingConfirmation,
-                     @Nullable Integer purposeVersion, @Nullable Source source, @Nullable String collectionPoint,
-                     @Nullable String noticeVersion, @Nullable String noticeTextSha256, @Nullable String locale,
-                     @Nullable String comment, @Nullable String idempotencyKey, @Nullable String effectiveAt,
-                     @JsonAnySetter @Nullable Map<String, Object> unknown) {
+record ChoiceRequest(
+        @Nullable String purpose,
+        @Nullable Status status,
+        @Nullable Boolean pendingConfirmation,
+        @Nullable Integer purposeVersion,
+        @Nullable Source source,
+        @Nullable String collectionPoint,
+        @Nullable String noticeVersion,
+        @Nullable String noticeTextSha256,
+        @Nullable String locale,
+        @Nullable String comment,
+        @Nullable String idempotencyKey,
+        @Nullable String effectiveAt,
+        @JsonAnySetter @Nullable Map<String, Object> unknown) {
 
     /** The statuses a caller may record (not {@code PENDING}, which the manager derives). */
-    enum Status { GRANTED, DENIED, WITHDRAWN, OPTED_OUT }
+    enum Status {
+        GRANTED,
+        DENIED,
+        WITHDRAWN,
+        OPTED_OUT
+    }
 
     private static final Map<String, String> EXPECTED = Map.ofEntries(
             Map.entry("status", "must be GRANTED, DENIED, WITHDRAWN or OPTED_OUT"),
@@ -57,13 +70,16 @@ record ChoiceRequest(@Nullable String purpose, @Nullable Status status, @Nullabl
     private static final ObjectReader READER = JsonMapper.builder()
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            .withCoercionConfig(LogicalType.Textual, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
-            .withCoercionConfig(LogicalType.Boolean,
-                    c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
+            .withCoercionConfig(
+                    LogicalType.Textual,
+                    c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                            .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+            .withCoercionConfig(
+                    LogicalType.Boolean, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail))
             .addHandler(new Collecting())
-            .build().readerFor(ChoiceRequest.class);
+            .build()
+            .readerFor(ChoiceRequest.class);
 
     /**
      * Binds {@code body}, then adds the rules Jackson cannot express: purpose and status are required, a GPC
@@ -81,7 +97,8 @@ record ChoiceRequest(@Nullable String purpose, @Nullable Status status, @Nullabl
             request = READER.withAttribute(VIOLATIONS, violations).readValue(body);
         } catch (DatabindException e) {
             String field = e.getPath().isEmpty() ? null : e.getPath().get(0).getPropertyName();
-            throw field == null ? InvalidConsentRequestException.of("body", "must be a JSON object")
+            throw field == null
+                    ? InvalidConsentRequestException.of("body", "must be a JSON object")
                     : InvalidConsentRequestException.of(field, EXPECTED.getOrDefault(field, "must be a string"));
         } catch (JacksonException e) {
             throw InvalidConsentRequestException.of("body", "must be a JSON object");
@@ -89,10 +106,12 @@ record ChoiceRequest(@Nullable String purpose, @Nullable Status status, @Nullabl
         if (request == null) {
             throw InvalidConsentRequestException.of("body", "must be a JSON object");
         }
-        if (request.purpose == null && violations.stream().noneMatch(v -> v.field().equals("purpose"))) {
+        if (request.purpose == null
+                && violations.stream().noneMatch(v -> v.field().equals("purpose"))) {
             violations.add(new Violation("purpose", "must not be null"));
         }
-        if (request.status == null && violations.stream().noneMatch(v -> v.field().equals("status"))) {
+        if (request.status == null
+                && violations.stream().noneMatch(v -> v.field().equals("status"))) {
             violations.add(new Violation("status", "must not be null"));
         }
         if (request.effectiveAt != null) {
@@ -120,7 +139,8 @@ record ChoiceRequest(@Nullable String purpose, @Nullable Status status, @Nullabl
     }
 
     /** When the choice took effect, if the caller said. */
-    @Nullable Instant effectiveInstant() {
+    @Nullable
+    Instant effectiveInstant() {
         return effectiveAt == null ? null : Instant.parse(effectiveAt);
     }
 
@@ -128,20 +148,20 @@ record ChoiceRequest(@Nullable String purpose, @Nullable Status status, @Nullabl
     private static final class Collecting extends DeserializationProblemHandler {
 
         @Override
-        public @Nullable Object handleWeirdStringValue(DeserializationContext ctxt, Class<?> targetType, String value,
-                                             String failureMsg) {
+        public @Nullable Object handleWeirdStringValue(
+                DeserializationContext ctxt, Class<?> targetType, String value, String failureMsg) {
             return collect(ctxt, ctxt.getParser());
         }
 
         @Override
-        public @Nullable Object handleWeirdNumberValue(DeserializationContext ctxt, Class<?> targetType, Number value,
-                                             String failureMsg) {
+        public @Nullable Object handleWeirdNumberValue(
+                DeserializationContext ctxt, Class<?> targetType, Number value, String failureMsg) {
             return collect(ctxt, ctxt.getParser());
         }
 
         @Override
-        public @Nullable Object handleUnexpectedToken(DeserializationContext ctxt, JavaType targetType, JsonToken t,
-                                                      JsonParser p, String failureMsg) {
+        public @Nullable Object handleUnexpectedToken(
+                DeserializationContext ctxt, JavaType targetType, JsonToken t, JsonParser p, String failureMsg) {
             Object result = collect(ctxt, p);
             if (result != NOT_HANDLED) {
                 p.skipChildren();
@@ -155,15 +175,20 @@ record ChoiceRequest(@Nullable String purpose, @Nullable Status status, @Nullabl
             if (field == null || field.isEmpty() || !EXPECTED.containsKey(field) && !isText(field)) {
                 return NOT_HANDLED; // the body itself is of the wrong shape
             }
-            ((List<Violation>) ctxt.getAttribute(VIOLATIONS)).add(new Violation(field,
-                    EXPECTED.getOrDefault(field, "must be a string")));
+            ((List<Violation>) ctxt.getAttribute(VIOLATIONS))
+                    .add(new Violation(field, EXPECTED.getOrDefault(field, "must be a string")));
             return null;
         }
 
         private static boolean isText(String field) {
             return switch (field) {
-                case "purpose", "collectionPoint", "noticeVersion", "noticeTextSha256", "locale", "comment",
-                     "idempotencyKey" -> true;
+                case "purpose",
+                        "collectionPoint",
+                        "noticeVersion",
+                        "noticeTextSha256",
+                        "locale",
+                        "comment",
+                        "idempotencyKey" -> true;
                 default -> false;
             };
         }

@@ -4,6 +4,9 @@ import dev.consentkit.core.ConsentDeniedException;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.ObjectionInForceException;
 import dev.consentkit.core.SubjectErasedException;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -11,10 +14,6 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
-
-import java.net.URI;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Answers every ConsentKit problem, from {@link ConsentRestController} and from the application's own controllers
@@ -45,8 +44,12 @@ public class ConsentProblemHandler {
     /** 403: processing is not allowed; names the purpose and the reason. */
     @ExceptionHandler(ConsentDeniedException.class)
     public ResponseEntity<ProblemDetail> denied(ConsentDeniedException e) {
-        ProblemDetail problem = problem(HttpStatus.FORBIDDEN, "consent-denied", "Consent required",
-                "Processing for purpose '" + e.decision().purpose() + "' is not allowed: " + e.decision().reason());
+        ProblemDetail problem = problem(
+                HttpStatus.FORBIDDEN,
+                "consent-denied",
+                "Consent required",
+                "Processing for purpose '" + e.decision().purpose() + "' is not allowed: "
+                        + e.decision().reason());
         problem.setProperty("purpose", e.decision().purpose().value());
         problem.setProperty("reason", e.decision().reason().name());
         return respond(problem);
@@ -56,9 +59,16 @@ public class ConsentProblemHandler {
     @ExceptionHandler(InvalidConsentRequestException.class)
     public ResponseEntity<ProblemDetail> invalid(InvalidConsentRequestException e) {
         List<Map<String, String>> violations = e.violations().stream()
-                .map(v -> Map.of("field", v.field(), "message", v.message())).toList();
-        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request",
-                "Rejected: " + String.join(", ", violations.stream().map(v -> v.get("field")).toList()));
+                .map(v -> Map.of("field", v.field(), "message", v.message()))
+                .toList();
+        ProblemDetail problem = problem(
+                HttpStatus.BAD_REQUEST,
+                "invalid-request",
+                "Invalid request",
+                "Rejected: "
+                        + String.join(
+                                ", ",
+                                violations.stream().map(v -> v.get("field")).toList()));
         problem.setProperty("violations", violations);
         return respond(problem);
     }
@@ -72,7 +82,10 @@ public class ConsentProblemHandler {
     /** 410: the subject was erased. */
     @ExceptionHandler(SubjectErasedException.class)
     public ResponseEntity<ProblemDetail> erased(SubjectErasedException e) {
-        return respond(problem(HttpStatus.GONE, "subject-erased", "Subject erased",
+        return respond(problem(
+                HttpStatus.GONE,
+                "subject-erased",
+                "Subject erased",
                 "The subject was erased; nothing is recorded for it"));
     }
 
@@ -80,8 +93,11 @@ public class ConsentProblemHandler {
     @ExceptionHandler(ConsentRestController.AccessDenied.class)
     ResponseEntity<ProblemDetail> accessDenied(ConsentRestController.AccessDenied e) {
         boolean unauthenticated = e.status() == HttpStatus.UNAUTHORIZED;
-        return respond(problem(e.status(), unauthenticated ? "unauthenticated" : "access-denied",
-                unauthenticated ? "Authentication required" : "Access denied", e.getMessage()));
+        return respond(problem(
+                e.status(),
+                unauthenticated ? "unauthenticated" : "access-denied",
+                unauthenticated ? "Authentication required" : "Access denied",
+                e.getMessage()));
     }
 
     private static ProblemDetail problem(HttpStatus status, String type, String title, @Nullable String detail) {
@@ -92,6 +108,8 @@ public class ConsentProblemHandler {
     }
 
     private static ResponseEntity<ProblemDetail> respond(ProblemDetail problem) {
-        return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+        return ResponseEntity.status(problem.getStatus())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
     }
 }

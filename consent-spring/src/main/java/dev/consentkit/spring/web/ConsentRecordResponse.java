@@ -24,18 +24,38 @@ import org.jspecify.annotations.Nullable;
  * @param sequence        its place in the subject's chain, from 1
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ConsentRecordResponse(String id, String subject, String purpose, int purposeVersion, String status,
-                                    String recordedAt, String effectiveAt, @Nullable String expiresAt,
-                                    boolean conflict, String source, String collectionPoint, String actor,
-                                    @Nullable String actorId, long sequence) {
+public record ConsentRecordResponse(
+        String id,
+        String subject,
+        String purpose,
+        int purposeVersion,
+        String status,
+        String recordedAt,
+        String effectiveAt,
+        @Nullable String expiresAt,
+        boolean conflict,
+        String source,
+        String collectionPoint,
+        String actor,
+        @Nullable String actorId,
+        long sequence) {
 
     /** {@code record} as it is answered. */
     public static ConsentRecordResponse of(ConsentRecord record) {
-        return new ConsentRecordResponse(record.id().toString(), record.subject().value(), record.purpose().value(),
-                record.purposeVersion(), record.status().name(), record.recordedAt().toString(),
-                record.effectiveAt().toString(), DecisionsResponse.text(record.expiresAt()), record.conflict(),
-                record.evidence().source().name(), record.evidence().collectionPoint(),
-                record.evidence().actor().type().name(), record.evidence().actor().id().orElse(null),
+        return new ConsentRecordResponse(
+                record.id().toString(),
+                record.subject().value(),
+                record.purpose().value(),
+                record.purposeVersion(),
+                record.status().name(),
+                record.recordedAt().toString(),
+                record.effectiveAt().toString(),
+                DecisionsResponse.text(record.expiresAt()),
+                record.conflict(),
+                record.evidence().source().name(),
+                record.evidence().collectionPoint(),
+                record.evidence().actor().type().name(),
+                record.evidence().actor().id().orElse(null),
                 record.link().sequence());
     }
 }

@@ -15,6 +15,15 @@ import dev.consentkit.export.SubjectAccessExport;
 import dev.consentkit.spring.web.ConsentAccessPolicy.Caller;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -27,16 +36,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-
-import java.io.IOException;
-import java.io.OutputStream;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Objects;
-import java.util.stream.Stream;
 
 /**
  * ConsentKit's REST endpoints under {@code consentkit.web.base-path} (default {@code /consentkit}), on with
@@ -88,7 +87,9 @@ public class ConsentRestController {
     public List<PurposeResponse> purposes(HttpServletRequest request) {
         requireKnown(request);
         Locale locale = request.getLocale();
-        return consents.purposes().currentPurposes().stream().map(p -> PurposeResponse.of(p, locale)).toList();
+        return consents.purposes().currentPurposes().stream()
+                .map(p -> PurposeResponse.of(p, locale))
+                .toList();
     }
 
     /** A decision for every purpose, and the subject's preferences. */
@@ -106,11 +107,13 @@ public class ConsentRestController {
      * {@code idempotencyKey}, {@code effectiveAt} (admins only: it backdates the choice). The IP address and user
      * agent come from the request.
      */
-    @PostMapping(path = "/subjects/{subject}/choices",
+    @PostMapping(
+            path = "/subjects/{subject}/choices",
             consumes = {MediaType.APPLICATION_JSON_VALUE, "application/*+json"})
-    public ResponseEntity<ConsentRecordResponse> record(@PathVariable String subject,
-                                                        @RequestBody(required = false) byte @Nullable [] body,
-                                                        HttpServletRequest request) {
+    public ResponseEntity<ConsentRecordResponse> record(
+            @PathVariable String subject,
+            @RequestBody(required = false) byte @Nullable [] body,
+            HttpServletRequest request) {
         Caller caller = requireWrite(request, subject);
         ConsentCommand command = command(subject, ChoiceRequest.read(body), caller, request);
         ConsentRecord record;
@@ -124,11 +127,12 @@ public class ConsentRestController {
 
     /** The subject's consent records in chain order; {@code purpose}, {@code from}, {@code to} narrow it. */
     @GetMapping("/subjects/{subject}/history")
-    public List<ConsentRecordResponse> history(@PathVariable String subject,
-                                               @RequestParam(required = false) @Nullable String purpose,
-                                               @RequestParam(required = false) @Nullable String from,
-                                               @RequestParam(required = false) @Nullable String to,
-                                               HttpServletRequest request) {
+    public List<ConsentRecordResponse> history(
+            @PathVariable String subject,
+            @RequestParam(required = false) @Nullable String purpose,
+            @RequestParam(required = false) @Nullable String from,
+            @RequestParam(required = false) @Nullable String to,
+            HttpServletRequest request) {
         requireRead(request, subject);
         HistoryQuery query = query(subject, purpose, from, to);
         try (Stream<ConsentRecord> records = consents.history(query)) {
@@ -154,12 +158,15 @@ public class ConsentRestController {
      * {@code purpose}, {@code from}, {@code to} narrow it.
      */
     @GetMapping("/audit")
-    public void audit(@RequestParam(defaultValue = "csv") String format,
-                      @RequestParam(required = false) @Nullable String subject,
-                      @RequestParam(required = false) @Nullable String purpose,
-                      @RequestParam(required = false) @Nullable String from,
-                      @RequestParam(required = false) @Nullable String to,
-                      HttpServletRequest request, HttpServletResponse response) throws IOException {
+    public void audit(
+            @RequestParam(defaultValue = "csv") String format,
+            @RequestParam(required = false) @Nullable String subject,
+            @RequestParam(required = false) @Nullable String purpose,
+            @RequestParam(required = false) @Nullable String from,
+            @RequestParam(required = false) @Nullable String to,
+            HttpServletRequest request,
+            HttpServletResponse response)
+            throws IOException {
         Caller caller = requireKnown(request);
         if (!caller.mayAudit()) {
             throw new AccessDenied(HttpStatus.FORBIDDEN, "The auditor export needs the auditor or admin authority");
@@ -175,7 +182,8 @@ public class ConsentRestController {
         HistoryQuery query = query(subject, purpose, from, to);
         response.setContentType(csv ? "text/csv" : "application/jsonl");
         response.setCharacterEncoding("UTF-8");
-        response.setHeader(HttpHeaders.CONTENT_DISPOSITION,
+        response.setHeader(
+                HttpHeaders.CONTENT_DISPOSITION,
                 "attachment; filename=\"consent-audit." + (csv ? "csv" : "jsonl") + "\"");
         try (OutputStream out = response.getOutputStream()) {
             if (csv) {
@@ -199,8 +207,9 @@ public class ConsentRestController {
     private Caller requireRead(HttpServletRequest request, String subject) {
         Caller caller = requireKnown(request);
         if (!caller.mayRead(subject)) {
-            throw new AccessDenied(HttpStatus.FORBIDDEN, "Only the subject itself, an auditor or an admin may read "
-                    + "these choices");
+            throw new AccessDenied(
+                    HttpStatus.FORBIDDEN,
+                    "Only the subject itself, an auditor or an admin may read " + "these choices");
         }
         return caller;
     }
@@ -208,14 +217,14 @@ public class ConsentRestController {
     private Caller requireWrite(HttpServletRequest request, String subject) {
         Caller caller = requireKnown(request);
         if (!caller.mayWrite(subject)) {
-            throw new AccessDenied(HttpStatus.FORBIDDEN, "Only the subject itself or an admin may change these "
-                    + "choices");
+            throw new AccessDenied(
+                    HttpStatus.FORBIDDEN, "Only the subject itself or an admin may change these " + "choices");
         }
         return caller;
     }
 
-    private static HistoryQuery query(@Nullable String subject, @Nullable String purpose, @Nullable String from,
-                                      @Nullable String to) {
+    private static HistoryQuery query(
+            @Nullable String subject, @Nullable String purpose, @Nullable String from, @Nullable String to) {
         List<Violation> violations = new ArrayList<>();
         HistoryQuery.Builder b = HistoryQuery.builder();
         try {
@@ -240,8 +249,8 @@ public class ConsentRestController {
         return b.build();
     }
 
-    private static ConsentCommand command(String subject, ChoiceRequest choice, Caller caller,
-                                          HttpServletRequest request) {
+    private static ConsentCommand command(
+            String subject, ChoiceRequest choice, Caller caller, HttpServletRequest request) {
         Instant effectiveAt = choice.effectiveInstant();
         if (effectiveAt != null && !caller.mayBackdate()) {
             // a backdated choice changes what checkAt answers about the past: imports are an admin's job
@@ -252,15 +261,20 @@ public class ConsentRestController {
         Source source = choice.source();
         String collectionPoint = choice.collectionPoint();
         String locale = choice.locale();
-        Evidence evidence = Evidence.builder().source(source == null ? Source.WEB : source)
+        Evidence evidence = Evidence.builder()
+                .source(source == null ? Source.WEB : source)
                 .collectionPoint(collectionPoint == null ? "consentkit-api" : collectionPoint)
-                .noticeVersion(choice.noticeVersion()).noticeTextSha256(choice.noticeTextSha256())
+                .noticeVersion(choice.noticeVersion())
+                .noticeTextSha256(choice.noticeTextSha256())
                 .locale(locale == null ? null : Locale.forLanguageTag(locale))
-                .actor(subject.equals(callerName) ? Actor.subject()
-                        : callerName != null ? Actor.agent(callerName) : Actor.system("unauthenticated-api"))
+                .actor(
+                        subject.equals(callerName)
+                                ? Actor.subject()
+                                : callerName != null ? Actor.agent(callerName) : Actor.system("unauthenticated-api"))
                 .ipAddress(request.getRemoteAddr())
                 .userAgent(userAgent == null || userAgent.length() > MAX_USER_AGENT ? null : userAgent)
-                .comment(choice.comment()).build();
+                .comment(choice.comment())
+                .build();
         // ChoiceRequest.read rejected a body without them
         String purpose = Objects.requireNonNull(choice.purpose(), "purpose");
         ConsentCommand.Builder b = switch (Objects.requireNonNull(choice.status(), "status")) {
@@ -269,7 +283,9 @@ public class ConsentRestController {
             case WITHDRAWN -> ConsentCommand.withdraw(subject, purpose);
             case OPTED_OUT -> ConsentCommand.optOut(subject, purpose);
         };
-        b.evidence(evidence).effectiveAt(effectiveAt).idempotencyKey(choice.idempotencyKey())
+        b.evidence(evidence)
+                .effectiveAt(effectiveAt)
+                .idempotencyKey(choice.idempotencyKey())
                 .pendingConfirmation(Boolean.TRUE.equals(choice.pendingConfirmation()));
         Integer purposeVersion = choice.purposeVersion();
         if (purposeVersion != null) {

@@ -1,7 +1,6 @@
 package dev.consentkit.spring.web;
 
 import jakarta.servlet.http.HttpServletRequest;
-
 import java.security.Principal;
 import java.util.Optional;
 

@@ -15,13 +15,12 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.web.filter.OncePerRequestFilter;
-
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Applies a Global Privacy Control signal: for a request with {@code Sec-GPC: 1} and a resolved subject, the
@@ -46,12 +45,15 @@ public class GlobalPrivacyControlFilter extends OncePerRequestFilter {
     private final List<PurposeId> saleOrShare;
 
     /** A filter recording for {@code consents}, the subject from {@code subjects}. */
-    public GlobalPrivacyControlFilter(ConsentManager consents, ConsentSubjectResolver subjects, String collectionPoint) {
+    public GlobalPrivacyControlFilter(
+            ConsentManager consents, ConsentSubjectResolver subjects, String collectionPoint) {
         this.consents = consents;
         this.subjects = subjects;
         this.collectionPoint = collectionPoint;
-        this.saleOrShare = consents.purposes().currentPurposes().stream().filter(Purpose::saleOrShare)
-                .map(Purpose::id).toList();
+        this.saleOrShare = consents.purposes().currentPurposes().stream()
+                .filter(Purpose::saleOrShare)
+                .map(Purpose::id)
+                .toList();
     }
 
     @Override
@@ -75,7 +77,9 @@ public class GlobalPrivacyControlFilter extends OncePerRequestFilter {
                 return List.of();
             }
             String userAgent = request.getHeader("User-Agent");
-            Evidence evidence = Evidence.builder().source(Source.GPC_SIGNAL).collectionPoint(collectionPoint)
+            Evidence evidence = Evidence.builder()
+                    .source(Source.GPC_SIGNAL)
+                    .collectionPoint(collectionPoint)
                     .ipAddress(request.getRemoteAddr())
                     .userAgent(userAgent == null || userAgent.length() > MAX_USER_AGENT ? null : userAgent)
                     .build();
@@ -90,8 +94,11 @@ public class GlobalPrivacyControlFilter extends OncePerRequestFilter {
     private boolean alreadyOptedOut(SubjectConsents state) {
         for (PurposeId p : saleOrShare) {
             ConsentDecision d = state.decisions().get(p);
-            boolean done = d == null || d.reason() == DecisionReason.ERASED
-                    || d.record().map(r -> r.status() == ConsentStatus.OPTED_OUT).orElse(false);
+            boolean done = d == null
+                    || d.reason() == DecisionReason.ERASED
+                    || d.record()
+                            .map(r -> r.status() == ConsentStatus.OPTED_OUT)
+                            .orElse(false);
             if (!done) {
                 return false;
             }

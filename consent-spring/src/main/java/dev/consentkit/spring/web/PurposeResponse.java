@@ -2,11 +2,10 @@ package dev.consentkit.spring.web;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.consentkit.core.Purpose;
-import org.jspecify.annotations.Nullable;
-
 import java.time.Period;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One declared purpose, as {@code GET /purposes} answers it.
@@ -23,15 +22,30 @@ import java.util.Locale;
  * @param directMarketing      an objection to it is absolute
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PurposeResponse(String id, int version, String title, String description, String basis,
-                              List<String> dataCategories, @Nullable String validity, int reconsentFromVersion,
-                              boolean saleOrShare, boolean directMarketing) {
+public record PurposeResponse(
+        String id,
+        int version,
+        String title,
+        String description,
+        String basis,
+        List<String> dataCategories,
+        @Nullable String validity,
+        int reconsentFromVersion,
+        boolean saleOrShare,
+        boolean directMarketing) {
 
     /** {@code purpose} with its texts in {@code locale}. */
     public static PurposeResponse of(Purpose purpose, Locale locale) {
-        return new PurposeResponse(purpose.id().value(), purpose.version(), purpose.title(locale),
-                purpose.description(locale), purpose.basis().name(), purpose.dataCategories(),
-                purpose.validity().map(Period::toString).orElse(null), purpose.reconsentFromVersion(),
-                purpose.saleOrShare(), purpose.directMarketing());
+        return new PurposeResponse(
+                purpose.id().value(),
+                purpose.version(),
+                purpose.title(locale),
+                purpose.description(locale),
+                purpose.basis().name(),
+                purpose.dataCategories(),
+                purpose.validity().map(Period::toString).orElse(null),
+                purpose.reconsentFromVersion(),
+                purpose.saleOrShare(),
+                purpose.directMarketing());
     }
 }

@@ -1,23 +1,5 @@
 package dev.consentkit.spring.app;
 
-import dev.consentkit.core.ConsentCommand;
-import dev.consentkit.core.ConsentManager;
-import dev.consentkit.core.ConsentRecord;
-import dev.consentkit.core.HistoryQuery;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
-import org.springframework.http.MediaType;
-import org.springframework.test.web.servlet.MockMvc;
-import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
-import org.springframework.test.web.servlet.request.RequestPostProcessor;
-
-import java.util.List;
-import java.util.UUID;
-import java.util.stream.Stream;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
@@ -28,6 +10,23 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import dev.consentkit.core.ConsentCommand;
+import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.ConsentRecord;
+import dev.consentkit.core.HistoryQuery;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
+import org.springframework.test.web.servlet.request.RequestPostProcessor;
 
 @SpringBootTest
 @AutoConfigureMockMvc
@@ -50,7 +49,9 @@ class ConsentEndpointsWebTest {
     }
 
     private MockHttpServletRequestBuilder choice(String json) {
-        return post("/consentkit/subjects/{s}/choices", subject).contentType(MediaType.APPLICATION_JSON).content(json);
+        return post("/consentkit/subjects/{s}/choices", subject)
+                .contentType(MediaType.APPLICATION_JSON)
+                .content(json);
     }
 
     private List<ConsentRecord> history() {
@@ -68,7 +69,8 @@ class ConsentEndpointsWebTest {
                     .andExpect(status().isOk())
                     .andExpect(jsonPath("$", hasSize(4)))
                     .andExpect(jsonPath("$[?(@.id == 'marketing.email')].title").value("Newsletter by e-mail"))
-                    .andExpect(jsonPath("$[?(@.id == 'marketing.email')].directMarketing").value(true))
+                    .andExpect(jsonPath("$[?(@.id == 'marketing.email')].directMarketing")
+                            .value(true))
                     .andExpect(jsonPath("$[?(@.id == 'ads.sale')].saleOrShare").value(true));
         }
 
@@ -92,8 +94,10 @@ class ConsentEndpointsWebTest {
                         .andExpect(status().isOk())
                         .andExpect(jsonPath("$.subject").value(subject))
                         .andExpect(jsonPath("$.decisions", hasSize(4)))
-                        .andExpect(jsonPath("$.decisions[?(@.purpose == 'marketing.email')].allowed").value(true))
-                        .andExpect(jsonPath("$.decisions[?(@.purpose == 'ads.sale')].reason").value("NO_RECORD"))
+                        .andExpect(jsonPath("$.decisions[?(@.purpose == 'marketing.email')].allowed")
+                                .value(true))
+                        .andExpect(jsonPath("$.decisions[?(@.purpose == 'ads.sale')].reason")
+                                .value("NO_RECORD"))
                         .andExpect(jsonPath("$.decisions[?(@.purpose == 'service.billing')].reason")
                                 .value("LEGAL_BASIS"));
             }
@@ -111,8 +115,9 @@ class ConsentEndpointsWebTest {
         @Test
         void theSubjectRecordsItsOwnChoiceAsItself() throws Exception {
             mvc.perform(choice("{\"purpose\":\"marketing.email\",\"status\":\"GRANTED\","
-                            + "\"collectionPoint\":\"preference-centre\",\"noticeVersion\":\"v3\"}")
-                            .header("User-Agent", "TestBrowser/2").with(user(subject)))
+                                    + "\"collectionPoint\":\"preference-centre\",\"noticeVersion\":\"v3\"}")
+                            .header("User-Agent", "TestBrowser/2")
+                            .with(user(subject)))
                     .andExpect(status().isCreated())
                     .andExpect(jsonPath("$.purpose").value("marketing.email"))
                     .andExpect(jsonPath("$.status").value("GRANTED"))
@@ -129,7 +134,8 @@ class ConsentEndpointsWebTest {
 
         @Test
         void anAdminRecordsForAnotherSubjectAsAnAgent() throws Exception {
-            mvc.perform(choice("{\"purpose\":\"ads.sale\",\"status\":\"denied\"}").with(admin()))
+            mvc.perform(choice("{\"purpose\":\"ads.sale\",\"status\":\"denied\"}")
+                            .with(admin()))
                     .andExpect(status().isCreated())
                     .andExpect(jsonPath("$.status").value("DENIED"))
                     .andExpect(jsonPath("$.actor").value("AGENT"))
@@ -138,9 +144,11 @@ class ConsentEndpointsWebTest {
 
         @Test
         void anAuditorOrAnotherUserMayNotChangeChoicesAndNothingIsWritten() throws Exception {
-            mvc.perform(choice("{\"purpose\":\"ads.sale\",\"status\":\"GRANTED\"}").with(auditor()))
+            mvc.perform(choice("{\"purpose\":\"ads.sale\",\"status\":\"GRANTED\"}")
+                            .with(auditor()))
                     .andExpect(status().isForbidden());
-            mvc.perform(choice("{\"purpose\":\"ads.sale\",\"status\":\"GRANTED\"}").with(user("someone-else")))
+            mvc.perform(choice("{\"purpose\":\"ads.sale\",\"status\":\"GRANTED\"}")
+                            .with(user("someone-else")))
                     .andExpect(status().isForbidden());
             mvc.perform(choice("{\"purpose\":\"ads.sale\",\"status\":\"GRANTED\"}"))
                     .andExpect(status().isUnauthorized());
@@ -159,16 +167,18 @@ class ConsentEndpointsWebTest {
         @Test
         void invalidValuesAre400NamingEveryFieldAndNothingIsWritten() throws Exception {
             mvc.perform(choice("{\"purpose\":\"marketing.email\",\"status\":\"MAYBE\",\"pendingConfirmation\":\"yes\","
-                            + "\"effectiveAt\":\"yesterday\",\"colour\":\"red\",\"source\":\"GPC_SIGNAL\"}")
+                                    + "\"effectiveAt\":\"yesterday\",\"colour\":\"red\",\"source\":\"GPC_SIGNAL\"}")
                             .with(user(subject)))
                     .andExpect(status().isBadRequest())
                     .andExpect(jsonPath("$.type").value("https://consentkit.dev/problems/invalid-request"))
-                    .andExpect(jsonPath("$.violations[*].field").value(org.hamcrest.Matchers.contains(
-                            "colour", "effectiveAt", "pendingConfirmation", "source", "status")));
+                    .andExpect(jsonPath("$.violations[*].field")
+                            .value(org.hamcrest.Matchers.contains(
+                                    "colour", "effectiveAt", "pendingConfirmation", "source", "status")));
             mvc.perform(choice("{\"status\":\"GRANTED\"}").with(user(subject)))
                     .andExpect(status().isBadRequest())
                     .andExpect(jsonPath("$.violations[0].field").value("purpose"));
-            mvc.perform(choice("{\"purpose\":\"marketing.sms\",\"status\":\"GRANTED\"}").with(user(subject)))
+            mvc.perform(choice("{\"purpose\":\"marketing.sms\",\"status\":\"GRANTED\"}")
+                            .with(user(subject)))
                     .andExpect(status().isBadRequest())
                     .andExpect(jsonPath("$.violations[0].field").value("purpose"))
                     .andExpect(jsonPath("$.violations[0].message").value("must be a declared purpose"));
@@ -176,7 +186,8 @@ class ConsentEndpointsWebTest {
                             .with(user(subject)))
                     .andExpect(status().isBadRequest())
                     .andExpect(jsonPath("$.violations[0].field").value("evidence.noticeTextSha256"));
-            mvc.perform(choice("{\"purpose\":\"marketing.email\",\"status\":\"WITHDRAWN\",\"pendingConfirmation\":true}")
+            mvc.perform(choice(
+                                    "{\"purpose\":\"marketing.email\",\"status\":\"WITHDRAWN\",\"pendingConfirmation\":true}")
                             .with(user(subject)))
                     .andExpect(status().isBadRequest())
                     .andExpect(jsonPath("$.violations[0].field").value("pendingConfirmation"));
@@ -198,10 +209,12 @@ class ConsentEndpointsWebTest {
         @Test
         void anAdminCannotLiftADirectMarketingObjection() throws Exception {
             consents.record(ConsentCommand.optOut(subject, "marketing.email").build());
-            mvc.perform(choice("{\"purpose\":\"marketing.email\",\"status\":\"GRANTED\"}").with(admin()))
+            mvc.perform(choice("{\"purpose\":\"marketing.email\",\"status\":\"GRANTED\"}")
+                            .with(admin()))
                     .andExpect(status().isConflict())
                     .andExpect(jsonPath("$.type").value("https://consentkit.dev/problems/objection-in-force"));
-            mvc.perform(choice("{\"purpose\":\"marketing.email\",\"status\":\"GRANTED\"}").with(user(subject)))
+            mvc.perform(choice("{\"purpose\":\"marketing.email\",\"status\":\"GRANTED\"}")
+                            .with(user(subject)))
                     .andExpect(status().isCreated());
         }
     }
@@ -218,9 +231,13 @@ class ConsentEndpointsWebTest {
                     .andExpect(jsonPath("$", hasSize(2)))
                     .andExpect(jsonPath("$[0].status").value("GRANTED"))
                     .andExpect(jsonPath("$[1].sequence").value(2));
-            mvc.perform(get("/consentkit/subjects/{s}/history", subject).param("purpose", "ads.sale").with(auditor()))
+            mvc.perform(get("/consentkit/subjects/{s}/history", subject)
+                            .param("purpose", "ads.sale")
+                            .with(auditor()))
                     .andExpect(jsonPath("$", hasSize(1)));
-            mvc.perform(get("/consentkit/subjects/{s}/history", subject).param("from", "last week").with(user(subject)))
+            mvc.perform(get("/consentkit/subjects/{s}/history", subject)
+                            .param("from", "last week")
+                            .with(user(subject)))
                     .andExpect(status().isBadRequest())
                     .andExpect(jsonPath("$.violations[0].field").value("from"));
             mvc.perform(get("/consentkit/subjects/{s}/history", subject).with(user("someone-else")))
@@ -245,17 +262,24 @@ class ConsentEndpointsWebTest {
         void auditorsStreamTheAuditLogAsCsvOrJsonLines() throws Exception {
             consents.record(ConsentCommand.grant(subject, "marketing.email").build());
             consents.record(ConsentCommand.withdraw(subject, "marketing.email").build());
-            String csv = mvc.perform(get("/consentkit/audit").param("subject", subject).with(auditor()))
+            String csv = mvc.perform(
+                            get("/consentkit/audit").param("subject", subject).with(auditor()))
                     .andExpect(status().isOk())
                     .andExpect(content().contentTypeCompatibleWith("text/csv"))
-                    .andReturn().getResponse().getContentAsString();
+                    .andReturn()
+                    .getResponse()
+                    .getContentAsString();
             assertThat(csv.split("\r\n")).hasSize(3);
             assertThat(csv).startsWith("kind,id,tenant,subject,").contains("WITHDRAWN");
-            String jsonl = mvc.perform(get("/consentkit/audit").param("format", "jsonl").param("subject", subject)
+            String jsonl = mvc.perform(get("/consentkit/audit")
+                            .param("format", "jsonl")
+                            .param("subject", subject)
                             .with(admin()))
                     .andExpect(status().isOk())
                     .andExpect(content().contentTypeCompatibleWith("application/jsonl"))
-                    .andReturn().getResponse().getContentAsString();
+                    .andReturn()
+                    .getResponse()
+                    .getContentAsString();
             assertThat(jsonl.lines()).hasSize(2).allSatisfy(l -> assertThat(l).contains("\"subject\":\"" + subject));
         }
 

@@ -4,6 +4,8 @@ import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.spring.RequiresConsent;
 import dev.consentkit.spring.web.GlobalPrivacyControlFilter;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.List;
+import java.util.Map;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.security.config.Customizer;
@@ -13,9 +15,6 @@ import org.springframework.stereotype.Service;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
-
-import java.util.List;
-import java.util.Map;
 
 /** A small application for the web tests: HTTP Basic, a service guarded by @RequiresConsent, a GPC probe. */
 @SpringBootApplication
@@ -56,8 +55,8 @@ public class TestApplication {
         @GetMapping("/app/page")
         Map<String, Object> page(HttpServletRequest request) {
             @SuppressWarnings("unchecked")
-            List<ConsentRecord> records = (List<ConsentRecord>) request.getAttribute(
-                    GlobalPrivacyControlFilter.RECORDS_ATTRIBUTE);
+            List<ConsentRecord> records =
+                    (List<ConsentRecord>) request.getAttribute(GlobalPrivacyControlFilter.RECORDS_ATTRIBUTE);
             return Map.of("gpcRecords", records == null ? -1 : records.size());
         }
     }

@@ -1,5 +1,8 @@
 package dev.consentkit.spring.postgres;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.DecisionReason;
@@ -8,6 +11,14 @@ import dev.consentkit.jdbc.JdbcConsentStore;
 import dev.consentkit.spring.ConsentChangedEvent;
 import dev.consentkit.testsupport.Database;
 import dev.consentkit.testsupport.RequiresDatabase;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,18 +34,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.transaction.annotation.Transactional;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.List;
-import java.util.Locale;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /**
  * On PostgreSQL, through the whole Spring Boot stack (HikariCP, the transaction manager, {@code @Transactional}):
  * an application's business write and its consent record commit or roll back together, and the
@@ -42,10 +41,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code _USER}, {@code _PASSWORD}); skipped with one line without it, failing under {@code CI=true}. Each run
  * works in a schema of its own.
  */
-@SpringBootTest(classes = PostgresTransactionJoinIT.App.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"consentkit.purposes[0].id=marketing.email", "consentkit.purposes[0].basis=consent",
-                "consentkit.jdbc.initialize-schema=always", "consentkit.jdbc.table-prefix=ck_",
-                "consentkit.web.gpc.enabled=false"})
+@SpringBootTest(
+        classes = PostgresTransactionJoinIT.App.class,
+        webEnvironment = SpringBootTest.WebEnvironment.NONE,
+        properties = {
+            "consentkit.purposes[0].id=marketing.email",
+            "consentkit.purposes[0].basis=consent",
+            "consentkit.jdbc.initialize-schema=always",
+            "consentkit.jdbc.table-prefix=ck_",
+            "consentkit.web.gpc.enabled=false"
+        })
 @RequiresDatabase(Database.POSTGRESQL)
 class PostgresTransactionJoinIT {
 
@@ -59,8 +64,10 @@ class PostgresTransactionJoinIT {
         url = Database.POSTGRESQL.url();
         user = Database.POSTGRESQL.user().orElse(null);
         password = Database.POSTGRESQL.password();
-        schema = ("cks" + Long.toString(System.nanoTime(), 36) + UUID.randomUUID().toString().substring(0, 4))
-                .toLowerCase(Locale.ROOT).replace('-', '_');
+        schema = ("cks" + Long.toString(System.nanoTime(), 36)
+                        + UUID.randomUUID().toString().substring(0, 4))
+                .toLowerCase(Locale.ROOT)
+                .replace('-', '_');
         execute("CREATE SCHEMA " + schema, "CREATE TABLE " + schema + ".orders (id INT PRIMARY KEY, customer TEXT)");
     }
 
@@ -80,7 +87,8 @@ class PostgresTransactionJoinIT {
     }
 
     private static void execute(String... statements) {
-        try (Connection c = DriverManager.getConnection(url, user, password); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url, user, password);
+                Statement st = c.createStatement()) {
             for (String sql : statements) {
                 st.execute(sql);
             }
@@ -108,18 +116,22 @@ class PostgresTransactionJoinIT {
 
     @Test
     void theStoreIsTheJdbcStoreOnPostgres() {
-        assertThat(consents.store()).isInstanceOfSatisfying(JdbcConsentStore.class,
-                store -> assertThat(store.dialect()).isEqualTo(Dialect.POSTGRESQL));
+        assertThat(consents.store())
+                .isInstanceOfSatisfying(
+                        JdbcConsentStore.class,
+                        store -> assertThat(store.dialect()).isEqualTo(Dialect.POSTGRESQL));
     }
 
     @Test
     void aRolledBackBusinessWriteTakesTheConsentRecordWithIt() {
         String customer = "cust-" + UUID.randomUUID();
         assertThatThrownBy(() -> orders.place(1, customer, true)).hasMessage("payment declined");
-        assertThat(sql.queryForObject("SELECT COUNT(*) FROM " + schema + ".orders WHERE customer = ?", Integer.class,
-                customer)).isZero();
+        assertThat(sql.queryForObject(
+                        "SELECT COUNT(*) FROM " + schema + ".orders WHERE customer = ?", Integer.class, customer))
+                .isZero();
         assertThat(consents.check(customer, "marketing.email").reason()).isEqualTo(DecisionReason.NO_RECORD);
-        assertThat(sql.queryForObject("SELECT COUNT(*) FROM " + schema + ".ck_log", Integer.class)).isZero();
+        assertThat(sql.queryForObject("SELECT COUNT(*) FROM " + schema + ".ck_log", Integer.class))
+                .isZero();
         assertThat(events.received).isEmpty();
     }
 
@@ -127,11 +139,15 @@ class PostgresTransactionJoinIT {
     void aCommittedBusinessWriteCommitsTheConsentRecordAndThenPublishesTheEvent() {
         String customer = "cust-" + UUID.randomUUID();
         orders.place(2, customer, false);
-        assertThat(sql.queryForObject("SELECT COUNT(*) FROM " + schema + ".orders WHERE customer = ?", Integer.class,
-                customer)).isEqualTo(1);
+        assertThat(sql.queryForObject(
+                        "SELECT COUNT(*) FROM " + schema + ".orders WHERE customer = ?", Integer.class, customer))
+                .isEqualTo(1);
         assertThat(consents.check(customer, "marketing.email").allowed()).isTrue();
-        assertThat(orders.eventsSeenInsideTransaction).as("no event before the commit").isZero();
-        assertThat(events.received).singleElement()
+        assertThat(orders.eventsSeenInsideTransaction)
+                .as("no event before the commit")
+                .isZero();
+        assertThat(events.received)
+                .singleElement()
                 .satisfies(e -> assertThat(e.entry().subject().value()).isEqualTo(customer));
         assertThat(consents.verify(customer).intact()).isTrue();
     }

@@ -22,9 +22,10 @@ final class DemoUsers {
     static final String AUDITOR = "audrey";
 
     /** Every customer in the demo: the two who sign in and 48 seeded ones. */
-    static final List<String> ALL_CUSTOMERS = Stream.concat(SIGN_IN_CUSTOMERS.stream(),
-            IntStream.rangeClosed(1, 48).mapToObj(i -> String.format("customer-%03d", i))).toList();
+    static final List<String> ALL_CUSTOMERS = Stream.concat(
+                    SIGN_IN_CUSTOMERS.stream(),
+                    IntStream.rangeClosed(1, 48).mapToObj(i -> String.format("customer-%03d", i)))
+            .toList();
 
-    private DemoUsers() {
-    }
+    private DemoUsers() {}
 }

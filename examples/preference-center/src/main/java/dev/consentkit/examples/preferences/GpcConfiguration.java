@@ -3,11 +3,10 @@ package dev.consentkit.examples.preferences;
 import dev.consentkit.spring.web.ConsentSubjectResolver;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpSession;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-
 import java.security.Principal;
 import java.util.Optional;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * Global Privacy Control: consent-spring's filter records a {@code Sec-GPC: 1} signal as an opt-out of every

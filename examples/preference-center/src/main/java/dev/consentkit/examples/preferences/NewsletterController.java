@@ -3,6 +3,12 @@ package dev.consentkit.examples.preferences;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Controller;
@@ -10,13 +16,6 @@ import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
-
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The marketer's page: the newsletter audience is whoever ConsentKit allows now, computed with
@@ -38,15 +37,18 @@ class NewsletterController {
     }
 
     /** One newsletter sent. */
-    record Send(String when, int recipients, int customers) {
-    }
+    record Send(String when, int recipients, int customers) {}
 
     @GetMapping("/newsletter")
     String newsletter(Model model) {
         model.addAttribute("audience", audience().size());
         model.addAttribute("customers", DemoUsers.ALL_CUSTOMERS.size());
-        model.addAttribute("purpose", consents.purposes().current(PurposeId.of(Purposes.NEWSLETTER))
-                .map(p -> p.title() + " (" + Purposes.NEWSLETTER + ", version " + p.version() + ")").orElseThrow());
+        model.addAttribute(
+                "purpose",
+                consents.purposes()
+                        .current(PurposeId.of(Purposes.NEWSLETTER))
+                        .map(p -> p.title() + " (" + Purposes.NEWSLETTER + ", version " + p.version() + ")")
+                        .orElseThrow());
         List<Send> latestFirst = new ArrayList<>(sends);
         Collections.reverse(latestFirst);
         model.addAttribute("sends", latestFirst);
@@ -58,11 +60,12 @@ class NewsletterController {
         Set<SubjectId> audience = audience();
         audience.forEach(customer -> mailer.deliver(customer.value()));
         // Logs carry counts only, never subject ids.
-        sends.add(new Send(PreferencesController.WHEN.format(Instant.now()), audience.size(),
-                DemoUsers.ALL_CUSTOMERS.size()));
+        sends.add(new Send(
+                PreferencesController.WHEN.format(Instant.now()), audience.size(), DemoUsers.ALL_CUSTOMERS.size()));
         log.info("Newsletter sent to {} of {} customers", audience.size(), DemoUsers.ALL_CUSTOMERS.size());
-        redirect.addFlashAttribute("message", "Newsletter sent to " + audience.size() + " of "
-                + DemoUsers.ALL_CUSTOMERS.size() + " customers.");
+        redirect.addFlashAttribute(
+                "message",
+                "Newsletter sent to " + audience.size() + " of " + DemoUsers.ALL_CUSTOMERS.size() + " customers.");
         return "redirect:/newsletter";
     }
 

@@ -1,9 +1,8 @@
 package dev.consentkit.examples.preferences;
 
 import dev.consentkit.spring.RequiresConsent;
-import org.springframework.stereotype.Service;
-
 import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.stereotype.Service;
 
 /**
  * Stands in for the shop's mailer. {@link RequiresConsent} makes ConsentKit check each recipient again right before

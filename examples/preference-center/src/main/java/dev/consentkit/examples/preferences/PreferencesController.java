@@ -15,6 +15,15 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.Source;
 import dev.consentkit.core.SubjectConsents;
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Controller;
@@ -25,22 +34,12 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
-import java.util.stream.Stream;
-
 /** The customer's preference centre: each purpose's text and current choice, a form to change it, the history. */
 @Controller
 class PreferencesController {
 
-    static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
-            .withZone(ZoneOffset.UTC);
+    static final DateTimeFormatter WHEN =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
     private final ConsentManager consents;
 
@@ -49,14 +48,21 @@ class PreferencesController {
     }
 
     /** One purpose as the page shows it. */
-    record PurposeView(String id, String key, String title, String description, String basis, int version,
-                       List<String> dataCategories, boolean allowed, String state, String yesLabel,
-                       String noLabel) {
-    }
+    record PurposeView(
+            String id,
+            String key,
+            String title,
+            String description,
+            String basis,
+            int version,
+            List<String> dataCategories,
+            boolean allowed,
+            String state,
+            String yesLabel,
+            String noLabel) {}
 
     /** One line of the customer's history. */
-    record HistoryLine(String when, String purpose, int version, String status, String how, boolean conflict) {
-    }
+    record HistoryLine(String when, String purpose, int version, String status, String how, boolean conflict) {}
 
     @GetMapping("/preferences")
     String preferences(Authentication user, HttpServletRequest request, Model model) {
@@ -70,16 +76,28 @@ class PreferencesController {
         for (Purpose p : shown) {
             ConsentDecision d = state.decisions().get(p.id());
             boolean consent = p.basis() == LegalBasis.CONSENT;
-            purposes.add(new PurposeView(p.id().value(), p.id().value().replace('.', '-'),
-                    p.title(request.getLocale()), p.description(request.getLocale()), basis(p.basis()),
-                    p.version(), p.dataCategories().stream().sorted().toList(), d.allowed(), describe(d),
-                    consent ? "Yes, I agree" : "Allow", consent ? "No" : "I object"));
+            purposes.add(new PurposeView(
+                    p.id().value(),
+                    p.id().value().replace('.', '-'),
+                    p.title(request.getLocale()),
+                    p.description(request.getLocale()),
+                    basis(p.basis()),
+                    p.version(),
+                    p.dataCategories().stream().sorted().toList(),
+                    d.allowed(),
+                    describe(d),
+                    consent ? "Yes, I agree" : "Allow",
+                    consent ? "No" : "I object"));
         }
         List<HistoryLine> history = new ArrayList<>();
         try (Stream<ConsentRecord> records = consents.history(HistoryQuery.forSubject(subject))) {
-            records.forEach(r -> history.add(new HistoryLine(WHEN.format(r.recordedAt()),
-                    title(r.purpose(), request), r.purposeVersion(), status(r.status()),
-                    source(r.evidence().source()) + " (" + r.evidence().collectionPoint() + ")", r.conflict())));
+            records.forEach(r -> history.add(new HistoryLine(
+                    WHEN.format(r.recordedAt()),
+                    title(r.purpose(), request),
+                    r.purposeVersion(),
+                    status(r.status()),
+                    source(r.evidence().source()) + " (" + r.evidence().collectionPoint() + ")",
+                    r.conflict())));
         }
         Collections.reverse(history);
         model.addAttribute("customer", subject);
@@ -91,10 +109,17 @@ class PreferencesController {
     }
 
     @PostMapping("/preferences")
-    String change(Authentication user, @RequestParam String purpose, @RequestParam Optional<String> choice,
-                  @RequestParam String formToken, HttpServletRequest request, RedirectAttributes redirect) {
-        Purpose p = consents.purposes().currentPurposes().stream().filter(c -> c.id().value().equals(purpose))
-                .findFirst().orElseThrow(() -> new ResponseStatusException(HttpStatus.BAD_REQUEST, "unknown purpose"));
+    String change(
+            Authentication user,
+            @RequestParam String purpose,
+            @RequestParam Optional<String> choice,
+            @RequestParam String formToken,
+            HttpServletRequest request,
+            RedirectAttributes redirect) {
+        Purpose p = consents.purposes().currentPurposes().stream()
+                .filter(c -> c.id().value().equals(purpose))
+                .findFirst()
+                .orElseThrow(() -> new ResponseStatusException(HttpStatus.BAD_REQUEST, "unknown purpose"));
         String title = p.title(request.getLocale());
         if (choice.isEmpty() || !(choice.get().equals("yes") || choice.get().equals("no"))) {
             redirect.addFlashAttribute("message", "Choose one of the options for " + title + ", then save.");
@@ -103,7 +128,8 @@ class PreferencesController {
         String subject = user.getName();
         ConsentDecision current = consents.check(subject, purpose);
         boolean yes = choice.get().equals("yes");
-        boolean saidNo = current.reason() == DecisionReason.DENIED || current.reason() == DecisionReason.WITHDRAWN
+        boolean saidNo = current.reason() == DecisionReason.DENIED
+                || current.reason() == DecisionReason.WITHDRAWN
                 || current.reason() == DecisionReason.OPTED_OUT;
         if ((yes && current.allowed()) || (!yes && saidNo)) {
             redirect.addFlashAttribute("message", "No change: " + title + " stays as it was.");
@@ -117,20 +143,29 @@ class PreferencesController {
         } else if (p.basis() != LegalBasis.CONSENT) {
             command = ConsentCommand.optOut(subject, purpose);
             done = "you objected to " + title;
-        } else if (current.record().map(r -> r.status() == ConsentStatus.GRANTED
-                || r.status() == ConsentStatus.PENDING).orElse(false)) {
+        } else if (current.record()
+                .map(r -> r.status() == ConsentStatus.GRANTED || r.status() == ConsentStatus.PENDING)
+                .orElse(false)) {
             command = ConsentCommand.withdraw(subject, purpose);
             done = "you withdrew your consent to " + title;
         } else {
             command = ConsentCommand.deny(subject, purpose);
             done = "you declined " + title;
         }
-        Evidence evidence = Evidence.builder().source(Source.WEB).collectionPoint("preference-centre")
-                .noticeVersion(p.id().value() + "-v" + p.version()).noticeText(p.description(request.getLocale()))
-                .locale(request.getLocale()).actor(Actor.subject()).ipAddress(request.getRemoteAddr())
-                .userAgent(request.getHeader("User-Agent")).build();
+        Evidence evidence = Evidence.builder()
+                .source(Source.WEB)
+                .collectionPoint("preference-centre")
+                .noticeVersion(p.id().value() + "-v" + p.version())
+                .noticeText(p.description(request.getLocale()))
+                .locale(request.getLocale())
+                .actor(Actor.subject())
+                .ipAddress(request.getRemoteAddr())
+                .userAgent(request.getHeader("User-Agent"))
+                .build();
         // The form's token makes a repeated submission (a double click, a reload) write nothing the second time.
-        consents.record(command.evidence(evidence).idempotencyKey("pc-" + formToken + "-" + purpose).build());
+        consents.record(command.evidence(evidence)
+                .idempotencyKey("pc-" + formToken + "-" + purpose)
+                .build());
         redirect.addFlashAttribute("message", "Saved: " + done + ".");
         return "redirect:/preferences";
     }
@@ -141,7 +176,10 @@ class PreferencesController {
     }
 
     private String title(PurposeId id, HttpServletRequest request) {
-        return consents.purposes().current(id).map(p -> p.title(request.getLocale())).orElse(id.value());
+        return consents.purposes()
+                .current(id)
+                .map(p -> p.title(request.getLocale()))
+                .orElse(id.value());
     }
 
     static String basis(LegalBasis basis) {
@@ -156,17 +194,22 @@ class PreferencesController {
     }
 
     static String describe(ConsentDecision d) {
-        boolean gpc = d.record().map(r -> r.evidence().source() == Source.GPC_SIGNAL).orElse(false);
+        boolean gpc =
+                d.record().map(r -> r.evidence().source() == Source.GPC_SIGNAL).orElse(false);
         return switch (d.reason()) {
             case GRANTED -> "You agreed";
-            case NOT_OBJECTED -> d.record().map(r -> r.status() == ConsentStatus.GRANTED).orElse(false)
-                    ? "You allowed it" : "Allowed: you have not objected";
+            case NOT_OBJECTED ->
+                d.record().map(r -> r.status() == ConsentStatus.GRANTED).orElse(false)
+                        ? "You allowed it"
+                        : "Allowed: you have not objected";
             case LEGAL_BASIS -> "Allowed by law or contract";
             case NO_RECORD -> "Not allowed: you have not decided yet";
             case DENIED -> "Not allowed: you said no";
             case WITHDRAWN -> "Not allowed: you withdrew your consent";
-            case OPTED_OUT -> gpc ? "Not allowed: your browser's Global Privacy Control signal objected"
-                    : "Not allowed: you objected";
+            case OPTED_OUT ->
+                gpc
+                        ? "Not allowed: your browser's Global Privacy Control signal objected"
+                        : "Not allowed: you objected";
             case PENDING_CONFIRMATION -> "Not allowed yet: waiting for your confirmation";
             case EXPIRED -> "Not allowed: your consent has lapsed, please renew it";
             case RECONSENT_REQUIRED -> "Not allowed: the text changed, please decide again";

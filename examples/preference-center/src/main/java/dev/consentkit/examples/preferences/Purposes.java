@@ -12,6 +12,5 @@ final class Purposes {
     /** The order the preference centre shows them in. */
     static final List<String> DISPLAY_ORDER = List.of(NEWSLETTER, ANALYTICS, AD_PARTNER);
 
-    private Purposes() {
-    }
+    private Purposes() {}
 }

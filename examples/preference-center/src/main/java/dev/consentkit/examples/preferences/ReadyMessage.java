@@ -15,8 +15,13 @@ class ReadyMessage implements ApplicationListener<ApplicationReadyEvent> {
     @Override
     public void onApplicationEvent(ApplicationReadyEvent event) {
         String port = event.getApplicationContext().getEnvironment().getProperty("local.server.port", "8080");
-        log.info("Preference centre ready on http://localhost:{}/ - demo users (password \"{}\"): {} (customers), "
-                        + "{} (marketer), {} (auditor)", port, DemoUsers.PASSWORD,
-                String.join(", ", DemoUsers.SIGN_IN_CUSTOMERS), DemoUsers.MARKETER, DemoUsers.AUDITOR);
+        log.info(
+                "Preference centre ready on http://localhost:{}/ - demo users (password \"{}\"): {} (customers), "
+                        + "{} (marketer), {} (auditor)",
+                port,
+                DemoUsers.PASSWORD,
+                String.join(", ", DemoUsers.SIGN_IN_CUSTOMERS),
+                DemoUsers.MARKETER,
+                DemoUsers.AUDITOR);
     }
 }

@@ -1,5 +1,7 @@
 package dev.consentkit.examples.preferences;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -8,9 +10,6 @@ import org.springframework.security.core.userdetails.UserDetails;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AuthenticationSuccessHandler;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Form login with in-memory demo users: customers see the preference centre, the marketer the newsletter, the
@@ -25,13 +24,18 @@ class SecurityConfiguration {
 
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http) throws Exception {
-        http.authorizeHttpRequests(requests -> requests
-                        .requestMatchers("/", "/login", "/css/**", "/error").permitAll()
-                        .requestMatchers("/preferences/**").hasRole(CUSTOMER)
-                        .requestMatchers("/newsletter/**").hasRole(MARKETER)
-                        .requestMatchers("/audit/**").hasRole(AUDITOR)
-                        .anyRequest().authenticated())
-                .formLogin(form -> form.loginPage("/login").successHandler(homeByRole()).permitAll())
+        http.authorizeHttpRequests(requests -> requests.requestMatchers("/", "/login", "/css/**", "/error")
+                        .permitAll()
+                        .requestMatchers("/preferences/**")
+                        .hasRole(CUSTOMER)
+                        .requestMatchers("/newsletter/**")
+                        .hasRole(MARKETER)
+                        .requestMatchers("/audit/**")
+                        .hasRole(AUDITOR)
+                        .anyRequest()
+                        .authenticated())
+                .formLogin(form ->
+                        form.loginPage("/login").successHandler(homeByRole()).permitAll())
                 .logout(logout -> logout.logoutSuccessUrl("/login?logout").permitAll());
         return http.build();
     }
@@ -39,8 +43,11 @@ class SecurityConfiguration {
     /** After signing in, each role lands on its own page. */
     private static AuthenticationSuccessHandler homeByRole() {
         return (request, response, authentication) -> {
-            var roles = authentication.getAuthorities().stream().map(a -> a.getAuthority()).toList();
-            String target = roles.contains("ROLE_" + AUDITOR) ? "/audit"
+            var roles = authentication.getAuthorities().stream()
+                    .map(a -> a.getAuthority())
+                    .toList();
+            String target = roles.contains("ROLE_" + AUDITOR)
+                    ? "/audit"
                     : roles.contains("ROLE_" + MARKETER) ? "/newsletter" : "/preferences";
             response.sendRedirect(request.getContextPath() + target);
         };
@@ -59,6 +66,9 @@ class SecurityConfiguration {
 
     private static UserDetails user(String name, String role) {
         // {noop}: the demo's passwords are printed on the login page anyway; real applications hash them.
-        return User.withUsername(name).password("{noop}" + DemoUsers.PASSWORD).roles(role).build();
+        return User.withUsername(name)
+                .password("{noop}" + DemoUsers.PASSWORD)
+                .roles(role)
+                .build();
     }
 }

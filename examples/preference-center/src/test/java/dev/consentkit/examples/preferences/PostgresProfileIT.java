@@ -1,5 +1,8 @@
 package dev.consentkit.examples.preferences;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentDeniedException;
 import dev.consentkit.core.ConsentManager;
@@ -9,6 +12,10 @@ import dev.consentkit.jdbc.Dialect;
 import dev.consentkit.jdbc.JdbcConsentStore;
 import dev.consentkit.testsupport.Database;
 import dev.consentkit.testsupport.RequiresDatabase;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,14 +24,6 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The {@code postgres} profile against the real PostgreSQL from {@code CONSENTKIT_TEST_POSTGRES_URL} (and
@@ -58,7 +57,8 @@ class PostgresProfileIT {
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> url);
-        registry.add("spring.datasource.username", () -> Database.POSTGRESQL.user().orElse(null));
+        registry.add(
+                "spring.datasource.username", () -> Database.POSTGRESQL.user().orElse(null));
         registry.add("spring.datasource.password", Database.POSTGRESQL::password);
         registry.add("consentkit.jdbc.schema", () -> SCHEMA);
     }
@@ -72,17 +72,22 @@ class PostgresProfileIT {
 
     @Test
     void startsOnPostgresqlSeedsOnceAnswersFromTheDatabaseAndTheMailerChecksEachRecipient() {
-        assertThat(consents.store()).isInstanceOfSatisfying(JdbcConsentStore.class,
-                store -> assertThat(store.dialect()).isEqualTo(Dialect.POSTGRESQL));
+        assertThat(consents.store())
+                .isInstanceOfSatisfying(
+                        JdbcConsentStore.class,
+                        store -> assertThat(store.dialect()).isEqualTo(Dialect.POSTGRESQL));
         assertThat(consents.verify().recordsChecked()).isEqualTo(44);
-        assertThat(consents.filterAllowed(Purposes.NEWSLETTER, DemoUsers.ALL_CUSTOMERS)).hasSize(34);
+        assertThat(consents.filterAllowed(Purposes.NEWSLETTER, DemoUsers.ALL_CUSTOMERS))
+                .hasSize(34);
 
         demoData.afterSingletonsInstantiated(); // as at the next start-up: the data is there already
         assertThat(consents.verify().recordsChecked()).isEqualTo(44);
 
         consents.record(ConsentCommand.withdraw("alice", Purposes.NEWSLETTER)
-                .evidence(Evidence.of(Source.WEB, "preference-centre")).build());
-        assertThat(consents.filterAllowed(Purposes.NEWSLETTER, DemoUsers.ALL_CUSTOMERS)).hasSize(33);
+                .evidence(Evidence.of(Source.WEB, "preference-centre"))
+                .build());
+        assertThat(consents.filterAllowed(Purposes.NEWSLETTER, DemoUsers.ALL_CUSTOMERS))
+                .hasSize(33);
         assertThat(consents.verify().intact()).isTrue();
 
         // @RequiresConsent checks every recipient again before the mailer runs
@@ -94,9 +99,9 @@ class PostgresProfileIT {
     }
 
     private static void execute(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url, Database.POSTGRESQL.user().orElse(null),
-                Database.POSTGRESQL.password());
-             Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(
+                        url, Database.POSTGRESQL.user().orElse(null), Database.POSTGRESQL.password());
+                Statement st = c.createStatement()) {
             st.execute(sql);
         }
     }

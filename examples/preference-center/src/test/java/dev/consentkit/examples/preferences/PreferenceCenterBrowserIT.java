@@ -1,6 +1,16 @@
 package dev.consentkit.examples.preferences;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.consentkit.testsupport.RequiresBrowser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -15,24 +25,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * The preference centre in real headless Chromium, as its users see it: a customer withdraws a consent and sees it
  * in the history, the marketer sees the newsletter audience shrink, the auditor downloads the export that a
  * customer is refused, and a browser sending Global Privacy Control is opted out of sharing. Each page is saved
  * as {@code target/screenshots/<step>.png}.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "spring.datasource.url=jdbc:h2:mem:browser-test-${random.uuid};DB_CLOSE_DELAY=-1")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @RequiresBrowser
@@ -74,14 +74,22 @@ class PreferenceCenterBrowserIT {
         signIn("alice");
         assertThat(browser.driver.getCurrentUrl()).endsWith("/preferences");
         assertThat(text("#state-marketing-email-newsletter")).isEqualTo("You agreed");
-        assertThat(browser.driver.findElement(By.id("marketing-email-newsletter-yes")).isSelected()).isTrue();
+        assertThat(browser.driver
+                        .findElement(By.id("marketing-email-newsletter-yes"))
+                        .isSelected())
+                .isTrue();
         browser.screenshot("03-preferences");
         // choose by the label, as a person would
-        browser.driver.findElement(By.cssSelector("label[for='marketing-email-newsletter-no']")).click();
+        browser.driver
+                .findElement(By.cssSelector("label[for='marketing-email-newsletter-no']"))
+                .click();
         submit(By.id("save-marketing-email-newsletter"));
         assertThat(message()).isEqualTo("Saved: you withdrew your consent to Monthly newsletter.");
         assertThat(text("#state-marketing-email-newsletter")).isEqualTo("Not allowed: you withdrew your consent");
-        assertThat(browser.driver.findElement(By.id("marketing-email-newsletter-no")).isSelected()).isTrue();
+        assertThat(browser.driver
+                        .findElement(By.id("marketing-email-newsletter-no"))
+                        .isSelected())
+                .isTrue();
         List<String> history = historyRows();
         assertThat(history).hasSize(2);
         assertThat(history.get(0)).contains("Monthly newsletter", "Withdrawn", "Website (preference-centre)");
@@ -101,17 +109,24 @@ class PreferenceCenterBrowserIT {
 
         signIn("audrey");
         assertThat(browser.driver.getCurrentUrl()).endsWith("/audit");
-        assertThat(text("#verification")).startsWith("Intact: 45 records in 37 per-customer hash chains")
+        assertThat(text("#verification"))
+                .startsWith("Intact: 45 records in 37 per-customer hash chains")
                 .endsWith("0 broken.");
         browser.screenshot("07-audit");
         browser.driver.findElement(By.id("export-csv")).click();
         String csv = Files.readString(downloaded(".csv"), StandardCharsets.UTF_8);
         assertThat(csv.lines().findFirst().orElseThrow()).startsWith("kind,id,tenant,subject,sequence");
-        assertThat(csv.lines().skip(1).toList()).hasSize(45)
-                .anySatisfy(row -> assertThat(row).contains(",alice,").contains("WITHDRAWN").contains("preference-centre"));
+        assertThat(csv.lines().skip(1).toList())
+                .hasSize(45)
+                .anySatisfy(row -> assertThat(row)
+                        .contains(",alice,")
+                        .contains("WITHDRAWN")
+                        .contains("preference-centre"));
         browser.driver.findElement(By.id("export-jsonl")).click();
         List<String> jsonLines = Files.readAllLines(downloaded(".jsonl"), StandardCharsets.UTF_8);
-        assertThat(jsonLines).hasSize(45).allSatisfy(line -> assertThat(line).startsWith("{").endsWith("}"));
+        assertThat(jsonLines)
+                .hasSize(45)
+                .allSatisfy(line -> assertThat(line).startsWith("{").endsWith("}"));
         signOut();
         assertThat(downloadedFiles()).hasSize(2); // the customer's attempt downloaded nothing
     }
@@ -125,12 +140,18 @@ class PreferenceCenterBrowserIT {
             assertThat(text("#gpc-notice")).contains("Global Privacy Control");
             assertThat(text("#state-ads-partner"))
                     .isEqualTo("Not allowed: your browser's Global Privacy Control signal objected");
-            assertThat(historyRows().get(0)).contains("Sharing with our ad partner", "Opted out",
-                    "(overrode your earlier choice)", "Global Privacy Control signal");
+            assertThat(historyRows().get(0))
+                    .contains(
+                            "Sharing with our ad partner",
+                            "Opted out",
+                            "(overrode your earlier choice)",
+                            "Global Privacy Control signal");
             browser.screenshot("08-preferences-gpc");
 
             // Bob allows the partner after all: his own choice stands although the browser keeps signalling.
-            browser.driver.findElement(By.cssSelector("label[for='ads-partner-yes']")).click();
+            browser.driver
+                    .findElement(By.cssSelector("label[for='ads-partner-yes']"))
+                    .click();
             submit(By.id("save-ads-partner"));
             assertThat(message()).isEqualTo("Saved: you allowed Sharing with our ad partner.");
             open("/preferences");
@@ -189,19 +210,24 @@ class PreferenceCenterBrowserIT {
     }
 
     private List<String> historyRows() {
-        return browser.driver.findElements(By.cssSelector("#history tbody tr")).stream().map(WebElement::getText)
+        return browser.driver.findElements(By.cssSelector("#history tbody tr")).stream()
+                .map(WebElement::getText)
                 .toList();
     }
 
     private Path downloaded(String suffix) {
-        return wait(Duration.ofSeconds(20)).until(d -> downloadedFiles().stream()
-                .filter(p -> p.getFileName().toString().endsWith(suffix)).findFirst().orElse(null));
+        return wait(Duration.ofSeconds(20))
+                .until(d -> downloadedFiles().stream()
+                        .filter(p -> p.getFileName().toString().endsWith(suffix))
+                        .findFirst()
+                        .orElse(null));
     }
 
     private List<Path> downloadedFiles() {
         try (Stream<Path> files = Files.list(browser.downloads)) {
             // a download in progress is a .crdownload file
-            return files.filter(p -> !p.getFileName().toString().endsWith(".crdownload")).toList();
+            return files.filter(p -> !p.getFileName().toString().endsWith(".crdownload"))
+                    .toList();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
