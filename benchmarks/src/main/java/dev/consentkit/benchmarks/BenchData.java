@@ -2,6 +2,7 @@ package dev.consentkit.benchmarks;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentStatus;
 import dev.consentkit.core.Evidence;
@@ -14,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -79,6 +81,33 @@ final class BenchData {
 
     static String subject(int i) {
         return "s-" + i;
+    }
+
+    /**
+     * Records every purpose for subjects 0 to {@code count - 1} on an in-memory manager (granted or not as
+     * {@link #status} says for the rounds after the first pass), 1,000 commands per batch; returns the ids.
+     */
+    static String[] recordEveryPurpose(ConsentManager consents, int count) {
+        String[] subjects = new String[count];
+        List<ConsentCommand> batch = new ArrayList<>(1000);
+        for (int i = 0; i < count; i++) {
+            subjects[i] = subject(i);
+            for (int round = 0; round < PURPOSE_IDS.size(); round++) {
+                String purpose = PURPOSE_IDS.get(round);
+                ConsentCommand.Builder b = status(i, round + PURPOSE_IDS.size()) == ConsentStatus.GRANTED
+                        ? ConsentCommand.grant(subjects[i], purpose)
+                        : ConsentCommand.withdraw(subjects[i], purpose);
+                batch.add(b.evidence(evidence()).build());
+            }
+            if (batch.size() >= 1000) {
+                consents.recordAll(batch);
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            consents.recordAll(batch);
+        }
+        return subjects;
     }
 
     /** The status of round {@code round}'s record of subject {@code i}: rounds 5-9 withdraw about 30%. */

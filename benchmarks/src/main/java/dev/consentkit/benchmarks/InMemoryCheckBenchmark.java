@@ -1,9 +1,6 @@
 package dev.consentkit.benchmarks;
 
-import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -42,26 +39,7 @@ public class InMemoryCheckBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             consents = ConsentManager.builder().purposes(BenchData.purposes()).build();
-            subjects = new String[memSubjects];
-            List<ConsentCommand> batch = new ArrayList<>(1000);
-            for (int i = 0; i < memSubjects; i++) {
-                subjects[i] = BenchData.subject(i);
-                for (int round = 0; round < BenchData.PURPOSE_IDS.size(); round++) {
-                    String purpose = BenchData.PURPOSE_IDS.get(round);
-                    ConsentCommand.Builder b = BenchData.status(i, round + BenchData.PURPOSE_IDS.size())
-                                    == dev.consentkit.core.ConsentStatus.GRANTED
-                            ? ConsentCommand.grant(subjects[i], purpose)
-                            : ConsentCommand.deny(subjects[i], purpose);
-                    batch.add(b.evidence(BenchData.evidence()).build());
-                }
-                if (batch.size() >= 1000) {
-                    consents.recordAll(batch);
-                    batch.clear();
-                }
-            }
-            if (!batch.isEmpty()) {
-                consents.recordAll(batch);
-            }
+            subjects = BenchData.recordEveryPurpose(consents, memSubjects);
             for (String s : subjects) {
                 decisions.put(
                         new Key(s, "marketing.email"),

@@ -1,13 +1,10 @@
 package dev.consentkit.benchmarks;
 
-import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentStatus;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -28,25 +25,7 @@ public final class MemoryFootprint {
         long base = usedAfterGc();
         ConsentManager consents =
                 ConsentManager.builder().purposes(BenchData.purposes()).build();
-        List<ConsentCommand> batch = new ArrayList<>(1000);
-        for (int i = 0; i < subjects; i++) {
-            for (int p = 0; p < BenchData.PURPOSE_IDS.size(); p++) {
-                String purpose = BenchData.PURPOSE_IDS.get(p);
-                String subject = BenchData.subject(i);
-                ConsentCommand.Builder b =
-                        BenchData.status(i, p + BenchData.PURPOSE_IDS.size()) == ConsentStatus.GRANTED
-                                ? ConsentCommand.grant(subject, purpose)
-                                : ConsentCommand.withdraw(subject, purpose);
-                batch.add(b.evidence(BenchData.evidence()).build());
-            }
-            if (batch.size() >= 1000) {
-                consents.recordAll(batch);
-                batch.clear();
-            }
-        }
-        if (!batch.isEmpty()) {
-            consents.recordAll(batch);
-        }
+        BenchData.recordEveryPurpose(consents, subjects);
         double seconds = (System.nanoTime() - start) / 1e9;
         long kit = usedAfterGc() - base;
         long withKit = usedAfterGc();

@@ -1,7 +1,6 @@
 package dev.consentkit.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -77,20 +76,9 @@ public class PeerBenchmark {
         }
     }
 
-    /** Each thread's random subjects and alternating choices. */
-    @State(Scope.Thread)
-    public static class Choice {
-        final SplittableRandom random = new SplittableRandom();
-        long n;
-
-        boolean grant() {
-            return (n++ & 1) == 0;
-        }
-    }
-
     /** Lookup: is marketing.email among the subject's granted scopes? */
     @Benchmark
-    public boolean springSecurityFind(SpringSecurity s, Choice c) {
+    public boolean springSecurityFind(SpringSecurity s, Alternating c) {
         OAuth2AuthorizationConsent consent =
                 s.service.findById(BenchData.CLIENT_ID, BenchData.subject(c.random.nextInt(s.subjects)));
         return consent != null && consent.getScopes().contains("marketing.email");
@@ -98,7 +86,7 @@ public class PeerBenchmark {
 
     /** Recording: grant or take back marketing.email for a subject (the service reads, then updates the row). */
     @Benchmark
-    public void springSecuritySave(SpringSecurity s, Choice c) {
+    public void springSecuritySave(SpringSecurity s, Alternating c) {
         String subject = BenchData.subject(c.random.nextInt(s.subjects));
         OAuth2AuthorizationConsent.Builder b =
                 OAuth2AuthorizationConsent.withId(BenchData.CLIENT_ID, subject).scope("marketing");
@@ -109,12 +97,12 @@ public class PeerBenchmark {
     }
 
     @Benchmark
-    public boolean jpaEnversFind(Jpa j, Choice c) {
+    public boolean jpaEnversFind(Jpa j, Alternating c) {
         return j.peer.allowed(BenchData.subject(c.random.nextInt(j.subjects)), "marketing.email");
     }
 
     @Benchmark
-    public void jpaEnversRecord(Jpa j, Choice c) {
+    public void jpaEnversRecord(Jpa j, Alternating c) {
         j.peer.record(
                 BenchData.subject(c.random.nextInt(j.subjects)),
                 "marketing.email",

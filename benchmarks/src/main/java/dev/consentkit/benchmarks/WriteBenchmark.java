@@ -11,7 +11,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -99,21 +98,10 @@ public class WriteBenchmark {
         }
     }
 
-    /** Random subjects of the write pool, alternating statuses. */
-    @State(Scope.Thread)
-    public static class Choice {
-        final SplittableRandom random = new SplittableRandom();
-        long n;
-
-        boolean grant() {
-            return (n++ & 1) == 0;
-        }
-    }
-
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
-    public ConsentRecord recordKit(Db db, Choice choice) {
+    public ConsentRecord recordKit(Db db, Alternating choice) {
         String subject = BenchData.subject(choice.random.nextInt(db.pool));
         ConsentCommand.Builder b = choice.grant()
                 ? ConsentCommand.grant(subject, "marketing.email")
@@ -124,7 +112,7 @@ public class WriteBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
-    public void recordRaw(Db db, Choice choice) throws SQLException {
+    public void recordRaw(Db db, Alternating choice) throws SQLException {
         String subject = BenchData.subject(choice.random.nextInt(db.pool));
         try (Connection c = db.ds.getConnection()) {
             db.raw.recordOne(
