@@ -1,7 +1,7 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.internal.TextValidators;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -23,8 +23,8 @@ public record Actor(Type type, Optional<String> id) {
     private static final Actor SUBJECT = new Actor(Type.SUBJECT, Optional.empty());
 
     public Actor {
-        Objects.requireNonNull(type, "type");
-        Objects.requireNonNull(id, "id");
+        Checks.notNull(type, "evidence.actor.type");
+        Checks.notNull(id, "evidence.actor.id");
         if (type == Type.SUBJECT && id.isPresent()) {
             throw InvalidConsentRequestException.of("evidence.actor.id", "must be empty when the subject itself acted");
         }

@@ -1,6 +1,6 @@
 package dev.consentkit.core;
 
-import java.util.Objects;
+import dev.consentkit.core.internal.Checks;
 
 /**
  * An entry's place in its subject's hash chain.
@@ -18,11 +18,9 @@ public record ChainLink(long sequence, String previousHash, String hash) {
     public static final ChainLink UNSEALED = new ChainLink(0, GENESIS, "");
 
     public ChainLink {
-        Objects.requireNonNull(previousHash, "previousHash");
-        Objects.requireNonNull(hash, "hash");
-        if (sequence < 0) {
-            throw new IllegalArgumentException("sequence must not be negative");
-        }
+        Checks.notNull(previousHash, "chainLink.previousHash");
+        Checks.notNull(hash, "chainLink.hash");
+        Checks.check(sequence >= 0, "chainLink.sequence", "must not be negative");
     }
 
     /** True once the store has sealed the entry. */

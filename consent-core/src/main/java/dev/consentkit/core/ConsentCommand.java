@@ -1,5 +1,6 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.internal.SafeText;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -76,7 +77,7 @@ public record ConsentCommand(
         }
 
         public Builder evidence(Evidence evidence) {
-            this.evidence = evidence;
+            this.evidence = Checks.notNull(evidence, "evidence");
             return this;
         }
 

@@ -1,7 +1,7 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -23,11 +23,11 @@ public record ConsentDecision(
         Instant at) {
 
     public ConsentDecision {
-        Objects.requireNonNull(purpose, "purpose");
-        Objects.requireNonNull(reason, "reason");
-        Objects.requireNonNull(basis, "basis");
-        Objects.requireNonNull(record, "record");
-        Objects.requireNonNull(at, "at");
+        Checks.notNull(purpose, "consentDecision.purpose");
+        Checks.notNull(reason, "consentDecision.reason");
+        Checks.notNull(basis, "consentDecision.basis");
+        Checks.notNull(record, "consentDecision.record");
+        Checks.notNull(at, "consentDecision.at");
     }
 
     /** True if processing is allowed. */

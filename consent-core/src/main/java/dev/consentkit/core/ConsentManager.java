@@ -2,6 +2,7 @@ package dev.consentkit.core;
 
 import static dev.consentkit.core.internal.CommandValidator.required;
 
+import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.internal.CommandValidator;
 import dev.consentkit.core.internal.DecidingRules;
 import dev.consentkit.core.internal.ListenerDispatch;
@@ -22,7 +23,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -400,12 +400,12 @@ public final class ConsentManager {
 
         /** Declares purposes; several versions of one purpose may be given. */
         public Builder purposes(Purpose... purposes) {
-            return purposes(Arrays.asList(purposes));
+            return purposes(Arrays.asList(Checks.notNull(purposes, "purposes")));
         }
 
         /** Declares purposes; several versions of one purpose may be given. */
         public Builder purposes(Collection<Purpose> purposes) {
-            purposes.forEach(p -> this.purposes.add(Objects.requireNonNull(p, "purpose")));
+            Checks.notNull(purposes, "purposes").forEach(p -> this.purposes.add(Checks.notNull(p, "purposes")));
             return this;
         }
 
@@ -414,25 +414,25 @@ public final class ConsentManager {
          * choices in memory only). Building touches no store: purposes are saved before the first write.
          */
         public Builder store(ConsentStore store) {
-            this.store = Objects.requireNonNull(store, "store");
+            this.store = Checks.notNull(store, "store");
             return this;
         }
 
         /** The clock for every timestamp; defaults to {@link Clock#systemUTC()}. */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            this.clock = Checks.notNull(clock, "clock");
             return this;
         }
 
         /** How IP addresses and user agents are minimised; defaults to {@link EvidencePolicy#defaults()}. */
         public Builder evidencePolicy(EvidencePolicy evidencePolicy) {
-            this.evidencePolicy = Objects.requireNonNull(evidencePolicy, "evidencePolicy");
+            this.evidencePolicy = Checks.notNull(evidencePolicy, "evidencePolicy");
             return this;
         }
 
         /** Adds a listener for committed entries. */
         public Builder listener(ConsentListener listener) {
-            this.listeners.add(Objects.requireNonNull(listener, "listener"));
+            this.listeners.add(Checks.notNull(listener, "listener"));
             return this;
         }
 
@@ -443,13 +443,13 @@ public final class ConsentManager {
          * caller's transaction.
          */
         public Builder commitHook(CommitHook commitHook) {
-            this.commitHook = Objects.requireNonNull(commitHook, "commitHook");
+            this.commitHook = Checks.notNull(commitHook, "commitHook");
             return this;
         }
 
         /** Told of every {@code check} and {@code require} decision with its duration, for metrics. Optional. */
         public Builder decisionObserver(DecisionObserver decisionObserver) {
-            this.decisionObserver = Objects.requireNonNull(decisionObserver, "decisionObserver");
+            this.decisionObserver = Checks.notNull(decisionObserver, "decisionObserver");
             return this;
         }
 
@@ -461,8 +461,8 @@ public final class ConsentManager {
 
         /** Declares communication preferences. */
         public Builder preferences(PreferenceDefinition... definitions) {
-            for (PreferenceDefinition d : definitions) {
-                this.preferences.put(d.key(), d);
+            for (PreferenceDefinition d : Checks.notNull(definitions, "preferences")) {
+                this.preferences.put(Checks.notNull(d, "preferences").key(), d);
             }
             return this;
         }
@@ -473,32 +473,23 @@ public final class ConsentManager {
          * {@link ConsentManager#erase} is unavailable (the manager says so when it is built).
          */
         public Builder pseudonymKey(byte[] key) {
-            this.pseudonymKey = key.clone();
+            this.pseudonymKey = Checks.notNull(key, "pseudonymKey").clone();
             return this;
         }
 
         /**
          * Builds the manager.
          *
-         * @throws IllegalStateException naming the missing or invalid property
+         * @throws InvalidConsentRequestException naming the missing or invalid property ({@code purposes},
+         *                                        {@code tenant}, {@code pseudonymKey})
          */
         public ConsentManager build() {
-            if (purposes.isEmpty()) {
-                throw new IllegalStateException("purposes: declare at least one purpose");
-            }
-            if (tenant == null || !TENANT.matcher(tenant).matches()) {
-                throw new IllegalStateException("tenant: must match " + TENANT.pattern());
-            }
-            if (pseudonymKey != null && pseudonymKey.length < 16) {
-                throw new IllegalStateException("pseudonymKey: must be at least 16 bytes");
-            }
-            PurposeRegistry registry;
-            try {
-                registry = PurposeRegistry.of(purposes);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("purposes: " + e.getMessage(), e);
-            }
-            return new ConsentManager(this, registry);
+            Checks.check(!purposes.isEmpty(), "purposes", "must declare at least one purpose");
+            Checks.check(
+                    tenant != null && TENANT.matcher(tenant).matches(), "tenant", "must match " + TENANT.pattern());
+            Checks.check(
+                    pseudonymKey == null || pseudonymKey.length >= 16, "pseudonymKey", "must be at least 16 bytes");
+            return new ConsentManager(this, PurposeRegistry.of(purposes));
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -41,18 +41,18 @@ public record ConsentRecord(
         implements AuditEntry {
 
     public ConsentRecord {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(tenant, "tenant");
-        Objects.requireNonNull(subject, "subject");
-        Objects.requireNonNull(purpose, "purpose");
-        Objects.requireNonNull(status, "status");
-        Objects.requireNonNull(recordedAt, "recordedAt");
-        Objects.requireNonNull(effectiveAt, "effectiveAt");
-        Objects.requireNonNull(expiresAt, "expiresAt");
-        Objects.requireNonNull(idempotencyKey, "idempotencyKey");
-        Objects.requireNonNull(evidence, "evidence");
-        Objects.requireNonNull(personalDataDigest, "personalDataDigest");
-        Objects.requireNonNull(link, "link");
+        Checks.notNull(id, "consentRecord.id");
+        Checks.notNull(tenant, "consentRecord.tenant");
+        Checks.notNull(subject, "consentRecord.subject");
+        Checks.notNull(purpose, "consentRecord.purpose");
+        Checks.notNull(status, "consentRecord.status");
+        Checks.notNull(recordedAt, "consentRecord.recordedAt");
+        Checks.notNull(effectiveAt, "consentRecord.effectiveAt");
+        Checks.notNull(expiresAt, "consentRecord.expiresAt");
+        Checks.notNull(idempotencyKey, "consentRecord.idempotencyKey");
+        Checks.notNull(evidence, "consentRecord.evidence");
+        Checks.notNull(personalDataDigest, "consentRecord.personalDataDigest");
+        Checks.notNull(link, "consentRecord.link");
     }
 
     /** True if the grant has lapsed at {@code instant}. */

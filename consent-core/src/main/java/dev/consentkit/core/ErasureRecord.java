@@ -1,7 +1,7 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -27,13 +27,13 @@ public record ErasureRecord(
         implements AuditEntry {
 
     public ErasureRecord {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(tenant, "tenant");
-        Objects.requireNonNull(subject, "subject");
-        Objects.requireNonNull(reason, "reason");
-        Objects.requireNonNull(recordedAt, "recordedAt");
-        Objects.requireNonNull(personalDataDigest, "personalDataDigest");
-        Objects.requireNonNull(link, "link");
+        Checks.notNull(id, "erasureRecord.id");
+        Checks.notNull(tenant, "erasureRecord.tenant");
+        Checks.notNull(subject, "erasureRecord.subject");
+        Checks.notNull(reason, "erasureRecord.reason");
+        Checks.notNull(recordedAt, "erasureRecord.recordedAt");
+        Checks.notNull(personalDataDigest, "erasureRecord.personalDataDigest");
+        Checks.notNull(link, "erasureRecord.link");
     }
 
     @Override

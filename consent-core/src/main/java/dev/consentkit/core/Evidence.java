@@ -1,11 +1,11 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.internal.IpAddress;
 import dev.consentkit.core.internal.SafeText;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -40,6 +40,23 @@ public record Evidence(
         @NotNull Optional<@SafeText(max = 1024) String> userAgent,
         @NotNull Optional<@SafeText(max = 2000, multiline = true) String> comment,
         @NotNull Optional<@SafeText(max = 255) String> proofReference) {
+
+    /**
+     * Rejects null parts, naming them ({@code evidence.source}, ...); what the parts hold is checked when a
+     * command is recorded, so that every violation is reported at once.
+     */
+    public Evidence {
+        Checks.notNull(source, "evidence.source");
+        Checks.notNull(collectionPoint, "evidence.collectionPoint");
+        Checks.notNull(noticeVersion, "evidence.noticeVersion");
+        Checks.notNull(noticeTextSha256, "evidence.noticeTextSha256");
+        Checks.notNull(locale, "evidence.locale");
+        Checks.notNull(actor, "evidence.actor");
+        Checks.notNull(ipAddress, "evidence.ipAddress");
+        Checks.notNull(userAgent, "evidence.userAgent");
+        Checks.notNull(comment, "evidence.comment");
+        Checks.notNull(proofReference, "evidence.proofReference");
+    }
 
     /** Evidence with just a source and a collection point; the subject itself acted. */
     public static Evidence of(Source source, String collectionPoint) {
@@ -105,7 +122,7 @@ public record Evidence(
 
         /** Computes the SHA-256 of the notice text shown (UTF-8) and keeps only the digest. */
         public Builder noticeText(String noticeText) {
-            this.noticeTextSha256 = Digests.sha256Hex(noticeText);
+            this.noticeTextSha256 = Digests.sha256Hex(Checks.notNull(noticeText, "evidence.noticeText"));
             return this;
         }
 
@@ -115,7 +132,7 @@ public record Evidence(
         }
 
         public Builder actor(Actor actor) {
-            this.actor = Objects.requireNonNull(actor, "actor");
+            this.actor = Checks.notNull(actor, "evidence.actor");
             return this;
         }
 
@@ -144,15 +161,9 @@ public record Evidence(
          * {@code collectionPoint} is missing; the other fields are validated when a command is recorded.
          */
         public Evidence build() {
-            if (source == null) {
-                throw InvalidConsentRequestException.of("evidence.source", "must not be null");
-            }
-            if (collectionPoint == null) {
-                throw InvalidConsentRequestException.of("evidence.collectionPoint", "must not be null");
-            }
             return new Evidence(
-                    source,
-                    collectionPoint,
+                    Checks.notNull(source, "evidence.source"),
+                    Checks.notNull(collectionPoint, "evidence.collectionPoint"),
                     Optional.ofNullable(noticeVersion),
                     Optional.ofNullable(noticeTextSha256),
                     Optional.ofNullable(locale),

@@ -1,5 +1,6 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.internal.KeyedHmac;
 import dev.consentkit.core.internal.TextValidators;
 import java.net.InetAddress;
@@ -63,6 +64,7 @@ public final class EvidencePolicy {
 
     /** Applies the policy: returns evidence whose IP address and user agent are minimised. */
     public Evidence apply(Evidence evidence) {
+        Checks.notNull(evidence, "evidence");
         Optional<String> ip = evidence.ipAddress().flatMap(v -> minimiseIp(v));
         Optional<String> ua = evidence.userAgent().flatMap(v -> minimiseUserAgent(v));
         if (ip.equals(evidence.ipAddress()) && ua.equals(evidence.userAgent())) {
@@ -137,27 +139,33 @@ public final class EvidencePolicy {
         private Builder() {}
 
         public Builder ipAddress(Minimisation ipAddress) {
-            this.ipAddress = Objects.requireNonNull(ipAddress, "ipAddress");
+            this.ipAddress = Checks.notNull(ipAddress, "evidencePolicy.ipAddress");
             return this;
         }
 
         public Builder userAgent(Minimisation userAgent) {
-            this.userAgent = Objects.requireNonNull(userAgent, "userAgent");
+            this.userAgent = Checks.notNull(userAgent, "evidencePolicy.userAgent");
             return this;
         }
 
         /** The secret key for {@link Minimisation#HASH}; at least 16 bytes. Copied. */
         public Builder hashKey(byte[] hashKey) {
-            this.hashKey = hashKey.clone();
+            this.hashKey = Checks.notNull(hashKey, "evidencePolicy.hashKey").clone();
             return this;
         }
 
-        /** Builds the policy; fails if {@code HASH} is chosen without a {@code hashKey} of 16+ bytes. */
+        /**
+         * Builds the policy.
+         *
+         * @throws InvalidConsentRequestException naming {@code evidencePolicy.hashKey} if {@code HASH} is chosen
+         *                                        without a key of 16 bytes or more
+         */
         public EvidencePolicy build() {
             boolean hashing = ipAddress == Minimisation.HASH || userAgent == Minimisation.HASH;
-            if (hashing && (hashKey == null || hashKey.length < 16)) {
-                throw new IllegalStateException("hashKey of at least 16 bytes is required for Minimisation.HASH");
-            }
+            Checks.check(
+                    !hashing || (hashKey != null && hashKey.length >= 16),
+                    "evidencePolicy.hashKey",
+                    "must be at least 16 bytes for Minimisation.HASH");
             return new EvidencePolicy(this);
         }
     }

@@ -1,5 +1,6 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -24,12 +25,22 @@ public record HistoryQuery(
         Optional<Instant> recordedTo) {
 
     public HistoryQuery {
-        purposes = Set.copyOf(purposes);
+        Checks.notNull(subject, "subject");
+        purposes = Set.copyOf(purposeIds(purposes));
+        Checks.notNull(recordedFrom, "recordedFrom");
+        Checks.notNull(recordedTo, "recordedTo");
         if (recordedFrom.isPresent()
                 && recordedTo.isPresent()
                 && !recordedFrom.get().isBefore(recordedTo.get())) {
             throw InvalidConsentRequestException.of("recordedFrom", "must be before recordedTo");
         }
+    }
+
+    private static Collection<PurposeId> purposeIds(Collection<PurposeId> given) {
+        for (PurposeId p : Checks.notNull(given, "purposes")) {
+            Checks.notNull(p, "purposes");
+        }
+        return given;
     }
 
     /** Everything in the tenant. */
@@ -75,7 +86,7 @@ public record HistoryQuery(
         }
 
         public Builder subject(SubjectId subject) {
-            this.subject = subject;
+            this.subject = Checks.notNull(subject, "subject");
             return this;
         }
 
@@ -86,7 +97,7 @@ public record HistoryQuery(
         }
 
         public Builder purposes(Collection<PurposeId> purposes) {
-            this.purposes.addAll(purposes);
+            this.purposes.addAll(purposeIds(purposes));
             return this;
         }
 

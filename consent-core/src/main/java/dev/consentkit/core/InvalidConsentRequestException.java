@@ -4,8 +4,10 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A command, identifier or preference was invalid. Lists every violation with the field it
- * concerns; nothing was written. Messages name fields, never the rejected values.
+ * A command, identifier, preference, value or builder property was invalid. Lists every violation with the field
+ * it concerns; nothing was written. Messages name fields, never the rejected values. This is what every public
+ * value constructor, static factory and builder throws for bad input, null included: see the
+ * <a href="package-summary.html#exception-policy">exception policy</a>.
  */
 public class InvalidConsentRequestException extends ConsentException {
 

@@ -1,7 +1,9 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
+import dev.consentkit.core.internal.IdRules;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -14,28 +16,41 @@ import java.util.Optional;
  */
 public record PreferenceDefinition(String key, List<String> allowedValues, Optional<String> defaultValue) {
 
+    private static final int MAX_VALUE_LENGTH = 255;
+
     public PreferenceDefinition {
-        PurposeId.of(Objects.requireNonNull(key, "key"));
+        Checks.notNull(key, "preferenceDefinition.key");
+        String shape = IdRules.purposeProblem(key);
+        if (shape != null) {
+            throw InvalidConsentRequestException.of("preferenceDefinition.key", shape);
+        }
+        Checks.notNull(allowedValues, "preferenceDefinition.allowedValues");
+        Checks.check(!allowedValues.isEmpty(), "preferenceDefinition.allowedValues", "must not be empty");
+        for (String v : allowedValues) {
+            Checks.check(
+                    v != null && !v.isBlank() && v.length() <= MAX_VALUE_LENGTH,
+                    "preferenceDefinition.allowedValues",
+                    "must be 1.." + MAX_VALUE_LENGTH + " characters each");
+        }
         allowedValues = List.copyOf(allowedValues);
-        Objects.requireNonNull(defaultValue, "defaultValue");
-        if (allowedValues.isEmpty()) {
-            throw new IllegalArgumentException("Preference '" + key + "': allowedValues must not be empty");
-        }
-        if (allowedValues.stream().anyMatch(v -> v.isBlank() || v.length() > 255)) {
-            throw new IllegalArgumentException("Preference '" + key + "': values must be 1..255 characters");
-        }
-        if (defaultValue.isPresent() && !allowedValues.contains(defaultValue.get())) {
-            throw new IllegalArgumentException("Preference '" + key + "': defaultValue must be an allowed value");
-        }
+        Checks.notNull(defaultValue, "preferenceDefinition.defaultValue");
+        Checks.check(
+                defaultValue.isEmpty() || allowedValues.contains(defaultValue.get()),
+                "preferenceDefinition.defaultValue",
+                "must be an allowed value");
     }
 
     /** A preference with these allowed values and no default. */
     public static PreferenceDefinition of(String key, String... allowedValues) {
-        return new PreferenceDefinition(key, List.of(allowedValues), Optional.empty());
+        return new PreferenceDefinition(
+                key,
+                Arrays.asList(Checks.notNull(allowedValues, "preferenceDefinition.allowedValues")),
+                Optional.empty());
     }
 
     /** A copy with {@code defaultValue} as the default. */
     public PreferenceDefinition withDefault(String defaultValue) {
-        return new PreferenceDefinition(key, allowedValues, Optional.of(defaultValue));
+        return new PreferenceDefinition(
+                key, allowedValues, Optional.of(Checks.notNull(defaultValue, "preferenceDefinition.defaultValue")));
     }
 }

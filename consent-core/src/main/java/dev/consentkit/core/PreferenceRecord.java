@@ -1,7 +1,7 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.UUID;
 
 /**
@@ -30,15 +30,15 @@ public record PreferenceRecord(
         implements AuditEntry {
 
     public PreferenceRecord {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(tenant, "tenant");
-        Objects.requireNonNull(subject, "subject");
-        Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(value, "value");
-        Objects.requireNonNull(recordedAt, "recordedAt");
-        Objects.requireNonNull(evidence, "evidence");
-        Objects.requireNonNull(personalDataDigest, "personalDataDigest");
-        Objects.requireNonNull(link, "link");
+        Checks.notNull(id, "preferenceRecord.id");
+        Checks.notNull(tenant, "preferenceRecord.tenant");
+        Checks.notNull(subject, "preferenceRecord.subject");
+        Checks.notNull(key, "preferenceRecord.key");
+        Checks.notNull(value, "preferenceRecord.value");
+        Checks.notNull(recordedAt, "preferenceRecord.recordedAt");
+        Checks.notNull(evidence, "preferenceRecord.evidence");
+        Checks.notNull(personalDataDigest, "preferenceRecord.personalDataDigest");
+        Checks.notNull(link, "preferenceRecord.link");
     }
 
     @Override

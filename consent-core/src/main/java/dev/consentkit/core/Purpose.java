@@ -1,12 +1,12 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import java.time.Period;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -40,24 +40,28 @@ public record Purpose(
         Map<Locale, Text> texts) {
 
     public Purpose {
-        Objects.requireNonNull(id, "id");
-        Objects.requireNonNull(title, "title");
-        Objects.requireNonNull(description, "description");
-        Objects.requireNonNull(basis, "basis");
-        Objects.requireNonNull(validity, "validity");
-        dataCategories = List.copyOf(dataCategories);
-        texts = Map.copyOf(texts);
-        if (version < 1) {
-            throw new IllegalArgumentException("version must be at least 1");
+        Checks.notNull(id, "purpose.id");
+        Checks.notBlank(title, "purpose.title");
+        Checks.notNull(description, "purpose.description");
+        Checks.notNull(basis, "purpose.basis");
+        dataCategories = categories(dataCategories);
+        Checks.notNull(validity, "purpose.validity");
+        texts = Map.copyOf(Checks.notNull(texts, "purpose.texts"));
+        Checks.check(version >= 1, "purpose.version", "must be at least 1");
+        Checks.check(
+                reconsentFromVersion >= 1 && reconsentFromVersion <= version,
+                "purpose.reconsentFromVersion",
+                "must be between 1 and version (" + version + ")");
+        validity.ifPresent(p -> Checks.check(!p.isNegative() && !p.isZero(), "purpose.validity", "must be positive"));
+    }
+
+    private static List<String> categories(List<String> given) {
+        Checks.notNull(given, "purpose.dataCategories");
+        for (String category : given) {
+            Checks.check(
+                    category != null && !category.isBlank(), "purpose.dataCategories", "must not hold blank values");
         }
-        if (reconsentFromVersion < 1 || reconsentFromVersion > version) {
-            throw new IllegalArgumentException("reconsentFromVersion must be between 1 and version (" + version + ")");
-        }
-        validity.ifPresent(p -> {
-            if (p.isNegative() || p.isZero()) {
-                throw new IllegalArgumentException("validity must be positive");
-            }
-        });
+        return List.copyOf(given);
     }
 
     /** A builder for purpose {@code id}; {@code basis} is required, version defaults to 1. */
@@ -67,7 +71,7 @@ public record Purpose(
 
     /** A builder for purpose {@code id}. */
     public static Builder builder(PurposeId id) {
-        return new Builder(Objects.requireNonNull(id, "id"));
+        return new Builder(Checks.notNull(id, "purpose.id"));
     }
 
     /** The title in {@code locale}, falling back to its language, then to the default title. */
@@ -96,8 +100,8 @@ public record Purpose(
      */
     public record Text(String title, String description) {
         public Text {
-            Objects.requireNonNull(title, "title");
-            Objects.requireNonNull(description, "description");
+            Checks.notNull(title, "purpose.text.title");
+            Checks.notNull(description, "purpose.text.description");
         }
     }
 
@@ -125,22 +129,24 @@ public record Purpose(
         }
 
         public Builder title(String title) {
-            this.title = title;
+            this.title = Checks.notNull(title, "purpose.title");
             return this;
         }
 
         public Builder description(String description) {
-            this.description = description;
+            this.description = Checks.notNull(description, "purpose.description");
             return this;
         }
 
         public Builder basis(LegalBasis basis) {
-            this.basis = basis;
+            this.basis = Checks.notNull(basis, "purpose.basis");
             return this;
         }
 
         public Builder dataCategories(String... categories) {
-            this.dataCategories.addAll(List.of(categories));
+            for (String category : Checks.notNull(categories, "purpose.dataCategories")) {
+                this.dataCategories.add(Checks.notNull(category, "purpose.dataCategories"));
+            }
             return this;
         }
 
@@ -166,44 +172,29 @@ public record Purpose(
 
         /** Adds a title and description shown to subjects in {@code locale}. */
         public Builder text(Locale locale, String title, String description) {
-            this.texts.put(Objects.requireNonNull(locale, "locale"), new Text(title, description));
+            this.texts.put(Checks.notNull(locale, "purpose.text.locale"), new Text(title, description));
             return this;
         }
 
         /**
          * Builds the purpose. The title defaults to the id; the basis is required.
          *
-         * @throws IllegalStateException naming the missing or invalid property
+         * @throws InvalidConsentRequestException naming the missing or invalid property, for example
+         *                                        {@code purpose.basis}
          */
         public Purpose build() {
-            if (basis == null) {
-                throw new IllegalStateException("Purpose '" + id + "': basis is required");
-            }
-            String effectiveTitle = title == null ? id.value() : title;
-            if (effectiveTitle.isBlank()) {
-                throw new IllegalStateException("Purpose '" + id + "': title must not be blank");
-            }
-            for (String category : dataCategories) {
-                if (category == null || category.isBlank()) {
-                    throw new IllegalStateException("Purpose '" + id + "': dataCategories must not hold blank values");
-                }
-            }
-            try {
-                return new Purpose(
-                        id,
-                        version,
-                        effectiveTitle,
-                        description,
-                        basis,
-                        dataCategories,
-                        Optional.ofNullable(validity),
-                        reconsentFromVersion == null ? 1 : reconsentFromVersion,
-                        saleOrShare,
-                        directMarketing,
-                        texts);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("Purpose '" + id + "': " + e.getMessage(), e);
-            }
+            return new Purpose(
+                    id,
+                    version,
+                    title == null ? id.value() : title,
+                    description,
+                    Checks.notNull(basis, "purpose.basis"),
+                    dataCategories,
+                    Optional.ofNullable(validity),
+                    reconsentFromVersion == null ? 1 : reconsentFromVersion,
+                    saleOrShare,
+                    directMarketing,
+                    texts);
         }
     }
 }

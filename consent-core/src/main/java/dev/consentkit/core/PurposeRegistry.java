@@ -1,5 +1,6 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -28,16 +29,20 @@ public final class PurposeRegistry {
     /**
      * A registry of {@code purposes}; several versions of one id may be given. Fails if the same id and
      * version is declared twice with different content.
+     *
+     * @throws InvalidConsentRequestException naming {@code purposes} for a null collection or element, or an id and
+     *                                        version declared twice with different content
      */
     public static PurposeRegistry of(Collection<Purpose> purposes) {
         Map<PurposeId, NavigableMap<Integer, Purpose>> versions = new TreeMap<>();
-        for (Purpose p : purposes) {
+        for (Purpose p : Checks.notNull(purposes, "purposes")) {
+            Checks.notNull(p, "purposes");
             NavigableMap<Integer, Purpose> byVersion = versions.computeIfAbsent(p.id(), id -> new TreeMap<>());
             Purpose previous = byVersion.putIfAbsent(p.version(), p);
-            if (previous != null && !previous.equals(p)) {
-                throw new IllegalArgumentException("Purpose '" + p.id() + "' version " + p.version()
-                        + " is declared twice with different content");
-            }
+            Checks.check(
+                    previous == null || previous.equals(p),
+                    "purposes",
+                    "purpose '" + p.id() + "' version " + p.version() + " is declared twice with different content");
         }
         versions.replaceAll((id, byVersion) -> Collections.unmodifiableNavigableMap(byVersion));
         return new PurposeRegistry(Collections.unmodifiableMap(versions));

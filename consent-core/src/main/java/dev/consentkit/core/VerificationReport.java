@@ -1,7 +1,7 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.Checks;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -15,7 +15,15 @@ import java.util.UUID;
 public record VerificationReport(long recordsChecked, long subjectsChecked, List<BrokenChain> brokenChains) {
 
     public VerificationReport {
-        brokenChains = List.copyOf(brokenChains);
+        brokenChains = copyWithoutNulls(brokenChains);
+    }
+
+    private static List<BrokenChain> copyWithoutNulls(List<BrokenChain> given) {
+        Checks.notNull(given, "verificationReport.brokenChains");
+        for (int i = 0; i < given.size(); i++) {
+            Checks.notNull(given.get(i), "verificationReport.brokenChains[" + i + "]");
+        }
+        return List.copyOf(given);
     }
 
     /** True if every chain verified. */
@@ -47,10 +55,10 @@ public record VerificationReport(long recordsChecked, long subjectsChecked, List
     public record BrokenChain(
             String tenant, SubjectId subject, Optional<UUID> firstBadRecord, long sequence, Problem problem) {
         public BrokenChain {
-            Objects.requireNonNull(tenant, "tenant");
-            Objects.requireNonNull(subject, "subject");
-            Objects.requireNonNull(firstBadRecord, "firstBadRecord");
-            Objects.requireNonNull(problem, "problem");
+            Checks.notNull(tenant, "brokenChain.tenant");
+            Checks.notNull(subject, "brokenChain.subject");
+            Checks.notNull(firstBadRecord, "brokenChain.firstBadRecord");
+            Checks.notNull(problem, "brokenChain.problem");
         }
     }
 }

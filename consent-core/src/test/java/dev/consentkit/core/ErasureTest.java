@@ -305,7 +305,7 @@ class ErasureTest {
         void needsAKeyOfAtLeastSixteenBytes() {
             assertThatThrownBy(() ->
                             TestFixtures.manager().pseudonymKey(new byte[15]).build())
-                    .isInstanceOf(IllegalStateException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("pseudonymKey");
         }
 

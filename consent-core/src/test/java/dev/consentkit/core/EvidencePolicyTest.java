@@ -152,21 +152,21 @@ class EvidencePolicyTest {
 
         @ParameterizedTest
         @ValueSource(ints = {0, 1, 15})
-        void buildWhenHashWithoutA16ByteKeyThenIllegalState(int keyLength) {
+        void buildWhenHashWithoutA16ByteKeyThenInvalid(int keyLength) {
             assertThatThrownBy(() -> EvidencePolicy.builder()
                             .ipAddress(Minimisation.HASH)
                             .hashKey(new byte[keyLength])
                             .build())
-                    .isInstanceOf(IllegalStateException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("hashKey");
         }
 
         @Test
-        void buildWhenHashWithoutAnyKeyThenIllegalState() {
+        void buildWhenHashWithoutAnyKeyThenInvalid() {
             assertThatThrownBy(() -> EvidencePolicy.builder()
                             .userAgent(Minimisation.HASH)
                             .build())
-                    .isInstanceOf(IllegalStateException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("hashKey");
         }
 

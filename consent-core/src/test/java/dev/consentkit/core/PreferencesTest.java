@@ -258,14 +258,14 @@ class PreferencesTest {
         void withDefaultWhenValueIsNotAllowedThenRejected() {
             assertThatThrownBy(() -> PreferenceDefinition.of(FREQUENCY, "daily", "weekly")
                             .withDefault("yearly"))
-                    .isInstanceOf(IllegalArgumentException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("defaultValue");
         }
 
         @Test
         void ofWhenNoAllowedValuesThenRejected() {
             assertThatThrownBy(() -> PreferenceDefinition.of(FREQUENCY))
-                    .isInstanceOf(IllegalArgumentException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("allowedValues");
         }
 

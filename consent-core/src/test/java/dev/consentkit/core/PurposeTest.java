@@ -79,9 +79,9 @@ class PurposeTest {
         }
 
         @Test
-        void buildWhenBasisIsMissingThenIllegalStateNamingBasis() {
+        void buildWhenBasisIsMissingThenInvalidNamingBasis() {
             assertThatThrownBy(() -> Purpose.builder("marketing").build())
-                    .isInstanceOf(IllegalStateException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("basis");
         }
 
@@ -94,12 +94,12 @@ class PurposeTest {
         }
 
         @Test
-        void buildWhenTitleIsBlankThenIllegalStateNamingTitle() {
+        void buildWhenTitleIsBlankThenInvalidNamingTitle() {
             assertThatThrownBy(() -> Purpose.builder("marketing")
                             .basis(LegalBasis.CONSENT)
                             .title(" ")
                             .build())
-                    .isInstanceOf(IllegalStateException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("title");
         }
     }
@@ -109,33 +109,33 @@ class PurposeTest {
 
         @ParameterizedTest
         @ValueSource(ints = {0, -1})
-        void buildWhenVersionIsNotPositiveThenIllegalStateNamingVersion(int version) {
+        void buildWhenVersionIsNotPositiveThenInvalidNamingVersion(int version) {
             assertThatThrownBy(() -> Purpose.builder("marketing")
                             .basis(LegalBasis.CONSENT)
                             .version(version)
                             .build())
-                    .isInstanceOf(IllegalStateException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("version");
         }
 
         @Test
-        void buildWhenReconsentFromVersionIsAboveVersionThenIllegalState() {
+        void buildWhenReconsentFromVersionIsAboveVersionThenInvalid() {
             assertThatThrownBy(() -> Purpose.builder("marketing")
                             .basis(LegalBasis.CONSENT)
                             .version(2)
                             .reconsentFromVersion(3)
                             .build())
-                    .isInstanceOf(IllegalStateException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("reconsentFromVersion");
         }
 
         @Test
-        void buildWhenReconsentFromVersionIsZeroThenIllegalState() {
+        void buildWhenReconsentFromVersionIsZeroThenInvalid() {
             assertThatThrownBy(() -> Purpose.builder("marketing")
                             .basis(LegalBasis.CONSENT)
                             .reconsentFromVersion(0)
                             .build())
-                    .isInstanceOf(IllegalStateException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("reconsentFromVersion");
         }
 
@@ -160,12 +160,12 @@ class PurposeTest {
 
         @ParameterizedTest
         @MethodSource("notPositive")
-        void buildWhenValidityIsZeroOrNegativeThenIllegalStateNamingValidity(Period validity) {
+        void buildWhenValidityIsZeroOrNegativeThenInvalidNamingValidity(Period validity) {
             assertThatThrownBy(() -> Purpose.builder("marketing")
                             .basis(LegalBasis.CONSENT)
                             .validFor(validity)
                             .build())
-                    .isInstanceOf(IllegalStateException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("validity");
         }
 
@@ -238,7 +238,7 @@ class PurposeTest {
                     .build();
 
             assertThatThrownBy(() -> PurposeRegistry.of(List.of(v1, otherV1)))
-                    .isInstanceOf(IllegalArgumentException.class)
+                    .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("marketing.email")
                     .hasMessageContaining("version 1");
         }
@@ -257,7 +257,7 @@ class PurposeTest {
         }
 
         @Test
-        void managerBuildWhenSameIdAndVersionIsDeclaredTwiceWithDifferentContentThenIllegalStateNamingPurposes() {
+        void managerBuildWhenSameIdAndVersionIsDeclaredTwiceWithDifferentContentThenInvalidNamingPurposes() {
             Purpose otherV1 = Purpose.builder("marketing.email")
                     .version(1)
                     .basis(LegalBasis.LEGITIMATE_INTERESTS)
@@ -266,8 +266,10 @@ class PurposeTest {
 
             assertThatThrownBy(
                             () -> ConsentManager.builder().purposes(v1, otherV1).build())
-                    .isInstanceOf(IllegalStateException.class)
-                    .hasMessageStartingWith("purposes");
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("purposes")
+                    .satisfies(e -> assertThat(((InvalidConsentRequestException) e).fields())
+                            .containsExactly("purposes"));
         }
 
         @Test

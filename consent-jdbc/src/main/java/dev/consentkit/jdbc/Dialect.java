@@ -1,5 +1,6 @@
 package dev.consentkit.jdbc;
 
+import dev.consentkit.core.InvalidConsentRequestException;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
@@ -38,7 +39,7 @@ public enum Dialect {
     /**
      * Detects the dialect from the connection's metadata.
      *
-     * @throws IllegalArgumentException for a database ConsentKit does not support
+     * @throws InvalidConsentRequestException naming {@code dataSource} for a database ConsentKit does not support
      */
     public static Dialect detect(Connection connection) throws SQLException {
         DatabaseMetaData meta = connection.getMetaData();
@@ -56,8 +57,9 @@ public enum Dialect {
         if (product.equals("h2")) {
             return H2;
         }
-        throw new IllegalArgumentException(
-                "Unsupported database '" + meta.getDatabaseProductName()
+        throw InvalidConsentRequestException.of(
+                "dataSource",
+                "is an unsupported database '" + meta.getDatabaseProductName()
                         + "': ConsentKit supports PostgreSQL, MariaDB, MySQL and H2; set the dialect explicitly only for those");
     }
 }

@@ -5,11 +5,13 @@ import dev.consentkit.core.ChainLink;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.ConsentStoreException;
 import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
+import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectState;
@@ -29,7 +31,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -240,19 +241,19 @@ public final class JdbcConsentStore implements ConsentStore {
 
         /** The DataSource (required); a pooled one such as HikariCP in production. */
         public Builder dataSource(DataSource dataSource) {
-            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+            this.dataSource = Checks.notNull(dataSource, "dataSource");
             return this;
         }
 
         /** Overrides the dialect detected from the connection's metadata. */
         public Builder dialect(Dialect dialect) {
-            this.dialect = Objects.requireNonNull(dialect, "dialect");
+            this.dialect = Checks.notNull(dialect, "dialect");
             return this;
         }
 
         /** Prefix of every table name; default {@code consent_}. Letters, digits and underscores. */
         public Builder tablePrefix(String tablePrefix) {
-            this.tablePrefix = Objects.requireNonNull(tablePrefix, "tablePrefix");
+            this.tablePrefix = Checks.notNull(tablePrefix, "tablePrefix");
             return this;
         }
 
@@ -276,43 +277,38 @@ public final class JdbcConsentStore implements ConsentStore {
 
         /** The clock for outbox and purpose timestamps; default {@link Clock#systemUTC()}. */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            this.clock = Checks.notNull(clock, "clock");
             return this;
         }
 
         /**
          * Builds the store, detecting the dialect unless one was set.
          *
-         * @throws IllegalStateException naming the missing or invalid property
+         * @throws InvalidConsentRequestException naming the missing or invalid property ({@code dataSource} also for
+         *                                        a database ConsentKit does not support)
          * @throws ConsentStoreException if the dialect must be detected and no connection can be had
          */
         public JdbcConsentStore build() {
-            if (dataSource == null) {
-                throw new IllegalStateException("dataSource is required");
-            }
-            if (!tablePrefix.isEmpty() && !IDENTIFIER.matcher(tablePrefix).matches()) {
-                throw new IllegalStateException("tablePrefix must be letters, digits and underscores (at most 41)");
-            }
-            if (schema != null && !IDENTIFIER.matcher(schema).matches()) {
-                throw new IllegalStateException("schema must be letters, digits and underscores (at most 41)");
-            }
-            if (maxAttempts < 1) {
-                throw new IllegalStateException("maxAttempts must be at least 1");
-            }
-            if (fetchSize < 1) {
-                throw new IllegalStateException("fetchSize must be at least 1");
-            }
+            DataSource ds = Checks.notNull(dataSource, "dataSource");
+            Checks.check(
+                    tablePrefix.isEmpty() || IDENTIFIER.matcher(tablePrefix).matches(),
+                    "tablePrefix",
+                    "must be letters, digits and underscores (at most 41)");
+            Checks.check(
+                    schema == null || IDENTIFIER.matcher(schema).matches(),
+                    "schema",
+                    "must be letters, digits and underscores (at most 41)");
+            Checks.check(maxAttempts >= 1, "maxAttempts", "must be at least 1");
+            Checks.check(fetchSize >= 1, "fetchSize", "must be at least 1");
             Dialect d = dialect;
             if (d == null) {
-                try (Connection c = dataSource.getConnection()) {
+                try (Connection c = ds.getConnection()) {
                     d = Dialect.detect(c);
                 } catch (SQLException e) {
                     throw Transactions.failure("detectDialect", e);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalStateException(e.getMessage(), e);
                 }
             }
-            return new JdbcConsentStore(this, dataSource, d);
+            return new JdbcConsentStore(this, ds, d);
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.consentkit.jdbc;
 
 import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.InvalidConsentRequestException;
+import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.jdbc.internal.Outbox;
 import java.time.Clock;
@@ -11,7 +13,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -54,7 +55,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     private OutboxRelay(Builder b) {
         this.outbox = b.store.outbox();
-        this.listener = Objects.requireNonNull(b.listener, "listener");
+        this.listener = Checks.notNull(b.listener, "listener");
         this.batchSize = b.batchSize;
         this.initialBackoff = b.initialBackoff;
         this.maxBackoff = b.maxBackoff;
@@ -63,7 +64,7 @@ public final class OutboxRelay implements AutoCloseable {
 
     /** A builder for a relay on {@code store}'s outbox; {@link Builder#listener} is required. */
     public static Builder builder(JdbcConsentStore store) {
-        return new Builder(Objects.requireNonNull(store, "store"));
+        return new Builder(Checks.notNull(store, "store"));
     }
 
     /**
@@ -182,7 +183,7 @@ public final class OutboxRelay implements AutoCloseable {
 
         /** Receives each entry (required). */
         public Builder listener(ConsentListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            this.listener = Checks.notNull(listener, "listener");
             return this;
         }
 
@@ -194,37 +195,34 @@ public final class OutboxRelay implements AutoCloseable {
 
         /** First wait after a failed delivery, doubled per further failure; default 1 s. */
         public Builder initialBackoff(Duration initialBackoff) {
-            this.initialBackoff = Objects.requireNonNull(initialBackoff, "initialBackoff");
+            this.initialBackoff = Checks.notNull(initialBackoff, "initialBackoff");
             return this;
         }
 
         /** Longest wait between attempts; default 5 min. */
         public Builder maxBackoff(Duration maxBackoff) {
-            this.maxBackoff = Objects.requireNonNull(maxBackoff, "maxBackoff");
+            this.maxBackoff = Checks.notNull(maxBackoff, "maxBackoff");
             return this;
         }
 
         /** The clock for back-off; default {@link Clock#systemUTC()}. */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
+            this.clock = Checks.notNull(clock, "clock");
             return this;
         }
 
         /**
          * Builds the relay.
          *
-         * @throws IllegalStateException naming the missing or invalid property
+         * @throws InvalidConsentRequestException naming the missing or invalid property
          */
         public OutboxRelay build() {
-            if (listener == null) {
-                throw new IllegalStateException("listener is required");
-            }
-            if (batchSize < 1) {
-                throw new IllegalStateException("batchSize must be at least 1");
-            }
-            if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
-                throw new IllegalStateException("initialBackoff must be positive and not above maxBackoff");
-            }
+            Checks.notNull(listener, "listener");
+            Checks.check(batchSize >= 1, "batchSize", "must be at least 1");
+            Checks.check(
+                    !initialBackoff.isNegative() && maxBackoff.compareTo(initialBackoff) >= 0,
+                    "initialBackoff",
+                    "must not be negative nor above maxBackoff");
             return new OutboxRelay(this);
         }
     }

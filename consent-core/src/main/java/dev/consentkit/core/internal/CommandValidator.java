@@ -48,10 +48,7 @@ public final class CommandValidator {
 
     /** {@code value}, or an {@link InvalidConsentRequestException} naming {@code parameter} when it is null. */
     public static <T> T required(@Nullable T value, String parameter) {
-        if (value == null) {
-            throw InvalidConsentRequestException.of(parameter, "must not be null");
-        }
-        return value;
+        return Checks.notNull(value, parameter);
     }
 
     /** Checks every command of a batch (fields prefixed {@code commands[i].} when there are several). */

@@ -4,9 +4,9 @@ import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.internal.Checks;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -39,17 +39,15 @@ public record SubjectChanges(
         Set<String> preferencesReplaced) {
 
     public SubjectChanges {
-        Objects.requireNonNull(tenant, "tenant");
-        Objects.requireNonNull(subject, "subject");
-        Objects.requireNonNull(after, "after");
+        Checks.notNull(tenant, "subjectChanges.tenant");
+        Checks.notNull(subject, "subjectChanges.subject");
+        Checks.notNull(after, "subjectChanges.after");
         appended = List.copyOf(appended);
         recordsAdded = Set.copyOf(recordsAdded);
         recordsReplaced = Set.copyOf(recordsReplaced);
         preferences = Map.copyOf(preferences);
         preferencesAdded = Set.copyOf(preferencesAdded);
         preferencesReplaced = Set.copyOf(preferencesReplaced);
-        if (after.head().isEmpty()) {
-            throw new IllegalArgumentException("after must have a chain head");
-        }
+        Checks.check(after.head().isPresent(), "subjectChanges.after", "must have a chain head");
     }
 }

@@ -4,8 +4,8 @@ import dev.consentkit.core.ChainLink;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.internal.Checks;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -26,10 +26,10 @@ public record SubjectState(
         boolean erased) {
 
     public SubjectState {
-        Objects.requireNonNull(tenant, "tenant");
-        Objects.requireNonNull(subject, "subject");
-        Objects.requireNonNull(head, "head");
-        current = Map.copyOf(current);
+        Checks.notNull(tenant, "subjectState.tenant");
+        Checks.notNull(subject, "subjectState.subject");
+        Checks.notNull(head, "subjectState.head");
+        current = Map.copyOf(Checks.notNull(current, "subjectState.current"));
     }
 
     /** The state of a subject the store has never seen. */

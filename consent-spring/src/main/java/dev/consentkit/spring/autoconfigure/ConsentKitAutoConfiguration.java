@@ -2,6 +2,7 @@ package dev.consentkit.spring.autoconfigure;
 
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentStoreException;
+import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
@@ -72,10 +73,9 @@ public final class ConsentKitAutoConfiguration {
         ConsentManager manager;
         try {
             manager = builder.build();
-        } catch (IllegalStateException e) {
-            String message = e.getMessage();
-            throw new IllegalStateException(
-                    message != null && message.startsWith("tenant") ? "consentkit." + message : message, e);
+        } catch (InvalidConsentRequestException e) {
+            // the builder names its property (tenant, pseudonymKey, purposes): the same name under consentkit.
+            throw PropertiesMapping.failure("consentkit.", e);
         }
         try {
             // explicitly at start-up, outside any application transaction, so that a rolled-back first write

@@ -1,5 +1,6 @@
 package dev.consentkit.spring.autoconfigure;
 
+import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.jdbc.JdbcConsentStore;
 import java.time.Clock;
@@ -58,8 +59,8 @@ final class JdbcStoreConfiguration {
     static JdbcConsentStore build(JdbcConsentStore.Builder builder) {
         try {
             return builder.build();
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException("consentkit.jdbc: " + e.getMessage(), e);
+        } catch (InvalidConsentRequestException e) {
+            throw PropertiesMapping.failure("consentkit.jdbc: ", e);
         }
     }
 

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.springframework.util.StringUtils;
 
 /** Turns {@code consentkit.*} properties into core values; every failure names the property. */
@@ -38,23 +39,23 @@ final class PropertiesMapping {
                 throw new IllegalStateException(name + ".basis is required (consent, contract, legal-obligation, "
                         + "vital-interests, public-task or legitimate-interests)");
             }
-            Purpose.Builder b = Purpose.builder(p.id())
-                    .version(p.version())
-                    .basis(p.basis())
-                    .description(p.description())
-                    .validFor(p.validity())
-                    .reconsentFromVersion(p.reconsentFromVersion())
-                    .saleOrShare(p.saleOrShare())
-                    .directMarketing(p.directMarketing())
-                    .dataCategories(p.dataCategories().toArray(String[]::new));
-            if (p.title() != null) {
-                b.title(p.title());
-            }
-            p.texts().forEach((locale, text) -> b.text(locale, text.title(), text.description()));
             try {
+                Purpose.Builder b = Purpose.builder(p.id())
+                        .version(p.version())
+                        .basis(p.basis())
+                        .description(p.description())
+                        .validFor(p.validity())
+                        .reconsentFromVersion(p.reconsentFromVersion())
+                        .saleOrShare(p.saleOrShare())
+                        .directMarketing(p.directMarketing())
+                        .dataCategories(p.dataCategories().toArray(String[]::new));
+                if (p.title() != null) {
+                    b.title(p.title());
+                }
+                p.texts().forEach((locale, text) -> b.text(locale, text.title(), text.description()));
                 result.add(b.build());
-            } catch (IllegalStateException | IllegalArgumentException e) {
-                throw new IllegalStateException(name + ": " + e.getMessage(), e);
+            } catch (InvalidConsentRequestException e) {
+                throw failure(name + ": ", e);
             }
         }
         return result;
@@ -71,8 +72,8 @@ final class PropertiesMapping {
             }
             try {
                 result.add(new PreferenceDefinition(p.key(), p.allowedValues(), Optional.ofNullable(p.defaultValue())));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalStateException(name + ": " + e.getMessage(), e);
+            } catch (InvalidConsentRequestException e) {
+                throw failure(name + ": ", e);
             }
         }
         return result;
@@ -86,8 +87,21 @@ final class PropertiesMapping {
         }
         try {
             return b.build();
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException("consentkit.evidence.hash-key: " + e.getMessage(), e);
+        } catch (InvalidConsentRequestException e) {
+            throw failure("consentkit.evidence.hash-key: ", e);
         }
+    }
+
+    /**
+     * A start-up failure for a value or builder that rejected what the properties gave it: {@code prefix} (which
+     * names the property) followed by each violation's field and message.
+     */
+    static IllegalStateException failure(String prefix, InvalidConsentRequestException e) {
+        return new IllegalStateException(
+                prefix
+                        + e.violations().stream()
+                                .map(v -> v.field() + " " + v.message())
+                                .collect(Collectors.joining("; ")),
+                e);
     }
 }

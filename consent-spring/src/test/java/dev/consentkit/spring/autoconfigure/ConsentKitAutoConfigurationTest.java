@@ -11,6 +11,7 @@ import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.DecisionReason;
 import dev.consentkit.core.Evidence;
 import dev.consentkit.core.InMemoryConsentStore;
+import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
@@ -150,6 +151,15 @@ class ConsentKitAutoConfigurationTest {
                             .getFailure()
                             .hasMessageContaining("consentkit.purposes[1]: ")
                             .hasMessageContaining("reconsentFromVersion"));
+        }
+
+        @Test
+        void aShortPseudonymKeyIsNamedAndTheCoreViolationIsTheCause() {
+            memory.withPropertyValues("consentkit.pseudonym-key=short")
+                    .run(context -> assertThat(context)
+                            .getFailure()
+                            .hasMessageContaining("consentkit.pseudonymKey must be at least 16 bytes")
+                            .hasRootCauseInstanceOf(InvalidConsentRequestException.class));
         }
 
         @Test
