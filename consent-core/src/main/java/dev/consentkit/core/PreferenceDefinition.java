@@ -1,5 +1,6 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.TextValidators;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,8 +22,10 @@ public record PreferenceDefinition(String key, List<String> allowedValues, Optio
         if (allowedValues.isEmpty()) {
             throw new IllegalArgumentException("Preference '" + key + "': allowedValues must not be empty");
         }
-        if (allowedValues.stream().anyMatch(v -> v.isBlank() || v.length() > 255)) {
-            throw new IllegalArgumentException("Preference '" + key + "': values must be 1..255 characters");
+        if (allowedValues.stream()
+                .anyMatch(v -> v.isBlank() || v.length() > 255 || TextValidators.hasUnpairedSurrogate(v))) {
+            throw new IllegalArgumentException(
+                    "Preference '" + key + "': values must be 1..255 characters of well-formed text");
         }
         if (defaultValue.isPresent() && !allowedValues.contains(defaultValue.get())) {
             throw new IllegalArgumentException("Preference '" + key + "': defaultValue must be an allowed value");
