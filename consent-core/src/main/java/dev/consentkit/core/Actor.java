@@ -30,7 +30,10 @@ public record Actor(Type type, Optional<String> id) {
         }
         if (type != Type.SUBJECT) {
             String value = id.orElse("");
-            if (value.isBlank() || value.length() > 255 || TextValidators.hasControlCharacter(value, false)) {
+            if (value.isBlank()
+                    || value.length() > 255
+                    || TextValidators.hasControlCharacter(value, false)
+                    || TextValidators.hasUnpairedSurrogate(value)) {
                 throw InvalidConsentRequestException.of(
                         "evidence.actor.id",
                         "must be 1..255 characters without control characters for an agent or system");

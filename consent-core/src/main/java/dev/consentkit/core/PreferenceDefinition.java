@@ -2,6 +2,7 @@ package dev.consentkit.core;
 
 import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.internal.IdRules;
+import dev.consentkit.core.internal.TextValidators;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -28,9 +29,12 @@ public record PreferenceDefinition(String key, List<String> allowedValues, Optio
         Checks.check(!allowedValues.isEmpty(), "preferenceDefinition.allowedValues", "must not be empty");
         for (String v : allowedValues) {
             Checks.check(
-                    v != null && !v.isBlank() && v.length() <= MAX_VALUE_LENGTH,
+                    v != null
+                            && !v.isBlank()
+                            && v.length() <= MAX_VALUE_LENGTH
+                            && !TextValidators.hasUnpairedSurrogate(v),
                     "preferenceDefinition.allowedValues",
-                    "must be 1.." + MAX_VALUE_LENGTH + " characters each");
+                    "must be 1.." + MAX_VALUE_LENGTH + " characters of well-formed text each");
         }
         allowedValues = List.copyOf(allowedValues);
         Checks.notNull(defaultValue, "preferenceDefinition.defaultValue");

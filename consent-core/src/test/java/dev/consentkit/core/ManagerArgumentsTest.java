@@ -3,10 +3,17 @@ package dev.consentkit.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -94,6 +101,87 @@ class ManagerArgumentsTest {
             assertRejectedNaming("candidates[1]", () -> manager.filterAllowed(EMAIL, Arrays.asList(ALICE, null)));
             assertRejectedNaming("at", () -> manager.checkAt(ALICE, EMAIL, null));
             assertRejectedNaming("purpose", () -> manager.checkAt(ALICE, null, Instant.EPOCH, Instant.EPOCH));
+        }
+    }
+
+    @Nested
+    class EveryPublicMethod {
+
+        /** A valid argument for {@code parameter}, so that only the one left null can be what is refused. */
+        Object valid(Parameter parameter) {
+            Class<?> type = parameter.getType();
+            String name = parameter.getName();
+            if (type == SubjectId.class) {
+                return ALICE;
+            } else if (type == PurposeId.class) {
+                return EMAIL;
+            } else if (type == Evidence.class) {
+                return Evidence.of(Source.WEB, "form");
+            } else if (type == Instant.class) {
+                return TestFixtures.NOW;
+            } else if (type == ConsentCommand.class) {
+                return ConsentCommand.grant("alice", "analytics").build();
+            } else if (type == HistoryQuery.class) {
+                return HistoryQuery.all();
+            } else if (type == List.class) {
+                return List.of(ConsentCommand.grant("alice", "analytics").build());
+            } else if (type == Collection.class) {
+                boolean typed = parameter.getParameterizedType().getTypeName().contains("SubjectId");
+                return typed ? List.of(ALICE) : List.of("alice");
+            } else if (type == String.class) {
+                return switch (name) {
+                    case "subject" -> "alice";
+                    case "purpose" -> "marketing.email";
+                    case "key" -> "newsletter.frequency";
+                    case "value" -> "weekly";
+                    case "reason" -> "art17-request";
+                    case "confirmationToken" -> UUID.randomUUID().toString();
+                    default -> throw new AssertionError("no valid value for String " + name);
+                };
+            }
+            throw new AssertionError("no valid value for " + type + " " + name);
+        }
+
+        @Test
+        void givenANullArgumentNamesTheParameterAndWritesNothing() throws Exception {
+            List<String> checked = new ArrayList<>();
+            for (Method method : ConsentManager.class.getMethods()) {
+                if (method.getDeclaringClass() != ConsentManager.class || Modifier.isStatic(method.getModifiers())) {
+                    continue;
+                }
+                Parameter[] parameters = method.getParameters();
+                for (int nulled = 0; nulled < parameters.length; nulled++) {
+                    if (parameters[nulled].getType().isPrimitive()) {
+                        continue;
+                    }
+                    Object[] args = new Object[parameters.length];
+                    for (int i = 0; i < parameters.length; i++) {
+                        args[i] = i == nulled ? null : valid(parameters[i]);
+                    }
+                    String parameter = parameters[nulled].getName();
+                    String call = method.getName() + "(" + parameter + " = null)";
+                    Throwable thrown = null;
+                    try {
+                        method.invoke(manager, args);
+                    } catch (InvocationTargetException e) {
+                        thrown = e.getCause();
+                    }
+                    assertThat(thrown).as(call).isInstanceOf(InvalidConsentRequestException.class);
+                    assertThat(((InvalidConsentRequestException) thrown).fields())
+                            .as(call)
+                            .containsExactly(parameter);
+                    assertThat(store.size()).as(call + ": nothing written").isZero();
+                    checked.add(call);
+                }
+            }
+            assertThat(checked)
+                    .contains(
+                            "check(purpose = null)",
+                            "applyGlobalPrivacyControl(evidence = null)",
+                            "recordAll(commands = null)",
+                            "filterAllowed(candidates = null)",
+                            "history(query = null)",
+                            "confirm(confirmationToken = null)");
         }
     }
 

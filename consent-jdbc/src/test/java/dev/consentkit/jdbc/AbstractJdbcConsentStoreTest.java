@@ -17,6 +17,8 @@ import dev.consentkit.core.VerificationReport.Problem;
 import dev.consentkit.core.internal.AppendRequest;
 import dev.consentkit.core.internal.ChainWriter;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.jdbc.internal.SqlStatements;
+import dev.consentkit.jdbc.internal.Tables;
 import dev.consentkit.testsupport.ConsentStoreContract;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -29,6 +31,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -636,5 +639,51 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
                 return false;
             }
         };
+    }
+
+    @Nested
+    class TimestampRange {
+
+        private List<ConsentRecord> between(Instant from, Instant to) {
+            try (Stream<ConsentRecord> s = consents.history(
+                    HistoryQuery.builder().recordedFrom(from).recordedTo(to).build())) {
+                return s.toList();
+            }
+        }
+
+        @Test
+        void entriesAtTheFirstAndLastInstantTheDatabaseHoldsAreFoundByEveryBound() throws SQLException {
+            SqlStatements statements = SqlStatements.of(db().dialect, Tables.of(db().schema, db().prefix));
+            Instant earliest = statements.earliestStorable();
+            Instant latest = statements.latestStorable();
+            threeRecords("cust-1");
+            List<String> ids =
+                    historyOf("cust-1").stream().map(r -> r.id().toString()).toList();
+            try (Connection c = db().dataSource.getConnection();
+                    PreparedStatement ps = c.prepareStatement(
+                            "UPDATE " + db().table("log") + " SET recorded_at = ? WHERE entry_id = ?")) {
+                statements.bindInstant(ps, 1, earliest);
+                ps.setString(2, ids.get(0));
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+                statements.bindInstant(ps, 1, latest);
+                ps.setString(2, ids.get(2));
+                assertThat(ps.executeUpdate()).isEqualTo(1);
+            }
+            assertThat(historyOf("cust-1").get(0).recordedAt()).isEqualTo(earliest);
+            assertThat(historyOf("cust-1").get(2).recordedAt()).isEqualTo(latest);
+
+            assertThat(between(Instant.MIN, Instant.MAX)).hasSize(3);
+            assertThat(between(earliest, Instant.MAX)).hasSize(3);
+            assertThat(between(earliest.plusNanos(1000), Instant.MAX)).hasSize(2);
+            assertThat(between(latest, Instant.MAX))
+                    .extracting(r -> r.id().toString())
+                    .containsExactly(ids.get(2));
+            assertThat(between(latest.plusNanos(1000), Instant.MAX)).isEmpty();
+            assertThat(between(Instant.MIN, latest)).hasSize(2);
+            assertThat(between(Instant.MIN, earliest.plusNanos(1000)))
+                    .extracting(r -> r.id().toString())
+                    .containsExactly(ids.get(0));
+            assertThat(between(Instant.MIN, earliest)).isEmpty();
+        }
     }
 }

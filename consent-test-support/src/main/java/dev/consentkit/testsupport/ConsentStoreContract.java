@@ -14,6 +14,7 @@ import dev.consentkit.core.ErasureRecord;
 import dev.consentkit.core.Evidence;
 import dev.consentkit.core.EvidencePolicy;
 import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.ObjectionInForceException;
 import dev.consentkit.core.PreferenceDefinition;
@@ -537,6 +538,189 @@ public abstract class ConsentStoreContract {
             assertThat(seen)
                     .singleElement()
                     .satisfies(s -> assertThat(s.erased()).isFalse());
+        }
+    }
+
+    @Nested
+    class TextThatCannotBeStoredFaithfully {
+
+        /** A high surrogate without its low half: ill-formed UTF-16 that no driver stores as given. */
+        static final String LONE_HIGH = "\uD801";
+
+        private long entries() {
+            try (Stream<AuditEntry> all = consents.auditTrail(HistoryQuery.all())) {
+                return all.count();
+            }
+        }
+
+        private void assertRefusedNaming(String field, Runnable call) {
+            long before = entries();
+            assertThatThrownBy(call::run)
+                    .isInstanceOfSatisfying(
+                            InvalidConsentRequestException.class,
+                            e -> assertThat(e.fields()).contains(field));
+            assertThat(entries()).as("nothing written").isEqualTo(before);
+        }
+
+        private Runnable grantWith(Evidence.Builder evidence) {
+            return () -> consents.record(ConsentCommand.grant("cust-1", "marketing.email")
+                    .evidence(evidence.build())
+                    .build());
+        }
+
+        @Test
+        void aSubjectIdWithAnUnpairedSurrogateIsRefusedAndNeverSharesAnotherSubjectsChain() {
+            consents.record(ConsentCommand.grant("sur?q", "marketing.email").build());
+
+            assertRefusedNaming(
+                    "subject",
+                    () -> consents.record(ConsentCommand.withdraw("sur" + LONE_HIGH + "q", "marketing.email")
+                            .build()));
+            assertRefusedNaming(
+                    "subject",
+                    () -> consents.record(ConsentCommand.grant("mallory\uD800", "marketing.email")
+                            .build()));
+            assertRefusedNaming(
+                    "subject",
+                    () -> consents.record(ConsentCommand.grant("\uDC00mallory", "marketing.email")
+                            .build()));
+
+            assertThat(historyOf("sur?q"))
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.status()).isEqualTo(ConsentStatus.GRANTED));
+            assertThat(consents.check("sur?q", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
+            assertThat(consents.check("malloryc", "marketing.email").reason()).isEqualTo(DecisionReason.NO_RECORD);
+            assertThat(consents.verify().intact()).isTrue();
+        }
+
+        @Test
+        void aSurrogatePairIsWellFormedAndStoredVerbatim() {
+            String subject = "emoji-\uD83D\uDE42";
+            ConsentRecord stored = consents.record(ConsentCommand.grant(subject, "marketing.email")
+                    .evidence(web().toBuilder()
+                            .collectionPoint("form-\uD83D\uDE42")
+                            .build())
+                    .build());
+
+            assertThat(historyOf(subject)).containsExactly(stored);
+            assertThat(consents.verify().intact()).isTrue();
+        }
+
+        @Test
+        void everyEvidenceFieldWithAnUnpairedSurrogateIsRefusedNamingTheField() {
+            String bad = "x" + LONE_HIGH;
+            assertRefusedNaming(
+                    "evidence.collectionPoint", grantWith(web().toBuilder().collectionPoint(bad)));
+            assertRefusedNaming(
+                    "evidence.noticeVersion", grantWith(web().toBuilder().noticeVersion(bad)));
+            assertRefusedNaming(
+                    "evidence.userAgent", grantWith(web().toBuilder().userAgent(bad)));
+            assertRefusedNaming("evidence.comment", grantWith(web().toBuilder().comment("line\n" + bad)));
+            assertRefusedNaming(
+                    "evidence.proofReference", grantWith(web().toBuilder().proofReference(bad)));
+            assertRefusedNaming(
+                    "evidence.ipAddress", grantWith(web().toBuilder().ipAddress("203.0.113.9" + bad)));
+            assertRefusedNaming("evidence.actor.id", () -> Actor.agent(bad));
+            assertRefusedNaming("evidence.actor.id", () -> Actor.system(LONE_HIGH + "job"));
+        }
+
+        @Test
+        void idempotencyKeysPreferencesAndErasureReasonsWithAnUnpairedSurrogateAreRefused() {
+            String bad = "k" + LONE_HIGH;
+            assertRefusedNaming(
+                    "idempotencyKey",
+                    () -> consents.record(ConsentCommand.grant("cust-1", "marketing.email")
+                            .idempotencyKey(bad)
+                            .build()));
+            assertRefusedNaming(
+                    "commands[1].idempotencyKey",
+                    () -> consents.recordAll(List.of(
+                            ConsentCommand.grant("cust-1", "analytics").build(),
+                            ConsentCommand.grant("cust-1", "marketing.email")
+                                    .idempotencyKey(bad)
+                                    .build())));
+            assertRefusedNaming("key", () -> consents.setPreference("cust-1", bad, "weekly", web()));
+            assertRefusedNaming(
+                    "value",
+                    () -> consents.setPreference("cust-1", "newsletter.frequency", "weekly" + LONE_HIGH, web()));
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            assertRefusedNaming("reason", () -> consents.erase("cust-1", "art17" + LONE_HIGH));
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
+            assertThatThrownBy(() -> PreferenceDefinition.of("newsletter.format", "html", "text" + LONE_HIGH))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        void aLocaleIsStoredAsAWellFormedLanguageTagOfAtMost64Characters() {
+            Locale longest = Locale.forLanguageTag("de-DE-x-" + "abcdefgh-".repeat(6) + "ab");
+            assertThat(longest.toLanguageTag()).hasSize(64);
+            ConsentRecord stored = consents.record(ConsentCommand.grant("cust-1", "marketing.email")
+                    .evidence(web().toBuilder().locale(longest).build())
+                    .build());
+            assertThat(historyOf("cust-1")).containsExactly(stored);
+            assertThat(stored.evidence().locale()).contains(longest);
+
+            Locale tooLong = Locale.forLanguageTag("de-DE-x-" + "abcdefgh-".repeat(6) + "abc");
+            assertThat(tooLong.toLanguageTag()).hasSize(65);
+            assertRefusedNaming("evidence.locale", grantWith(web().toBuilder().locale(tooLong)));
+            Locale seventyNine = Locale.forLanguageTag("de-DE-x-" + "abcdefgh-".repeat(7) + "abcdefgh");
+            assertThat(seventyNine.toLanguageTag()).hasSize(79);
+            assertRefusedNaming("evidence.locale", grantWith(web().toBuilder().locale(seventyNine)));
+            // a language Java keeps but BCP 47 cannot express reads back as another locale
+            @SuppressWarnings("deprecation")
+            Locale illFormed = new Locale("not a language", "DE");
+            assertRefusedNaming("evidence.locale", grantWith(web().toBuilder().locale(illFormed)));
+            assertRefusedNaming(
+                    "evidence.locale",
+                    () -> consents.applyGlobalPrivacyControl(
+                            "cust-1", web().toBuilder().locale(tooLong).build()));
+            assertThat(historyOf("cust-1")).containsExactly(stored);
+        }
+    }
+
+    @Nested
+    class HistoryBounds {
+
+        private List<ConsentRecord> between(Instant from, Instant to) {
+            try (Stream<ConsentRecord> s = consents.history(
+                    HistoryQuery.builder().recordedFrom(from).recordedTo(to).build())) {
+                return s.toList();
+            }
+        }
+
+        @Test
+        void fromTheFirstToTheLastInstantJavaKnowsReturnsEverything() {
+            ConsentRecord a = consents.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
+            clock.advance(Duration.ofDays(1));
+            ConsentRecord b =
+                    consents.record(ConsentCommand.grant("cust-2", "analytics").build());
+
+            assertThat(between(Instant.MIN, Instant.MAX)).containsExactly(a, b);
+            try (Stream<ConsentRecord> s = consents.history(
+                    HistoryQuery.builder().recordedFrom(Instant.MIN).build())) {
+                assertThat(s).containsExactly(a, b);
+            }
+            try (Stream<ConsentRecord> s = consents.history(
+                    HistoryQuery.builder().recordedTo(Instant.MAX).build())) {
+                assertThat(s).containsExactly(a, b);
+            }
+        }
+
+        @Test
+        void boundsBeyondTheYear9999OrBeforeTheYear1000AnswerAsOnAnyOtherDay() {
+            ConsentRecord a = consents.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
+            Instant year10000 = Instant.parse("+10000-01-01T00:00:00Z");
+            Instant year999 = Instant.parse("0999-12-31T23:59:59.999999Z");
+
+            assertThat(between(year999, year10000)).containsExactly(a);
+            assertThat(between(START, year10000)).containsExactly(a);
+            assertThat(between(year999, START.plusNanos(1000))).containsExactly(a);
+            assertThat(between(year10000, Instant.MAX)).isEmpty();
+            assertThat(between(Instant.MIN, year999)).isEmpty();
+            assertThat(between(START.plusNanos(1000), Instant.MAX)).isEmpty();
+            assertThat(between(Instant.MIN, START)).isEmpty();
         }
     }
 

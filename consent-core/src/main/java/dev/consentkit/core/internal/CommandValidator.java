@@ -21,6 +21,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.hibernate.validator.HibernateValidator;
@@ -67,7 +68,7 @@ public final class CommandValidator {
             if (c.evidence() != null) {
                 // commands of a batch often share one evidence instance: validate it once
                 evidenceChecked
-                        .computeIfAbsent(c.evidence(), e -> violations(validator.validate(e), ""))
+                        .computeIfAbsent(c.evidence(), e -> evidenceViolations(e, ""))
                         .forEach(v -> found.add(new Violation(prefix + "evidence." + v.field(), v.message())));
             }
             found.sort(Comparator.comparing(Violation::field));
@@ -110,7 +111,7 @@ public final class CommandValidator {
     /** {@code evidence} if it is valid; otherwise the violations, named {@code evidence.*}. */
     public Evidence evidence(@Nullable Evidence evidence) {
         Evidence given = required(evidence, "evidence");
-        throwIfAny(violations(validator.validate(given), "evidence."));
+        throwIfAny(evidenceViolations(given, "evidence."));
         return given;
     }
 
@@ -132,9 +133,20 @@ public final class CommandValidator {
         if (evidence == null) {
             violations.add(new Violation("evidence", "must not be null"));
         } else {
-            violations.addAll(violations(validator.validate(evidence), "evidence."));
+            violations.addAll(evidenceViolations(evidence, "evidence."));
         }
         throwIfAny(violations);
+    }
+
+    /** The constraints on {@code evidence}, then whether its locale can be stored as the language tag it is. */
+    private List<Violation> evidenceViolations(Evidence evidence, String prefix) {
+        List<Violation> found = violations(validator.validate(evidence), prefix);
+        Locale locale = evidence.locale() == null ? null : evidence.locale().orElse(null);
+        if (locale != null) {
+            addProblem(
+                    found, prefix + "locale", TextValidators.localeProblem(locale, TextValidators.LOCALE_MAX_LENGTH));
+        }
+        return found;
     }
 
     /** The declared preference {@code key}. */
@@ -154,8 +166,10 @@ public final class CommandValidator {
         if (reason == null
                 || reason.isBlank()
                 || reason.length() > 255
-                || TextValidators.hasControlCharacter(reason, false)) {
-            violations.add(new Violation("reason", "must be 1..255 characters without control characters"));
+                || TextValidators.hasControlCharacter(reason, false)
+                || TextValidators.hasUnpairedSurrogate(reason)) {
+            violations.add(new Violation(
+                    "reason", "must be 1..255 characters of well-formed text without control characters"));
         }
         throwIfAny(violations);
     }

@@ -32,6 +32,9 @@ public final class IdRules {
         if (TextValidators.hasControlCharacter(value, false)) {
             return "must not contain control characters";
         }
+        if (TextValidators.hasUnpairedSurrogate(value)) {
+            return "must be well-formed text (no unpaired surrogate)";
+        }
         return null;
     }
 

@@ -10,7 +10,7 @@ import java.lang.annotation.Target;
 
 /**
  * Internal API; may change without notice. A single-line, non-blank text of at most {@link #max()}
- * characters without control characters. {@code null} is valid (combine with {@code @NotNull}).
+ * characters of well-formed UTF-16 (no unpaired surrogate) without control characters. {@code null} is valid (combine with {@code @NotNull}).
  */
 @Documented
 @Constraint(validatedBy = TextValidators.SafeTextValidator.class)
@@ -30,7 +30,7 @@ public @interface SafeText {
     /** Whether line breaks and tabs are accepted (free text such as a comment). */
     boolean multiline() default false;
 
-    String message() default "must be 1..{max} characters without control characters";
+    String message() default "must be 1..{max} characters of well-formed text without control characters";
 
     Class<?>[] groups() default {};
 

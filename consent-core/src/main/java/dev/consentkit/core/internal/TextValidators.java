@@ -2,9 +2,16 @@ package dev.consentkit.core.internal;
 
 import jakarta.validation.ConstraintValidator;
 import jakarta.validation.ConstraintValidatorContext;
+import java.util.IllformedLocaleException;
+import java.util.Locale;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
-/** Internal API; may change without notice. Validators for {@link SafeText} and {@link IpAddress}. */
+/**
+ * Internal API; may change without notice. Validators for {@link SafeText} and {@link IpAddress}, and the text
+ * rules every stored field shares: no control characters where they are not wanted, and only well-formed UTF-16
+ * (a surrogate that is not half of a pair cannot be encoded in UTF-8, so a database would store something else).
+ */
 public final class TextValidators {
 
     private static final Pattern IPV4 =
@@ -12,6 +19,9 @@ public final class TextValidators {
     // InetAddress treats a string as a literal only if it starts with a hex digit or ':'; anything else
     // (for example ".::1") it resolves as a host name, so such strings must be refused before it is called
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]{1,44}");
+
+    /** The longest language tag stored: the length of the log's {@code locale} column in every shipped schema. */
+    public static final int LOCALE_MAX_LENGTH = 64;
 
     private TextValidators() {}
 
@@ -47,6 +57,45 @@ public final class TextValidators {
         return false;
     }
 
+    /**
+     * True if {@code value} holds a surrogate that is not half of a pair: ill-formed UTF-16, which has no UTF-8
+     * form. Drivers store such a text as something else ({@code ?}, or a different letter), so two different
+     * texts would become one row and a stored text would no longer match what was recorded.
+     */
+    public static boolean hasUnpairedSurrogate(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++; // a pair: one supplementary character
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Why {@code locale} cannot be stored faithfully as a language tag of at most {@code maxLength} characters,
+     * or {@code null} if it can: its BCP 47 tag must be well formed and must read back as the same locale.
+     */
+    public static @Nullable String localeProblem(Locale locale, int maxLength) {
+        String tag = locale.toLanguageTag();
+        try {
+            new Locale.Builder().setLanguageTag(tag);
+        } catch (IllformedLocaleException e) {
+            return "must be a well-formed BCP 47 language tag";
+        }
+        if (!Locale.forLanguageTag(tag).equals(locale)) {
+            return "must be a well-formed BCP 47 language tag";
+        }
+        if (tag.length() > maxLength) {
+            return "must be a language tag of at most " + maxLength + " characters";
+        }
+        return null;
+    }
+
     /** Validates {@link SafeText}. */
     public static final class SafeTextValidator implements ConstraintValidator<SafeText, CharSequence> {
         private int max;
@@ -64,7 +113,7 @@ public final class TextValidators {
                 return true;
             }
             String s = value.toString();
-            return !s.isBlank() && s.length() <= max && !hasControlCharacter(s, multiline);
+            return !s.isBlank() && s.length() <= max && !hasControlCharacter(s, multiline) && !hasUnpairedSurrogate(s);
         }
     }
 

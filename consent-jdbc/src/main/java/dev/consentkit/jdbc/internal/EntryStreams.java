@@ -45,17 +45,24 @@ public final class EntryStreams {
 
     /** Entries matching {@code query}: by sequence for one subject, else in append order. */
     public Stream<AuditEntry> history(String tenant, HistoryQuery query) {
+        // Every stored instant lies in the database's range, so a bound outside it either holds for every entry
+        // (and is left out: it could not be bound) or for none (and nothing needs to be read).
+        Instant earliest = sql.earliestStorable();
+        Instant latest = sql.latestStorable();
+        Optional<Instant> from = query.recordedFrom().filter(f -> f.isAfter(earliest));
+        Optional<Instant> to = query.recordedTo().filter(t -> !t.isAfter(latest));
+        if (from.filter(f -> f.isAfter(latest)).isPresent()
+                || to.filter(t -> !t.isAfter(earliest)).isPresent()) {
+            return Stream.empty();
+        }
         List<Object> params = new ArrayList<>();
         params.add(tenant);
         query.subject().ifPresent(s -> params.add(s.value()));
         query.purposes().stream().map(PurposeId::value).sorted().forEach(params::add);
-        query.recordedFrom().ifPresent(params::add);
-        query.recordedTo().ifPresent(params::add);
-        String statement = sql.history(
-                query.subject().isPresent(),
-                query.purposes().size(),
-                query.recordedFrom().isPresent(),
-                query.recordedTo().isPresent());
+        from.ifPresent(params::add);
+        to.ifPresent(params::add);
+        String statement =
+                sql.history(query.subject().isPresent(), query.purposes().size(), from.isPresent(), to.isPresent());
         return stream("history", statement, params, result -> rows.reader(result)::read);
     }
 

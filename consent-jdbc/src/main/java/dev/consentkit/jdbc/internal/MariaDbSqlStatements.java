@@ -16,6 +16,9 @@ import org.jspecify.annotations.Nullable;
  */
 final class MariaDbSqlStatements extends SqlStatements {
 
+    private static final Instant EARLIEST = Instant.parse("1000-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
+
     MariaDbSqlStatements(Tables tables) {
         super(tables);
     }
@@ -23,6 +26,18 @@ final class MariaDbSqlStatements extends SqlStatements {
     @Override
     public void bindInstant(PreparedStatement ps, int index, @Nullable Instant instant) throws SQLException {
         ps.setObject(index, instant == null ? null : LocalDateTime.ofInstant(instant, ZoneOffset.UTC));
+    }
+
+    /** {@code DATETIME(6)} starts at the year 1000. */
+    @Override
+    public Instant earliestStorable() {
+        return EARLIEST;
+    }
+
+    /** {@code DATETIME(6)} ends with the year 9999; a later instant is silently not found, never an error. */
+    @Override
+    public Instant latestStorable() {
+        return LATEST;
     }
 
     @Override

@@ -4,12 +4,28 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 
 /** Internal API; may change without notice. PostgreSQL: what differs from {@link SqlStatements}. */
 final class PostgresSqlStatements extends SqlStatements {
 
+    // timestamptz runs from 4713 BC to the year 294276, but the driver reads its first instant back as another one
+    // (-infinity), so the range this store vouches for starts with the year 1, which no consent predates
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("+294276-12-31T23:59:59.999999Z");
+
     PostgresSqlStatements(Tables tables) {
         super(tables);
+    }
+
+    @Override
+    public Instant earliestStorable() {
+        return EARLIEST;
+    }
+
+    @Override
+    public Instant latestStorable() {
+        return LATEST;
     }
 
     @Override

@@ -6,8 +6,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -84,6 +86,19 @@ public class SqlStatements {
     /** Binds an instant (or SQL NULL) as a {@code TIMESTAMP WITH TIME ZONE} in UTC. */
     public void bindInstant(PreparedStatement ps, int index, @Nullable Instant instant) throws SQLException {
         ps.setObject(index, instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC));
+    }
+
+    /**
+     * The earliest instant this database's timestamp columns hold and its driver binds; here the earliest a
+     * {@code TIMESTAMP WITH TIME ZONE} in UTC can be given as a {@link OffsetDateTime}.
+     */
+    public Instant earliestStorable() {
+        return LocalDateTime.MIN.toInstant(ZoneOffset.UTC);
+    }
+
+    /** The latest instant this database's timestamp columns hold (to the microsecond) and its driver binds. */
+    public Instant latestStorable() {
+        return LocalDateTime.MAX.toInstant(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
     }
 
     /** Reads a {@code TIMESTAMP WITH TIME ZONE} column. */
