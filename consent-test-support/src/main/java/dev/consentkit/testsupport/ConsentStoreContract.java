@@ -647,7 +647,8 @@ public abstract class ConsentStoreContract {
             assertRefusedNaming("reason", () -> consents.erase("cust-1", "art17" + LONE_HIGH));
             assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
             assertThatThrownBy(() -> PreferenceDefinition.of("newsletter.format", "html", "text" + LONE_HIGH))
-                    .isInstanceOf(IllegalArgumentException.class);
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("preferenceDefinition.allowedValues");
         }
 
         @Test
