@@ -27,6 +27,7 @@ import dev.consentkit.jdbc.internal.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.List;
@@ -45,8 +46,18 @@ import org.jspecify.annotations.Nullable;
  * ({@code SELECT ... FOR UPDATE}), the idempotency key is looked up, the entries are appended to the log,
  * the current state, the chain head and the outbox move with them, and the transaction commits — or nothing
  * is written. Writers of one subject are serialised by that row lock, so any number of application instances
- * can share the database. Serialization failures, deadlocks and lost races on a unique key are retried up to
+ * can share the database. A subject's first write inserts its row without a head and locks it before anything
+ * else, so concurrent first writers of one subject wait for each other instead of failing on the primary key.
+ * Serialization failures, deadlocks and lost races on a unique key are retried up to
  * {@link Builder#maxAttempts(int)} times.
+ *
+ * <p><b>Locks.</b> A write waits at most {@link Builder#lockTimeout(Duration)} (default 5 s) for another
+ * transaction's lock on a row it needs (PostgreSQL {@code SET LOCAL lock_timeout}; MariaDB/MySQL the session's
+ * {@code innodb_lock_wait_timeout} in whole seconds, put back after the transaction; H2 the session's
+ * {@code LOCK_TIMEOUT}), then fails with a {@link ConsentStoreException} whose
+ * {@link ConsentStoreException#reason() reason} is {@link ConsentStoreException.Reason#LOCK_TIMEOUT}; nothing is
+ * written and the write is not retried. Reads never wait on a writer's row locks. A write that joins the caller's
+ * transaction keeps the caller's lock timeout.
  *
  * <p><b>Transactions.</b> If a connection from the DataSource arrives with auto-commit off, the store assumes
  * the caller runs a transaction on it and joins it: it neither commits nor rolls back (and does not retry).
@@ -75,7 +86,7 @@ public final class JdbcConsentStore implements ConsentStore {
         this.dialect = dialect;
         SqlStatements sql = SqlStatements.of(dialect, Tables.of(b.schema, b.tablePrefix));
         EntryRows rows = new EntryRows(sql);
-        this.transactions = new Transactions(dataSource, sql, b.maxAttempts);
+        this.transactions = new Transactions(dataSource, sql, b.maxAttempts, b.lockTimeout);
         this.queries = new StoreQueries(sql, rows);
         this.streams = new EntryStreams(transactions, sql, rows, b.fetchSize);
         this.scripts = new SchemaScripts(dialect, sql, transactions);
@@ -112,7 +123,8 @@ public final class JdbcConsentStore implements ConsentStore {
 
     /**
      * Runs {@code work} on one connection in its own transaction (retried after serialization failures,
-     * deadlocks and lost races on a unique key), or in the caller's if the connection arrives with one.
+     * deadlocks and lost races on a unique key, never after a lock timeout), or in the caller's if the connection
+     * arrives with one.
      */
     @Override
     public <T> T inWriteTransaction(String operation, StoreWork<T> work) {
@@ -235,6 +247,7 @@ public final class JdbcConsentStore implements ConsentStore {
         private @Nullable String schema;
         private int maxAttempts = 5;
         private int fetchSize = 500;
+        private Duration lockTimeout = Duration.ofSeconds(5);
         private Clock clock = Clock.systemUTC();
 
         private Builder() {}
@@ -269,6 +282,16 @@ public final class JdbcConsentStore implements ConsentStore {
             return this;
         }
 
+        /**
+         * How long a write waits for another transaction's lock on a row it needs before it fails with
+         * {@link ConsentStoreException.Reason#LOCK_TIMEOUT} (never retried); default 5 s. Positive, at most
+         * 24 days; MariaDB and MySQL round it up to whole seconds.
+         */
+        public Builder lockTimeout(Duration lockTimeout) {
+            this.lockTimeout = Checks.notNull(lockTimeout, "lockTimeout");
+            return this;
+        }
+
         /** Rows fetched per round trip when streaming history; default 500. */
         public Builder fetchSize(int fetchSize) {
             this.fetchSize = fetchSize;
@@ -299,6 +322,10 @@ public final class JdbcConsentStore implements ConsentStore {
                     "schema",
                     "must be letters, digits and underscores (at most 41)");
             Checks.check(maxAttempts >= 1, "maxAttempts", "must be at least 1");
+            Checks.check(
+                    lockTimeout.toMillis() >= 1 && lockTimeout.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) <= 0,
+                    "lockTimeout",
+                    "must be at least 1 ms and at most 24 days");
             Checks.check(fetchSize >= 1, "fetchSize", "must be at least 1");
             Dialect d = dialect;
             if (d == null) {

@@ -24,8 +24,10 @@ public interface StoreTransaction {
      * transactions cannot deadlock), and returns the state of each: its chain head, its current record per
      * purpose and its erased flag; {@link SubjectState#empty} for a subject the store has never seen. The lock
      * is held until the transaction ends and must serialise writers across application instances (a row lock,
-     * not a JVM lock, when several instances share the store). A subject without a row may be locked by the
-     * insert of its row in {@link #write}; a concurrent first writer then fails and the store retries.
+     * not a JVM lock, when several instances share the store). A subject without a row may be locked by
+     * inserting a row without a head unless one exists, and locking that (the JDBC store does; it removes the row
+     * again if nothing is written), or by the insert of its row in {@link #write}, a concurrent first writer then
+     * failing and the store retrying.
      */
     Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects);
 

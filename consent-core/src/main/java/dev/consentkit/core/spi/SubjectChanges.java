@@ -15,8 +15,9 @@ import java.util.Set;
  *
  * @param tenant              the tenant
  * @param subject             the subject whose chain grew
- * @param known               true if the store held the subject (its head row) before this transaction: update
- *                            the head; false: insert it
+ * @param known               true if the store held the subject's chain (a head) before this transaction: update
+ *                            the head; false: insert it, or update the row without a head that the store's
+ *                            {@link StoreTransaction#lock} inserted
  * @param appended            the sealed entries, in chain order
  * @param after               the subject's state after the write: the new head, every current record and the
  *                            erased flag

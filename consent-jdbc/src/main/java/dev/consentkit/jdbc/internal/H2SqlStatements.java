@@ -1,10 +1,26 @@
 package dev.consentkit.jdbc.internal;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+
 /** Internal API; may change without notice. H2: what differs from {@link SqlStatements}. */
 final class H2SqlStatements extends SqlStatements {
 
     H2SqlStatements(Tables tables) {
         super(tables);
+    }
+
+    /**
+     * H2 sets the lock timeout for the session, not the transaction: the connection runs nothing but the store's
+     * transactions while the store holds it, and H2's reads never wait on row locks.
+     */
+    @Override
+    public void beganTransaction(Connection c, Duration lockTimeout) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCK_TIMEOUT " + lockTimeout.toMillis());
+        }
     }
 
     /** H2 has no {@code SKIP LOCKED}: run one relay. */

@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,11 +33,19 @@ import java.util.UUID;
  * Internal API; may change without notice. The store's side of ConsentKit's chain protocol inside one write
  * transaction, over that transaction's connection: row locks with {@code SELECT ... FOR UPDATE}, lookups, the
  * erasure's updates, and the prepared rows written as one batch per statement.
+ *
+ * <p>A subject without a row is locked by inserting its row without a head ({@code head_seq} 0, which every
+ * reader takes for "no head") unless it exists, then locking it like any other: a concurrent first writer waits
+ * for the lock instead of failing on the primary key. The row gets its head in {@link #write}; a row still
+ * without a head when the work ends is deleted in the same transaction, so no subject row remains for a write
+ * that wrote nothing.
  */
 public final class JdbcTransaction implements StoreTransaction {
 
     private final Connection c;
     private final Runner parts;
+    /** Subjects whose row {@link #lock} found or inserted without a head and {@link #write} has not written yet. */
+    private final Set<TenantSubject> headless = new LinkedHashSet<>();
 
     private JdbcTransaction(Connection c, Runner parts) {
         this.c = c;
@@ -61,33 +71,101 @@ public final class JdbcTransaction implements StoreTransaction {
         /** Runs {@code work} with {@link Transactions#inTransaction}; it sees a {@link JdbcTransaction}. */
         public <T> T run(String operation, StoreWork<T> work) {
             return transactions.inTransaction(operation, c -> {
+                JdbcTransaction tx = new JdbcTransaction(c, this);
+                T result;
                 try {
-                    return work.run(new JdbcTransaction(c, this));
+                    result = work.run(tx);
                 } catch (UncheckedSql e) {
+                    tx.deleteHeadlessQuietly();
                     throw e.getCause();
+                } catch (RuntimeException | Error e) {
+                    tx.deleteHeadlessQuietly();
+                    throw e;
                 }
+                tx.deleteHeadless();
+                return result;
             });
         }
     }
 
     /**
      * Locks the subjects' rows in the order given and loads their current state: two statements however many
-     * subjects there are. A subject without a row is locked by inserting its row in {@link #write}: a concurrent
-     * first writer then fails on the primary key and the transaction is retried.
+     * subjects there are, when every subject has a row. Subjects without one get a row without a head (inserted
+     * unless a concurrent writer's committed first), which is then locked: two statements more.
      */
     @Override
     public Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects) {
         return unchecked(() -> {
-            List<SubjectId> existing = new ArrayList<>();
-            parts.queries.forSubjects(
-                    c,
-                    tenant,
-                    subjects,
-                    parts.sql::lockSubjects,
-                    List.of(),
-                    rs -> existing.add(new SubjectId(rs.getString(1))));
-            return existing.isEmpty() ? Map.of() : parts.queries.states(c, tenant, existing);
+            Map<SubjectId, Long> locked = lockRows(tenant, subjects);
+            List<SubjectId> missing =
+                    subjects.stream().filter(s -> !locked.containsKey(s)).toList();
+            if (!missing.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(parts.sql.insertSubjectIfAbsent())) {
+                    for (SubjectId s : missing) {
+                        ps.setString(1, tenant);
+                        ps.setString(2, s.value());
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+                Map<SubjectId, Long> inserted = lockRows(tenant, missing);
+                if (inserted.size() < missing.size()) {
+                    // an erasure moved the row away between the insert and the lock: the transaction starts again
+                    throw new SQLException("a subject row moved while it was being locked", "40001");
+                }
+                locked.putAll(inserted);
+            }
+            List<SubjectId> withHead = new ArrayList<>();
+            locked.forEach((subject, headSeq) -> {
+                if (headSeq == 0) {
+                    headless.add(new TenantSubject(tenant, subject));
+                } else {
+                    withHead.add(subject);
+                }
+            });
+            return withHead.isEmpty() ? Map.of() : parts.queries.states(c, tenant, withHead);
         });
+    }
+
+    /** The subjects' existing rows, locked in the order given, with their {@code head_seq}. */
+    private Map<SubjectId, Long> lockRows(String tenant, List<SubjectId> subjects) throws SQLException {
+        Map<SubjectId, Long> locked = new LinkedHashMap<>();
+        parts.queries.forSubjects(
+                c,
+                tenant,
+                subjects,
+                parts.sql::lockSubjects,
+                List.of(),
+                rs -> locked.put(new SubjectId(rs.getString(1)), rs.getLong(2)));
+        return locked;
+    }
+
+    /** Deletes the rows {@link #lock} left without a head: nothing was written for those subjects. */
+    private void deleteHeadless() throws SQLException {
+        if (headless.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(parts.sql.deleteSubjectWithoutHead())) {
+            for (TenantSubject ts : headless) {
+                ps.setString(1, ts.tenant());
+                ps.setString(2, ts.subject().value());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        headless.clear();
+    }
+
+    /**
+     * {@link #deleteHeadless} after the work failed: its own transaction is rolled back anyway, but a caller's
+     * transaction that goes on must not keep the rows.
+     */
+    private void deleteHeadlessQuietly() {
+        try {
+            deleteHeadless();
+        } catch (SQLException ignored) {
+            // the transaction is broken: it cannot commit the rows either
+        }
     }
 
     @Override
@@ -139,6 +217,14 @@ public final class JdbcTransaction implements StoreTransaction {
     public void pseudonymise(String tenant, SubjectId subject, SubjectId pseudonym) {
         uncheckedRun(() -> {
             parts.sql.beforeErasure(c);
+            if (headless.remove(new TenantSubject(tenant, pseudonym))) {
+                // the subject's row moves to the pseudonym, in place of the row that only locked the name
+                try (PreparedStatement ps = c.prepareStatement(parts.sql.deleteSubjectWithoutHead())) {
+                    ps.setString(1, tenant);
+                    ps.setString(2, pseudonym.value());
+                    ps.executeUpdate();
+                }
+            }
             move(parts.sql.pseudonymiseLog(), tenant, subject, pseudonym);
             for (String statement : parts.sql.pseudonymiseRows()) {
                 move(statement, tenant, subject, pseudonym);
@@ -230,7 +316,8 @@ public final class JdbcTransaction implements StoreTransaction {
             for (SubjectChanges ch : changes) {
                 ChainLink head = ch.after().head().orElseThrow();
                 boolean erased = ch.after().erased();
-                if (ch.known()) {
+                boolean rowWithoutHead = headless.remove(new TenantSubject(ch.tenant(), ch.subject()));
+                if (ch.known() || rowWithoutHead) {
                     update.setLong(1, head.sequence());
                     update.setString(2, head.hash());
                     update.setBoolean(3, erased);
@@ -308,6 +395,9 @@ public final class JdbcTransaction implements StoreTransaction {
             }
         }
     }
+
+    /** A subject in a tenant. */
+    private record TenantSubject(String tenant, SubjectId subject) {}
 
     @FunctionalInterface
     private interface SqlCall<T> {

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -12,7 +13,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. MariaDB and MySQL: what differs from {@link SqlStatements}:
- * {@code DATETIME(6)} in UTC, IN lists instead of arrays, READ COMMITTED writes and InnoDB's deadlock codes.
+ * {@code DATETIME(6)} in UTC, IN lists instead of arrays, READ COMMITTED writes, the session's lock wait timeout and InnoDB's error codes.
  */
 final class MariaDbSqlStatements extends SqlStatements {
 
@@ -53,19 +54,46 @@ final class MariaDbSqlStatements extends SqlStatements {
 
     /**
      * InnoDB's default REPEATABLE READ gap-locks the missing rows of new subjects, so two first writers deadlock
-     * on their inserts; under READ COMMITTED the second one waits for the first and then retries on the duplicate
-     * key. Applies to this transaction only.
+     * on their inserts; under READ COMMITTED the second one waits for the first. Applies to this transaction only.
+     * The lock wait timeout is the session's, in whole seconds (rounded up): the session's own value is kept in a
+     * user variable and put back by {@link #endedTransaction}.
      */
     @Override
-    public void beganTransaction(Connection c) throws SQLException {
+    public void beganTransaction(Connection c, Duration lockTimeout) throws SQLException {
+        long seconds = Math.max(1, (lockTimeout.toMillis() + 999) / 1000);
         try (Statement st = c.createStatement()) {
             st.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+            st.execute("SET @consentkit_lock_wait = @@SESSION.innodb_lock_wait_timeout,"
+                    + " SESSION innodb_lock_wait_timeout = " + seconds);
         }
     }
 
-    /** Also InnoDB's deadlock (1213) and lock wait timeout (1205). */
+    @Override
+    public void endedTransaction(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET SESSION innodb_lock_wait_timeout = @consentkit_lock_wait");
+        }
+    }
+
+    /**
+     * {@code ON DUPLICATE KEY UPDATE} rather than {@code INSERT IGNORE}, which would also turn a too-long subject
+     * into a warning and store it cut.
+     */
+    @Override
+    String insertSubjectIfAbsent() {
+        return "INSERT INTO " + tables.subject() + " (tenant, subject, head_seq, head_hash, erased)"
+                + " VALUES (?, ?, 0, '" + NO_HEAD_HASH + "', FALSE) ON DUPLICATE KEY UPDATE subject = subject";
+    }
+
+    /** Also InnoDB's deadlock (1213). */
     @Override
     protected boolean isRetryableFailure(SQLException s) {
-        return super.isRetryableFailure(s) || s.getErrorCode() == 1213 || s.getErrorCode() == 1205;
+        return super.isRetryableFailure(s) || s.getErrorCode() == 1213;
+    }
+
+    /** InnoDB's lock wait timeout (1205), whatever SQLState the driver gives it. */
+    @Override
+    protected boolean isLockTimeoutFailure(SQLException s) {
+        return s.getErrorCode() == 1205;
     }
 }

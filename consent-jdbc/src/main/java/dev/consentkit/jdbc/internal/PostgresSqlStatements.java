@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 
 /** Internal API; may change without notice. PostgreSQL: what differs from {@link SqlStatements}. */
@@ -31,6 +32,20 @@ final class PostgresSqlStatements extends SqlStatements {
     @Override
     protected void beforeArrayQuery(PreparedStatement ps) throws SQLException {
         PostgresStatements.planForEachExecution(ps);
+    }
+
+    /** {@code SET LOCAL}: the timeout ends with the transaction. */
+    @Override
+    public void beganTransaction(Connection c, Duration lockTimeout) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL lock_timeout = " + lockTimeout.toMillis());
+        }
+    }
+
+    @Override
+    String insertSubjectIfAbsent() {
+        return "INSERT INTO " + tables.subject() + " (tenant, subject, head_seq, head_hash, erased)"
+                + " VALUES (?, ?, 0, '" + NO_HEAD_HASH + "', FALSE) ON CONFLICT DO NOTHING";
     }
 
     /** Lets the optional log-protection trigger allow this transaction's updates. */

@@ -5,12 +5,18 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -115,17 +121,56 @@ public class SqlStatements {
     /** Called on a statement that takes an array parameter, before it runs. */
     protected void beforeArrayQuery(PreparedStatement ps) throws SQLException {}
 
-    /** Called once a connection's own transaction has begun (auto-commit off), before the work runs. */
-    public void beganTransaction(Connection c) throws SQLException {}
+    /**
+     * Called once a connection's own transaction has begun (auto-commit off), before the work runs: sets how long
+     * a statement of this transaction waits for another transaction's row lock before it fails with a lock
+     * timeout (see {@link #isLockTimeout}). Every database overrides it: the SQL standard has no such setting.
+     */
+    public void beganTransaction(Connection c, Duration lockTimeout) throws SQLException {}
+
+    /** Called after the commit or rollback of a transaction {@link #beganTransaction} began. */
+    public void endedTransaction(Connection c) throws SQLException {}
 
     /** Called in an erasure's transaction before its updates. */
     public void beforeErasure(Connection c) throws SQLException {}
 
-    /** Serialization failures, deadlocks and lost races on a unique key (SQLState class 23) are worth retrying. */
+    /**
+     * Serialization failures, deadlocks and lost races on a unique key (SQLState class 23) are worth retrying; a
+     * lock timeout never is (see {@link #isLockTimeout}): it would multiply the wait.
+     */
     public boolean isRetryable(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && isRetryableFailure(s)) {
-                return true;
+        return !isLockTimeout(e) && anyFailure(e, this::isRetryableFailure);
+    }
+
+    /** Whether the failure, or one it carries, is a wait for another transaction's lock that ran out. */
+    public boolean isLockTimeout(SQLException e) {
+        return anyFailure(e, this::isLockTimeoutFailure);
+    }
+
+    /** PostgreSQL's {@code lock_not_available} (55P03); H2's {@code LOCK_TIMEOUT_1} (50200). */
+    protected boolean isLockTimeoutFailure(SQLException s) {
+        return "55P03".equals(s.getSQLState()) || s.getErrorCode() == 50200;
+    }
+
+    /** Tests the failure, its causes and the exceptions chained to each (a batch's failures are chained). */
+    private static boolean anyFailure(SQLException e, Predicate<SQLException> test) {
+        ArrayDeque<Throwable> pending = new ArrayDeque<>(List.of(e));
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        while (!pending.isEmpty()) {
+            Throwable t = pending.pop();
+            if (!seen.add(t) || seen.size() > 50) {
+                continue;
+            }
+            if (t instanceof SQLException s) {
+                if (test.test(s)) {
+                    return true;
+                }
+                if (s.getNextException() != null) {
+                    pending.push(s.getNextException());
+                }
+            }
+            if (t.getCause() != null) {
+                pending.push(t.getCause());
             }
         }
         return false;
@@ -244,14 +289,35 @@ public class SqlStatements {
 
     // ------------------------------------------------------------------ heads, state, preferences
 
+    /** The head hash of a subject row that holds no chain yet: {@code head_seq} 0 means no head. */
+    static final String NO_HEAD_HASH = "0".repeat(64);
+
+    /** Locks existing subject rows in order; selects the subject and its {@code head_seq}. */
     String lockSubjects(int count) {
-        return "SELECT subject FROM " + tables.subject() + " WHERE tenant = ? AND subject" + subjectsIn(count)
+        return "SELECT subject, head_seq FROM " + tables.subject() + " WHERE tenant = ? AND subject" + subjectsIn(count)
                 + " ORDER BY subject FOR UPDATE";
     }
 
     String erasedSubjects(int count) {
         return "SELECT subject FROM " + tables.subject() + " WHERE erased = TRUE AND tenant = ? AND subject"
                 + subjectsIn(count);
+    }
+
+    /**
+     * Inserts a subject's row without a head ({@code head_seq} 0) unless it exists, so that a first write can lock
+     * it before it writes, and a concurrent first writer waits for that lock instead of failing on the primary key.
+     * Parameters: tenant, subject. The standard form, for H2, which has no insert-or-ignore.
+     */
+    String insertSubjectIfAbsent() {
+        return "INSERT INTO " + tables.subject() + " (tenant, subject, head_seq, head_hash, erased)"
+                + " SELECT t, s, 0, '" + NO_HEAD_HASH + "', FALSE FROM (VALUES (CAST(? AS VARCHAR(64)),"
+                + " CAST(? AS VARCHAR(255)))) n(t, s) WHERE NOT EXISTS (SELECT 1 FROM " + tables.subject()
+                + " x WHERE x.tenant = n.t AND x.subject = n.s)";
+    }
+
+    /** Deletes a subject's row if it still holds no chain. Parameters: tenant, subject. */
+    String deleteSubjectWithoutHead() {
+        return "DELETE FROM " + tables.subject() + " WHERE tenant = ? AND subject = ? AND head_seq = 0";
     }
 
     String insertSubject() {

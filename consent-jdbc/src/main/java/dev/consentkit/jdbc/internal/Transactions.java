@@ -3,6 +3,7 @@ package dev.consentkit.jdbc.internal;
 import dev.consentkit.core.ConsentStoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -11,7 +12,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Internal API; may change without notice. Connections from the DataSource, transactions and retries. A connection
  * that arrives with auto-commit off belongs to a transaction the caller runs: work on it joins that transaction,
- * and is neither committed, rolled back nor retried here. Failures never carry the driver's message, which may
+ * and is neither committed, rolled back nor retried here, and keeps the caller's lock timeout. Failures never carry the driver's message, which may
  * quote subject ids from the failing row.
  */
 public final class Transactions {
@@ -21,11 +22,13 @@ public final class Transactions {
     private final DataSource dataSource;
     private final SqlStatements sql;
     private final int maxAttempts;
+    private final Duration lockTimeout;
 
-    public Transactions(DataSource dataSource, SqlStatements sql, int maxAttempts) {
+    public Transactions(DataSource dataSource, SqlStatements sql, int maxAttempts, Duration lockTimeout) {
         this.dataSource = dataSource;
         this.sql = sql;
         this.maxAttempts = maxAttempts;
+        this.lockTimeout = lockTimeout;
     }
 
     /** A connection for a read; the caller closes it. */
@@ -49,8 +52,10 @@ public final class Transactions {
 
     /**
      * Runs {@code work} in its own transaction, retried up to the configured attempts after a serialization
-     * failure, a deadlock or a lost race on a unique key; or joins the caller's if the connection has one.
-     * A {@link RuntimeException} or {@link Error} of the work rolls back and is rethrown unchanged.
+     * failure, a deadlock or a lost race on a unique key; or joins the caller's if the connection has one. In its
+     * own transaction a statement waits at most the lock timeout for another transaction's lock; a lock timeout is
+     * reported with {@link ConsentStoreException.Reason#LOCK_TIMEOUT} and never retried, so that the wait is not
+     * multiplied. A {@link RuntimeException} or {@link Error} of the work rolls back and is rethrown unchanged.
      */
     public void inTransaction(String operation, SqlAction action) {
         inTransaction(operation, c -> {
@@ -73,7 +78,7 @@ public final class Transactions {
                 owned = c.getAutoCommit();
                 if (owned) {
                     c.setAutoCommit(false);
-                    sql.beganTransaction(c);
+                    sql.beganTransaction(c, lockTimeout);
                 }
                 T result = work.run(c);
                 if (owned) {
@@ -82,6 +87,9 @@ public final class Transactions {
                 return result;
             } catch (SQLException e) {
                 rollbackQuietly(c, owned);
+                if (sql.isLockTimeout(e)) {
+                    throw failure(operation, ConsentStoreException.Reason.LOCK_TIMEOUT, e);
+                }
                 if (owned && attempt < maxAttempts && sql.isRetryable(e)) {
                     log.debug("Retrying {} after SQLState {} (attempt {})", operation, e.getSQLState(), attempt);
                     backOff(attempt);
@@ -92,18 +100,23 @@ public final class Transactions {
                 rollbackQuietly(c, owned);
                 throw e;
             } finally {
-                release(c, owned);
+                release(c, owned, sql);
             }
         }
     }
 
-    private static void release(Connection c, boolean owned) {
-        try {
-            if (owned) {
-                c.setAutoCommit(true);
+    private static void release(Connection c, boolean owned, SqlStatements sql) {
+        if (owned) {
+            try {
+                sql.endedTransaction(c);
+            } catch (SQLException ignored) {
+                // a connection that cannot take the statement is broken, and the pool discards it
             }
-        } catch (SQLException ignored) {
-            // the connection is being closed anyway
+            try {
+                c.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // the connection is being closed anyway
+            }
         }
         try {
             c.close();
@@ -135,7 +148,13 @@ public final class Transactions {
 
     /** Never includes the driver's message: it may quote subject ids from the failing row. */
     public static ConsentStoreException failure(String operation, SQLException e) {
+        return failure(operation, ConsentStoreException.Reason.OTHER, e);
+    }
+
+    private static ConsentStoreException failure(
+            String operation, ConsentStoreException.Reason reason, SQLException e) {
+        String what = reason == ConsentStoreException.Reason.LOCK_TIMEOUT ? "lock timeout, " : "";
         return new ConsentStoreException(
-                operation, "SQLState " + e.getSQLState() + ", vendor code " + e.getErrorCode(), e);
+                operation, reason, what + "SQLState " + e.getSQLState() + ", vendor code " + e.getErrorCode(), e);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.consentkit.jdbc.Dialect;
+import java.sql.BatchUpdateException;
 import java.sql.SQLException;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -72,8 +73,9 @@ class SqlStatementsTest {
         void innoDbDeadlockCodesAreRetriedOnlyOnMariaDbAndMySql() {
             SQLException deadlock = new SQLException("deadlock", "HY000", 1213);
             assertThat(on(Dialect.MARIADB).isRetryable(deadlock)).isTrue();
+            // InnoDB's lock wait timeout (1205) was retried here; a lock timeout is now never retried (see below)
             assertThat(on(Dialect.MYSQL).isRetryable(new SQLException("timeout", "HY000", 1205)))
-                    .isTrue();
+                    .isFalse();
             assertThat(on(Dialect.POSTGRESQL).isRetryable(deadlock)).isFalse();
             for (Dialect d : Dialect.values()) {
                 assertThat(on(d).isRetryable(new SQLException("serialization", "40001")))
@@ -82,6 +84,27 @@ class SqlStatementsTest {
                         .isTrue();
                 assertThat(on(d).isRetryable(new SQLException("lost", "08006"))).isFalse();
             }
+        }
+
+        @Test
+        void eachDatabasesLockTimeoutIsRecognisedEvenInsideABatchFailureAndNeverRetried() {
+            SQLException pg = new SQLException("canceling statement due to lock timeout", "55P03");
+            SQLException innoDb = new SQLException("Lock wait timeout exceeded", "40001", 1205);
+            SQLException h2 = new SQLException("Timeout trying to lock table", "HYT00", 50200);
+            assertThat(on(Dialect.POSTGRESQL).isLockTimeout(pg)).isTrue();
+            assertThat(on(Dialect.MARIADB).isLockTimeout(innoDb)).isTrue();
+            assertThat(on(Dialect.MYSQL).isLockTimeout(innoDb)).isTrue();
+            assertThat(on(Dialect.H2).isLockTimeout(h2)).isTrue();
+            assertThat(on(Dialect.MARIADB).isRetryable(innoDb))
+                    .as("40001, but a lock timeout")
+                    .isFalse();
+
+            BatchUpdateException batch = new BatchUpdateException("batch", "55P03", new int[0]);
+            SQLException wrapped = new SQLException("batch failed", "08000");
+            wrapped.setNextException(batch);
+            assertThat(on(Dialect.POSTGRESQL).isLockTimeout(wrapped)).isTrue();
+            assertThat(on(Dialect.POSTGRESQL).isLockTimeout(new SQLException("duplicate", "23505")))
+                    .isFalse();
         }
 
         @Test

@@ -2,6 +2,7 @@ package dev.consentkit.spring.autoconfigure;
 
 import dev.consentkit.core.EvidencePolicy;
 import dev.consentkit.core.LegalBasis;
+import java.time.Duration;
 import java.time.Period;
 import java.util.List;
 import java.util.Locale;
@@ -124,11 +125,15 @@ public record ConsentKitProperties(
      * @param initializeSchema When to create the tables at start-up if they are missing: embedded (on an embedded
      *                         database such as H2 in memory), always or never (the tables come from migrations).
      *                         Needs Spring Boot's JDBC module.
+     * @param lockTimeout      How long a consent write waits for another transaction's lock on the subject before
+     *                         it fails with reason LOCK_TIMEOUT (it is not retried). MariaDB and MySQL round it up
+     *                         to whole seconds.
      */
     public record Jdbc(
             @DefaultValue("consent_") String tablePrefix,
             @Nullable String schema,
-            @DefaultValue("embedded") SchemaInitialization initializeSchema) {}
+            @DefaultValue("embedded") SchemaInitialization initializeSchema,
+            @DefaultValue("5s") Duration lockTimeout) {}
 
     /**
      * When the JDBC store's tables are created at start-up, if they are missing; the same values as Spring Boot's

@@ -52,7 +52,8 @@ final class JdbcStoreConfiguration {
         return JdbcConsentStore.builder()
                 .dataSource(dataSource)
                 .tablePrefix(jdbc.tablePrefix())
-                .schema(jdbc.schema());
+                .schema(jdbc.schema())
+                .lockTimeout(jdbc.lockTimeout());
     }
 
     /** The store, with a failure that names the properties. */

@@ -357,6 +357,23 @@ class ConsentKitAutoConfigurationTest {
         }
 
         @Test
+        void lockTimeoutIsFiveSecondsByDefaultAndReachesTheStoreBuilder() {
+            jdbc.run(context -> assertThat(
+                            context.getBean(ConsentKitProperties.class).jdbc().lockTimeout())
+                    .isEqualTo(java.time.Duration.ofSeconds(5)));
+            jdbc.withPropertyValues("consentkit.jdbc.lock-timeout=2s")
+                    .run(context -> assertThat(context.getBean(ConsentKitProperties.class)
+                                    .jdbc()
+                                    .lockTimeout())
+                            .isEqualTo(java.time.Duration.ofSeconds(2)));
+            // the builder refuses a zero timeout: start-up failing proves the property is passed on
+            jdbc.withPropertyValues("consentkit.jdbc.lock-timeout=0s")
+                    .run(context -> assertThat(context)
+                            .getFailure()
+                            .hasStackTraceContaining("consentkit.jdbc: lockTimeout must be at least 1 ms"));
+        }
+
+        @Test
         void withInitializeSchemaNeverNoTablesAreCreatedAndStartUpSaysWhy() {
             jdbc.withPropertyValues("consentkit.jdbc.initialize-schema=never")
                     .run(context -> assertThat(context)
@@ -534,7 +551,10 @@ class ConsentKitAutoConfigurationTest {
                 return new ConsentKitDataSourceScriptDatabaseInitializer(
                         dataSource,
                         new ConsentKitProperties.Jdbc(
-                                "own_", null, ConsentKitProperties.SchemaInitialization.EMBEDDED));
+                                "own_",
+                                null,
+                                ConsentKitProperties.SchemaInitialization.EMBEDDED,
+                                java.time.Duration.ofSeconds(5)));
             }
         }
     }
