@@ -2,6 +2,7 @@ package dev.consentkit.core;
 
 import static dev.consentkit.core.internal.CommandValidator.required;
 
+import dev.consentkit.core.internal.ChainTimeline;
 import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.internal.CommandValidator;
 import dev.consentkit.core.internal.DecidingRules;
@@ -15,6 +16,7 @@ import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.DecisionObserver;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -72,6 +74,7 @@ public final class ConsentManager {
     private final CommandValidator validator;
     private final RecordReader reader;
     private final WritePlanner writer;
+    private final ChainTimeline timeline;
 
     private ConsentManager(Builder b, PurposeRegistry registry) {
         this.store = b.store == null ? new InMemoryConsentStore() : b.store;
@@ -83,6 +86,7 @@ public final class ConsentManager {
         DecidingRules rules = new DecidingRules(purposes);
         this.validator = new CommandValidator(clock, purposes);
         this.reader = new RecordReader(store, tenant, purposes, rules, pseudonyms, b.decisionObserver);
+        this.timeline = new ChainTimeline(registry, b.maxClockSkew, tenant);
         this.writer = new WritePlanner(
                 store,
                 tenant,
@@ -90,7 +94,8 @@ public final class ConsentManager {
                 rules,
                 b.evidencePolicy,
                 pseudonyms,
-                new ListenerDispatch(b.listeners, b.commitHook, store));
+                new ListenerDispatch(b.listeners, b.commitHook, store),
+                timeline);
         log.info(
                 "ConsentKit manager ready: tenant={}, purposes={}, store={}",
                 tenant,
@@ -253,8 +258,9 @@ public final class ConsentManager {
     }
 
     private ConsentDecision checkAt(SubjectId subject, Purpose p, Instant at, Instant asKnownAt) {
-        CommandValidator.pastInstants(at, asKnownAt, now());
-        return reader.decideAt(subject, p, at, asKnownAt);
+        Instant now = now();
+        CommandValidator.pastInstants(at, asKnownAt, now);
+        return reader.decideAt(subject, p, at, asKnownAt, now);
     }
 
     /**
@@ -368,6 +374,19 @@ public final class ConsentManager {
         return clock;
     }
 
+    /**
+     * How many writes of this manager were stamped later than its clock by more than
+     * {@link Builder#maxClockSkew(Duration) maxClockSkew}. Time never runs backwards along a subject's chain: a
+     * write is stamped no earlier than one microsecond after the chain's last entry, and a record that takes
+     * effect when recorded takes effect then, so that what the subject said last decides even when another
+     * instance's clock is ahead of this one (or this one was stepped back). Small corrections are normal (two
+     * writes in one microsecond, clocks a few milliseconds apart); a count that grows means a clock is off. The
+     * first such write is also logged at WARN, once per manager. Since the manager was built.
+     */
+    public long clockSkewCorrections() {
+        return timeline.corrections();
+    }
+
     /** The store. */
     public ConsentStore store() {
         return store;
@@ -395,6 +414,7 @@ public final class ConsentManager {
         private String tenant = "default";
         private final Map<String, PreferenceDefinition> preferences = new LinkedHashMap<>();
         private byte @Nullable [] pseudonymKey;
+        private Duration maxClockSkew = ChainTimeline.DEFAULT_MAX_CLOCK_SKEW;
 
         private Builder() {}
 
@@ -421,6 +441,18 @@ public final class ConsentManager {
         /** The clock for every timestamp; defaults to {@link Clock#systemUTC()}. */
         public Builder clock(Clock clock) {
             this.clock = Checks.notNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * How far this manager's clock may lag behind the other writers of its store before a write that had to be
+         * stamped later is counted in {@link ConsentManager#clockSkewCorrections()} and logged; defaults to 5
+         * seconds. The write is stamped in order either way.
+         */
+        public Builder maxClockSkew(Duration maxClockSkew) {
+            Checks.notNull(maxClockSkew, "maxClockSkew");
+            Checks.check(!maxClockSkew.isNegative(), "maxClockSkew", "must not be negative");
+            this.maxClockSkew = maxClockSkew;
             return this;
         }
 

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.consentkit.core.spi.SubjectState;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,11 +43,15 @@ class ErasureTest {
     @BeforeEach
     void setUp() {
         store = new InMemoryConsentStore();
-        manager = TestFixtures.manager()
+        ConsentManager.Builder config = TestFixtures.manager()
                 .store(store)
                 .evidencePolicy(KEEP)
                 .preferences(FREQUENCY)
-                .pseudonymKey(TestFixtures.PSEUDONYM_KEY)
+                .pseudonymKey(TestFixtures.PSEUDONYM_KEY);
+        manager = config.build();
+        // the choices are made a second before the clock's instant, when the erasure is recorded (time never
+        // runs backwards along a chain, so entries in one microsecond would push the erasure later)
+        ConsentManager earlier = config.clock(Clock.offset(TestFixtures.CLOCK, Duration.ofSeconds(-1)))
                 .build();
         Evidence alices = Evidence.builder()
                 .source(Source.WEB)
@@ -54,15 +60,15 @@ class ErasureTest {
                 .userAgent(ALICE_UA)
                 .comment(ALICE_COMMENT)
                 .build();
-        manager.record(ConsentCommand.grant(ALICE, "marketing.email")
+        earlier.record(ConsentCommand.grant(ALICE, "marketing.email")
                 .evidence(alices)
                 .idempotencyKey(ALICE_KEYS.get(0))
                 .build());
-        manager.record(ConsentCommand.grant(ALICE, "analytics")
+        earlier.record(ConsentCommand.grant(ALICE, "analytics")
                 .evidence(alices)
                 .idempotencyKey(ALICE_KEYS.get(1))
                 .build());
-        manager.setPreference(
+        earlier.setPreference(
                 ALICE,
                 "newsletter.frequency",
                 "weekly",
@@ -71,9 +77,9 @@ class ErasureTest {
                         .collectionPoint("preference-centre")
                         .comment(ALICE_PREF_COMMENT)
                         .build());
-        manager.record(
+        earlier.record(
                 ConsentCommand.optOut(ALICE, "profiling").evidence(alices).build());
-        manager.record(ConsentCommand.grant(BOB, "analytics")
+        earlier.record(ConsentCommand.grant(BOB, "analytics")
                 .evidence(Evidence.builder()
                         .source(Source.PHONE)
                         .collectionPoint("call-centre")

@@ -33,6 +33,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.Period;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -538,6 +540,172 @@ public abstract class ConsentStoreContract {
             assertThat(seen)
                     .singleElement()
                     .satisfies(s -> assertThat(s.erased()).isFalse());
+        }
+    }
+
+    /**
+     * Several application instances share a store and their clocks differ: the chain's order is the order of the
+     * decisions, so what a subject said last decides, whatever the writers' clocks say.
+     */
+    @Nested
+    class ClockSkew {
+
+        private ConsentManager managerWith(TestClock c) {
+            return ConsentManager.builder()
+                    .purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
+                    .preferences(PreferenceDefinition.of("newsletter.frequency", "weekly", "monthly")
+                            .withDefault("monthly"))
+                    .store(store)
+                    .clock(c)
+                    .tenant("default")
+                    .pseudonymKey(KEY)
+                    .build();
+        }
+
+        @Test
+        void aWithdrawalOnASlowerInstanceAfterAGrantOnAFastOneWins() {
+            TestClock fast = TestClock.at(START.plusSeconds(2));
+            ConsentManager fastManager = managerWith(fast);
+
+            ConsentRecord grant = fastManager.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
+            clock.advance(Duration.ofMillis(500));
+            fast.advance(Duration.ofMillis(500));
+            ConsentRecord withdrawal = consents.record(
+                    ConsentCommand.withdraw("cust-1", "marketing.email").build());
+            clock.advance(Duration.ofMillis(2500));
+            fast.advance(Duration.ofMillis(2500));
+
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.WITHDRAWN);
+            assertThat(fastManager.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.WITHDRAWN);
+            assertThat(consents.filterAllowed("marketing.email", List.of("cust-1")))
+                    .isEmpty();
+            assertThat(fastManager.filterAllowed("marketing.email", List.of("cust-1")))
+                    .isEmpty();
+            // the withdrawal was moved after the grant on the chain's time line, by 1 µs, and takes effect then
+            assertThat(withdrawal.recordedAt()).isEqualTo(grant.recordedAt().plus(1, ChronoUnit.MICROS));
+            assertThat(withdrawal.effectiveAt()).isEqualTo(withdrawal.recordedAt());
+            assertThat(historyOf("cust-1")).containsExactly(grant, withdrawal);
+            assertThat(consents.verify().brokenChains()).isEmpty();
+            // checkAt reads the same time line: withdrawn now, granted between the two, and the auditor's view
+            // as known before the withdrawal was recorded still shows the grant
+            assertThat(consents.checkAt("cust-1", "marketing.email", clock.instant())
+                            .reason())
+                    .isEqualTo(DecisionReason.WITHDRAWN);
+            assertThat(consents.checkAt("cust-1", "marketing.email", grant.effectiveAt())
+                            .reason())
+                    .isEqualTo(DecisionReason.GRANTED);
+            assertThat(consents.checkAt("cust-1", "marketing.email", clock.instant(), grant.recordedAt())
+                            .reason())
+                    .isEqualTo(DecisionReason.GRANTED);
+        }
+
+        @Test
+        void aClockSteppedBackBetweenAGrantAndAWithdrawalDoesNotBringTheGrantBack() {
+            ConsentRecord grant = consents.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
+            clock.set(START.minusSeconds(60));
+            ConsentRecord withdrawal = consents.record(
+                    ConsentCommand.withdraw("cust-1", "marketing.email").build());
+
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.WITHDRAWN);
+            assertThat(consents.filterAllowed("marketing.email", List.of("cust-1")))
+                    .isEmpty();
+            clock.set(START.plusSeconds(1));
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.WITHDRAWN);
+            assertThat(consents.filterAllowed("marketing.email", List.of("cust-1")))
+                    .isEmpty();
+            assertThat(consents.checkAt("cust-1", "marketing.email", clock.instant())
+                            .reason())
+                    .isEqualTo(DecisionReason.WITHDRAWN);
+            assertThat(withdrawal.recordedAt()).isAfter(grant.recordedAt());
+            assertThat(consents.verify().brokenChains()).isEmpty();
+        }
+
+        @Test
+        void sequenceAndRecordedTimeStrictlyIncreaseAlongEveryChainWhateverTheClocks() {
+            TestClock fast = TestClock.at(START.plusSeconds(30));
+            ConsentManager fastManager = managerWith(fast);
+            List<ConsentManager> writers = List.of(consents, fastManager);
+            for (int i = 0; i < 12; i++) {
+                ConsentManager m = writers.get(i % 2);
+                String subject = "s-" + (i % 3);
+                if (i % 4 == 3) {
+                    m.setPreference(subject, "newsletter.frequency", i % 8 == 3 ? "weekly" : "monthly", web());
+                } else {
+                    m.recordAll(List.of(
+                            ConsentCommand.grant(subject, "marketing.email").build(),
+                            ConsentCommand.withdraw(subject, "analytics").build()));
+                }
+                if (i == 6) {
+                    clock.set(START.minusSeconds(600)); // and one clock steps back
+                }
+            }
+            consents.erase("s-0", "art17-request");
+
+            try (Stream<AuditEntry> all =
+                    store.history("default", HistoryQuery.builder().build())) {
+                Map<SubjectId, List<AuditEntry>> chains =
+                        all.collect(Collectors.groupingBy(AuditEntry::subject, Collectors.toList()));
+                assertThat(chains).hasSize(3);
+                chains.values().forEach(chain -> {
+                    for (int i = 1; i < chain.size(); i++) {
+                        assertThat(chain.get(i).link().sequence())
+                                .isEqualTo(chain.get(i - 1).link().sequence() + 1);
+                        assertThat(chain.get(i).recordedAt())
+                                .isAfter(chain.get(i - 1).recordedAt());
+                    }
+                });
+            }
+            assertThat(consents.verify().brokenChains()).isEmpty();
+            // the last thing each remaining subject said decides
+            assertThat(consents.check("s-1", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
+            assertThat(consents.check("s-1", "analytics").reason()).isEqualTo(DecisionReason.WITHDRAWN);
+        }
+
+        @Test
+        void aBackdatedImportOnAFastInstanceStillDoesNotSupersedeALaterRecord() {
+            TestClock fast = TestClock.at(START.plusSeconds(2));
+            ConsentManager fastManager = managerWith(fast);
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            ConsentRecord imported = fastManager.record(ConsentCommand.deny("cust-1", "marketing.email")
+                    .effectiveAt(START.minus(Duration.ofDays(30)))
+                    .build());
+
+            assertThat(imported.effectiveAt()).isEqualTo(START.minus(Duration.ofDays(30)));
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.GRANTED);
+            assertThat(consents.checkAt("cust-1", "marketing.email", START.minus(Duration.ofDays(1)))
+                            .record())
+                    .contains(imported);
+
+            // and one imported on a slow instance after a grant on a fast one keeps its own effective time too
+            clock.advance(Duration.ofSeconds(1));
+            ConsentRecord fastGrant = fastManager.record(
+                    ConsentCommand.grant("cust-2", "marketing.email").build());
+            ConsentRecord slowImport = consents.record(ConsentCommand.deny("cust-2", "marketing.email")
+                    .effectiveAt(START.minusSeconds(10))
+                    .build());
+            assertThat(slowImport.effectiveAt()).isEqualTo(START.minusSeconds(10));
+            assertThat(slowImport.recordedAt()).isAfter(fastGrant.recordedAt());
+            assertThat(consents.check("cust-2", "marketing.email").record()).contains(fastGrant);
+            assertThat(consents.verify().brokenChains()).isEmpty();
+        }
+
+        @Test
+        void aCorrectedGrantLapsesAfterItsValidityFromTheCorrectedEffectiveTime() {
+            TestClock fast = TestClock.at(START.plusSeconds(2));
+            managerWith(fast)
+                    .record(ConsentCommand.deny("cust-1", "marketing.email").build());
+            ConsentRecord grant = consents.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
+
+            assertThat(grant.effectiveAt()).isAfter(START.plusSeconds(2));
+            assertThat(grant.expiresAt())
+                    .contains(grant.effectiveAt()
+                            .atZone(ZoneOffset.UTC)
+                            .plus(Period.ofMonths(13))
+                            .toInstant());
+            assertThat(consents.verify().brokenChains()).isEmpty();
         }
     }
 

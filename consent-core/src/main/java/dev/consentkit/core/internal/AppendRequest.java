@@ -4,6 +4,8 @@ import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.spi.SubjectState;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * One subject's write.
@@ -17,13 +19,17 @@ import java.util.Optional;
  *                       {@link SubjectState#erased()} set and store nothing under {@code subject}, so that a write
  *                       racing an erasure cannot bring the identifier back
  * @param plan           decides the entries from the locked state
+ * @param keptEffectiveTimes the ids of planned records whose effective time the command named (imports of older
+ *                       choices): when the chain moves their recorded time after its head they keep it; every
+ *                       other record takes effect when it is recorded, and moves with it
  */
 public record AppendRequest(
         String tenant,
         SubjectId subject,
         Optional<String> idempotencyKey,
         Optional<SubjectId> pseudonym,
-        WritePlan plan) {
+        WritePlan plan,
+        Set<UUID> keptEffectiveTimes) {
 
     public AppendRequest {
         Objects.requireNonNull(tenant, "tenant");
@@ -31,10 +37,21 @@ public record AppendRequest(
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(pseudonym, "pseudonym");
         Objects.requireNonNull(plan, "plan");
+        keptEffectiveTimes = Set.copyOf(keptEffectiveTimes);
+    }
+
+    /** A write whose records all take effect when they are recorded. */
+    public AppendRequest(
+            String tenant,
+            SubjectId subject,
+            Optional<String> idempotencyKey,
+            Optional<SubjectId> pseudonym,
+            WritePlan plan) {
+        this(tenant, subject, idempotencyKey, pseudonym, plan, Set.of());
     }
 
     /** A write without an erasure pseudonym (the manager has no pseudonymisation key). */
     public AppendRequest(String tenant, SubjectId subject, Optional<String> idempotencyKey, WritePlan plan) {
-        this(tenant, subject, idempotencyKey, Optional.empty(), plan);
+        this(tenant, subject, idempotencyKey, Optional.empty(), plan, Set.of());
     }
 }

@@ -11,6 +11,7 @@ import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -29,15 +30,24 @@ import org.jspecify.annotations.Nullable;
  * Internal API; may change without notice. ConsentKit's append protocol, written once for every store: inside
  * one {@link ConsentStore#inWriteTransaction write transaction} it locks the subjects in a fixed order, looks
  * the idempotency keys up, applies the erased-pseudonym rule, runs each request's write plan on the locked
- * state, seals every planned entry after its subject's chain head, and hands the store the rows to write.
+ * state, stamps every planned entry after its subject's chain head (time never runs backwards along a chain,
+ * whatever the writers' clocks say: see {@link ChainTimeline}) and seals it there, and hands the store the rows to write.
  * Stores only carry out the {@link StoreTransaction} operations.
  */
 public final class ChainWriter {
 
     private final ConsentStore store;
+    private final ChainTimeline timeline;
 
-    public ChainWriter(ConsentStore store) {
+    /** A writer whose entries keep time running forward along each chain with {@code timeline}. */
+    public ChainWriter(ConsentStore store, ChainTimeline timeline) {
         this.store = store;
+        this.timeline = timeline;
+    }
+
+    /** A writer with {@link ChainTimeline#withDefaults()}. */
+    public ChainWriter(ConsentStore store) {
+        this(store, ChainTimeline.withDefaults());
     }
 
     /** {@link #appendAll} for one request. */
@@ -57,7 +67,15 @@ public final class ChainWriter {
         return store.inWriteTransaction("append", tx -> appendIn(tx, requests));
     }
 
-    private static List<AppendResult> appendIn(StoreTransaction tx, List<AppendRequest> requests) {
+    /**
+     * Seals {@code entry} after the working subject's head. Time never runs backwards along a chain: the entry is
+     * first stamped after the head's recorded time (see {@link ChainTimeline}), then hashed with that time.
+     */
+    private AuditEntry sealAfterHead(AuditEntry entry, Working w, boolean keepsEffectiveTime) {
+        return AuditChain.seal(timeline.after(entry, w.headRecordedAt, keepsEffectiveTime), w.head);
+    }
+
+    private List<AppendResult> appendIn(StoreTransaction tx, List<AppendRequest> requests) {
         Map<Key, Working> working = lockAll(tx, requests);
         Map<Key, ConsentRecord> earlier = recordsByIdempotencyKey(tx, requests);
         List<AppendResult> results = new ArrayList<>(requests.size());
@@ -75,7 +93,7 @@ public final class ChainWriter {
             }
             List<AuditEntry> sealed = new ArrayList<>(planned.size());
             for (AuditEntry e : planned) {
-                AuditEntry s = AuditChain.seal(e, w.head);
+                AuditEntry s = sealAfterHead(e, w, r.keptEffectiveTimes().contains(e.id()));
                 w.add(tx, s);
                 sealed.add(s);
             }
@@ -134,7 +152,9 @@ public final class ChainWriter {
             for (SubjectId subject : subjects.keySet()) {
                 SubjectState state = states.getOrDefault(subject, SubjectState.empty(tenant, subject));
                 Working w = erasedSubjects.contains(subject)
-                        ? new Working(new SubjectState(tenant, subject, Optional.empty(), Map.of(), true), true)
+                        ? new Working(
+                                new SubjectState(tenant, subject, Optional.empty(), Optional.empty(), Map.of(), true),
+                                true)
                         : new Working(state, false);
                 working.put(new Key(tenant, subject.value()), w);
             }
@@ -171,9 +191,11 @@ public final class ChainWriter {
             tx.pseudonymise(tenant, subject, pseudonym);
             Map<PurposeId, ConsentRecord> current = new HashMap<>();
             state.current().forEach((purpose, r) -> current.put(purpose, (ConsentRecord) r.erased(pseudonym)));
-            Working w = new Working(new SubjectState(tenant, pseudonym, state.head(), current, state.erased()), false);
+            Working w = new Working(
+                    new SubjectState(tenant, pseudonym, state.head(), state.headRecordedAt(), current, state.erased()),
+                    false);
             w.known = true;
-            ErasureRecord sealed = (ErasureRecord) AuditChain.seal(erasure.apply(w.snapshot()), w.head);
+            ErasureRecord sealed = (ErasureRecord) sealAfterHead(erasure.apply(w.snapshot()), w, false);
             w.add(tx, sealed);
             tx.write(List.of(w.changes()));
             return Optional.of(sealed);
@@ -194,6 +216,7 @@ public final class ChainWriter {
         final boolean erasedUnderPseudonym;
         boolean known;
         Optional<ChainLink> head;
+        Optional<Instant> headRecordedAt;
         boolean erased;
         final Map<PurposeId, ConsentRecord> current;
         final Set<PurposeId> hadRecord;
@@ -212,13 +235,14 @@ public final class ChainWriter {
             this.erasedUnderPseudonym = erasedUnderPseudonym;
             this.known = state.head().isPresent();
             this.head = state.head();
+            this.headRecordedAt = state.headRecordedAt();
             this.erased = state.erased();
             this.current = new HashMap<>(state.current());
             this.hadRecord = Set.copyOf(state.current().keySet());
         }
 
         SubjectState snapshot() {
-            return new SubjectState(tenant, subject, head, current, erased);
+            return new SubjectState(tenant, subject, head, headRecordedAt, current, erased);
         }
 
         /** Applies a sealed entry: the latest record per purpose by effective time, then by sequence, is current. */
@@ -242,6 +266,7 @@ public final class ChainWriter {
                 erased = true;
             }
             head = Optional.of(e.link());
+            headRecordedAt = Optional.of(e.recordedAt());
             appended.add(e);
         }
 

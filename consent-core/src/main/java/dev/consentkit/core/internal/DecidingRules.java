@@ -49,6 +49,35 @@ public final class DecidingRules {
         return best;
     }
 
+    /**
+     * The record in force now on {@code purpose}: of the records in {@code current} on the purpose or any
+     * ancestor, the latest by effective time, then by chain order, whatever their effective time says about the
+     * reader's clock. Current records are what the subject said last (every command takes effect no later than
+     * when it is recorded, and a chain's time never runs backwards), so a decision now follows them even when
+     * the reader's clock is behind the writer's. Null if there is none.
+     */
+    public @Nullable ConsentRecord inForce(Map<PurposeId, ConsentRecord> current, PurposeId purpose) {
+        ConsentRecord best = null;
+        for (PurposeId id : purposes.cover(purpose)) {
+            ConsentRecord r = current.get(id);
+            if (r != null && (best == null || SubjectState.supersedes(r, best))) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    /** The record in force now among {@code statements} (all on covering purposes; see {@link #inForce}), or null. */
+    public static @Nullable ConsentRecord inForceAmong(Iterable<ConsentRecord> statements) {
+        ConsentRecord latest = null;
+        for (ConsentRecord r : statements) {
+            if (latest == null || SubjectState.supersedes(r, latest)) {
+                latest = r;
+            }
+        }
+        return latest;
+    }
+
     /** The effective record at {@code at} among {@code records} (all on covering purposes), or null. */
     public static @Nullable ConsentRecord effectiveAmong(Iterable<ConsentRecord> statements, Instant at) {
         ConsentRecord effective = null;
@@ -132,7 +161,7 @@ public final class DecidingRules {
             if (!granted.id().covers(covered.id())) {
                 continue;
             }
-            ConsentRecord effective = effective(current, covered.id(), now);
+            ConsentRecord effective = inForce(current, covered.id());
             if (effective != null
                     && effective.status() == ConsentStatus.OPTED_OUT
                     && (covered.directMarketing()
@@ -161,7 +190,7 @@ public final class DecidingRules {
             if (!p.saleOrShare()) {
                 continue;
             }
-            ConsentRecord effective = effective(current, p.id(), now);
+            ConsentRecord effective = inForce(current, p.id());
             if (effective != null
                     && (effective.status() == ConsentStatus.OPTED_OUT || confirmedGrants.contains(effective.id()))) {
                 continue;
@@ -177,7 +206,7 @@ public final class DecidingRules {
      */
     public Optional<ConsentRecord> subjectsOwnGrant(
             Map<PurposeId, ConsentRecord> current, PurposeId purpose, Instant now) {
-        ConsentRecord grant = effective(current, purpose, now);
+        ConsentRecord grant = inForce(current, purpose);
         return grant != null
                         && grant.status() == ConsentStatus.GRANTED
                         && grant.evidence().actor().type() == Actor.Type.SUBJECT

@@ -89,7 +89,7 @@ public final class RecordReader {
             Optional<SubjectState> state = store.state(tenant, subject);
             return rules.decide(
                     p,
-                    state.map(st -> rules.effective(st.current(), p.id(), now)).orElse(null),
+                    state.map(st -> rules.inForce(st.current(), p.id())).orElse(null),
                     state.map(SubjectState::erased).orElse(false),
                     now);
         }
@@ -98,22 +98,30 @@ public final class RecordReader {
             // an erased subject's records live under its pseudonym; an erased subject is denied on every basis
             return rules.decide(p, null, isErased(subject), now);
         }
-        return rules.decide(p, rules.effective(current, p.id(), now), false, now);
+        return rules.decide(p, rules.inForce(current, p.id()), false, now);
     }
 
-    /** The decision on {@code p} at {@code at}, from what had been recorded by {@code asKnownAt}. */
-    public ConsentDecision decideAt(SubjectId subject, Purpose p, Instant at, Instant asKnownAt) {
+    /**
+     * The decision on {@code p} at {@code at}, from what had been recorded by {@code asKnownAt}. A chain's time
+     * may run ahead of this manager's clock (another writer's clock is ahead, or this one was stepped back: time
+     * never runs backwards along a chain), so the reader's present ({@code now}) is not taken as a bound: asked as
+     * known now, every record counts; asked at now, the record in force counts, as for {@link #check}.
+     */
+    public ConsentDecision decideAt(SubjectId subject, Purpose p, Instant at, Instant asKnownAt, Instant now) {
         if (isErased(subject)) {
             return rules.decide(p, null, true, at);
         }
-        HistoryQuery query = HistoryQuery.builder()
-                .subject(subject)
-                .purposes(purposes.cover(p.id()))
-                .recordedTo(asKnownAt.truncatedTo(ChronoUnit.MICROS).plus(1, ChronoUnit.MICROS))
-                .build();
-        try (Stream<AuditEntry> entries = store.history(tenant, query)) {
+        HistoryQuery.Builder query = HistoryQuery.builder().subject(subject).purposes(purposes.cover(p.id()));
+        Instant knownAt = asKnownAt.truncatedTo(ChronoUnit.MICROS);
+        if (knownAt.isBefore(now)) {
+            query.recordedTo(knownAt.plus(1, ChronoUnit.MICROS));
+        }
+        boolean present = !at.truncatedTo(ChronoUnit.MICROS).isBefore(now);
+        try (Stream<AuditEntry> entries = store.history(tenant, query.build())) {
             Iterable<ConsentRecord> statements = entries.map(e -> (ConsentRecord) e)::iterator;
-            return rules.decide(p, DecidingRules.effectiveAmong(statements, at), false, at);
+            ConsentRecord effective =
+                    present ? DecidingRules.inForceAmong(statements) : DecidingRules.effectiveAmong(statements, at);
+            return rules.decide(p, effective, false, at);
         }
     }
 
@@ -124,7 +132,7 @@ public final class RecordReader {
         Map<PurposeId, ConsentRecord> current = state.map(SubjectState::current).orElse(Map.of());
         Map<PurposeId, ConsentDecision> decisions = new LinkedHashMap<>();
         for (Purpose p : purposes.registry().currentPurposes()) {
-            decisions.put(p.id(), rules.decide(p, rules.effective(current, p.id(), now), erased, now));
+            decisions.put(p.id(), rules.decide(p, rules.inForce(current, p.id()), erased, now));
         }
         return new SubjectConsents(subject, decisions, now);
     }
@@ -151,11 +159,11 @@ public final class RecordReader {
             ConsentRecord effective;
             boolean isErased;
             if (pseudonymState != null) {
-                effective = rules.effective(pseudonymState.current(), p.id(), now);
+                effective = rules.inForce(pseudonymState.current(), p.id());
                 isErased = pseudonymState.erased();
             } else {
                 Map<PurposeId, ConsentRecord> current = statements.get(id);
-                effective = current == null ? null : rules.effective(current, p.id(), now);
+                effective = current == null ? null : rules.inForce(current, p.id());
                 isErased = erased.contains(id);
             }
             if (rules.decide(p, effective, isErased, now).allowed()) {

@@ -49,14 +49,15 @@ public final class WritePlanner {
             DecidingRules rules,
             EvidencePolicy evidencePolicy,
             Pseudonyms pseudonyms,
-            ListenerDispatch listeners) {
+            ListenerDispatch listeners,
+            ChainTimeline timeline) {
         this.store = store;
         this.tenant = tenant;
         this.purposes = purposes;
         this.rules = rules;
         this.evidencePolicy = evidencePolicy;
         this.pseudonyms = pseudonyms;
-        this.writer = new ChainWriter(store);
+        this.writer = new ChainWriter(store, timeline);
         this.listeners = listeners;
     }
 
@@ -89,8 +90,14 @@ public final class WritePlanner {
         List<AppendRequest> requests = new ArrayList<>(commands.size());
         for (ConsentCommand c : commands) {
             SubjectId subject = SubjectId.of(c.subject());
+            ConsentRecord record = draft(c, subject, now);
             requests.add(new AppendRequest(
-                    tenant, subject, c.idempotencyKey(), pseudonyms.ifAvailable(subject), planFor(c, subject, now)));
+                    tenant,
+                    subject,
+                    c.idempotencyKey(),
+                    pseudonyms.ifAvailable(subject),
+                    planFor(c, record, now),
+                    c.effectiveAt().isPresent() ? Set.of(record.id()) : Set.of()));
         }
         purposesSavedBeforeWriting();
         List<AppendResult> results = writer.appendAll(requests);
@@ -106,20 +113,24 @@ public final class WritePlanner {
         return recorded;
     }
 
-    private WritePlan planFor(ConsentCommand c, SubjectId subject, Instant now) {
+    private ConsentRecord draft(ConsentCommand c, SubjectId subject, Instant now) {
         Purpose current = purposes.require(c.purpose());
         PurposeRegistry registry = purposes.registry();
         Purpose shown = registry.version(current.id(), c.purposeVersion().orElse(current.version()))
                 .orElseThrow();
-        ConsentStatus status = c.storedStatus();
-        Evidence evidence = evidencePolicy.apply(c.evidence());
-        ConsentRecord record = RecordDraft.statement(tenant, subject, shown, status, now)
+        return RecordDraft.statement(tenant, subject, shown, c.storedStatus(), now)
                 .effectiveAt(c.effectiveAt()
                         .map(t -> t.truncatedTo(ChronoUnit.MICROS))
                         .orElse(now))
                 .idempotencyKey(c.idempotencyKey())
-                .evidence(evidence)
+                .evidence(evidencePolicy.apply(c.evidence()))
                 .build();
+    }
+
+    private WritePlan planFor(ConsentCommand c, ConsentRecord record, Instant now) {
+        Purpose current = purposes.require(c.purpose());
+        ConsentStatus status = record.status();
+        Evidence evidence = record.evidence();
         return state -> {
             if (state.erased()) {
                 throw new SubjectErasedException();

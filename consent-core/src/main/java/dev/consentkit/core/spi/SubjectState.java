@@ -5,6 +5,7 @@ import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.internal.Checks;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,6 +16,8 @@ import java.util.Optional;
  * @param tenant  the tenant
  * @param subject the subject
  * @param head    the chain head; empty for a subject with no entries
+ * @param headRecordedAt when the head entry was recorded; present exactly when {@code head} is. Writers stamp
+ *                the next entry after it, so that time never runs backwards along a chain
  * @param current the latest record per purpose
  * @param erased  true if the subject (here: its pseudonym) was erased
  */
@@ -22,6 +25,7 @@ public record SubjectState(
         String tenant,
         SubjectId subject,
         Optional<ChainLink> head,
+        Optional<Instant> headRecordedAt,
         Map<PurposeId, ConsentRecord> current,
         boolean erased) {
 
@@ -29,12 +33,17 @@ public record SubjectState(
         Checks.notNull(tenant, "subjectState.tenant");
         Checks.notNull(subject, "subjectState.subject");
         Checks.notNull(head, "subjectState.head");
+        Checks.notNull(headRecordedAt, "subjectState.headRecordedAt");
+        Checks.check(
+                head.isPresent() == headRecordedAt.isPresent(),
+                "subjectState.headRecordedAt",
+                "must be present exactly when head is");
         current = Map.copyOf(Checks.notNull(current, "subjectState.current"));
     }
 
     /** The state of a subject the store has never seen. */
     public static SubjectState empty(String tenant, SubjectId subject) {
-        return new SubjectState(tenant, subject, Optional.empty(), Map.of(), false);
+        return new SubjectState(tenant, subject, Optional.empty(), Optional.empty(), Map.of(), false);
     }
 
     /**

@@ -334,10 +334,16 @@ public class SqlStatements {
         return "SELECT head_seq, head_hash FROM " + tables.subject() + " WHERE tenant = ? AND subject = ?";
     }
 
-    /** Heads and current statements of subjects, one row per statement (or one with null entry for none). */
+    /**
+     * Heads and current statements of subjects, one row per statement (or one with null entry for none), with
+     * the head entry's recorded time (from the log row at the head's sequence, by the chain's unique key).
+     */
     String selectStates(int subjects) {
-        return "SELECT h.subject AS h_subject, h.head_seq, h.head_hash, h.erased, " + logColumns
+        return "SELECT h.subject AS h_subject, h.head_seq, h.head_hash, h.erased,"
+                + " hl.recorded_at AS head_recorded_at, " + logColumns
                 + " FROM " + tables.subject() + " h"
+                + " LEFT JOIN " + tables.log() + " hl ON hl.tenant = h.tenant AND hl.subject = h.subject"
+                + " AND hl.seq = h.head_seq"
                 + " LEFT JOIN " + tables.state() + " s ON s.tenant = h.tenant AND s.subject = h.subject"
                 + " LEFT JOIN " + tables.log() + " l ON l.entry_id = s.entry_id"
                 + " WHERE h.tenant = ? AND h.subject" + subjectsIn(subjects);

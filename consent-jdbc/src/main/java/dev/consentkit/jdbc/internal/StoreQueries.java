@@ -92,7 +92,12 @@ public final class StoreQueries {
             StateBuilder b = builders.get(subject);
             if (b == null) {
                 b = new StateBuilder(
-                        tenant, subject, rs.getLong("head_seq"), rs.getString("head_hash"), rs.getBoolean("erased"));
+                        tenant,
+                        subject,
+                        rs.getLong("head_seq"),
+                        rs.getString("head_hash"),
+                        sql.readInstant(rs, rs.findColumn("head_recorded_at")),
+                        rs.getBoolean("erased"));
                 builders.put(subject, b);
             }
             if (rs.getString("entry_id") != null) {
@@ -239,20 +244,35 @@ public final class StoreQueries {
         final SubjectId subject;
         final long headSeq;
         final String headHash;
+        final @Nullable Instant headRecordedAt;
         final boolean erased;
         final Map<PurposeId, ConsentRecord> current = new HashMap<>();
 
-        StateBuilder(String tenant, SubjectId subject, long headSeq, String headHash, boolean erased) {
+        StateBuilder(
+                String tenant,
+                SubjectId subject,
+                long headSeq,
+                String headHash,
+                @Nullable Instant headRecordedAt,
+                boolean erased) {
             this.tenant = tenant;
             this.subject = subject;
             this.headSeq = headSeq;
             this.headHash = headHash;
+            this.headRecordedAt = headRecordedAt;
             this.erased = erased;
         }
 
         SubjectState build() {
+            // a head whose log row is missing (a damaged store, which verify() reports) orders from the epoch
+            Instant recorded = headRecordedAt == null ? Instant.EPOCH : headRecordedAt;
             return new SubjectState(
-                    tenant, subject, Optional.of(new ChainLink(headSeq, "", headHash)), current, erased);
+                    tenant,
+                    subject,
+                    Optional.of(new ChainLink(headSeq, "", headHash)),
+                    Optional.of(recorded),
+                    current,
+                    erased);
         }
     }
 }
