@@ -3,7 +3,6 @@ package dev.consentkit.core;
 import static dev.consentkit.core.internal.CommandValidator.required;
 
 import dev.consentkit.core.internal.ChainTimeline;
-import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.internal.CommandValidator;
 import dev.consentkit.core.internal.DecidingRules;
 import dev.consentkit.core.internal.ListenerDispatch;
@@ -11,26 +10,18 @@ import dev.consentkit.core.internal.Pseudonyms;
 import dev.consentkit.core.internal.PurposeIndex;
 import dev.consentkit.core.internal.RecordReader;
 import dev.consentkit.core.internal.WritePlanner;
-import dev.consentkit.core.spi.CommitHook;
-import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
-import dev.consentkit.core.spi.DecisionObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +54,6 @@ import org.slf4j.LoggerFactory;
 public final class ConsentManager {
 
     private static final Logger log = LoggerFactory.getLogger(ConsentManager.class);
-    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private final ConsentStore store;
     private final PurposeIndex purposes;
@@ -76,7 +66,7 @@ public final class ConsentManager {
     private final WritePlanner writer;
     private final ChainTimeline timeline;
 
-    private ConsentManager(Builder b, PurposeRegistry registry) {
+    ConsentManager(ConsentManagerBuilder b, PurposeRegistry registry) {
         this.store = b.store == null ? new InMemoryConsentStore() : b.store;
         this.purposes = new PurposeIndex(registry);
         this.clock = b.clock;
@@ -112,9 +102,9 @@ public final class ConsentManager {
         }
     }
 
-    /** A builder; {@link Builder#purposes} is required, everything else has a default. */
-    public static Builder builder() {
-        return new Builder();
+    /** A builder; {@link ConsentManagerBuilder#purposes} is required, everything else has a default. */
+    public static ConsentManagerBuilder builder() {
+        return new ConsentManagerBuilder();
     }
 
     /**
@@ -339,7 +329,7 @@ public final class ConsentManager {
      * Erases a subject (GDPR Art. 17): its identifier is replaced by a keyed pseudonym in every entry, the
      * personal evidence (IP address, user agent, comment, idempotency key) is removed, and an erasure entry
      * closes the chain. Afterwards the chain still verifies and every check answers
-     * {@link DecisionReason#ERASED}. Needs {@link Builder#pseudonymKey(byte[])}: without it this throws
+     * {@link DecisionReason#ERASED}. Needs {@link ConsentManagerBuilder#pseudonymKey(byte[])}: without it this throws
      * {@link IllegalStateException} (the manager says so when it is built).
      *
      * @return the erasure entry, or empty if the store held nothing for the subject
@@ -376,7 +366,7 @@ public final class ConsentManager {
 
     /**
      * How many writes of this manager were stamped later than its clock by more than
-     * {@link Builder#maxClockSkew(Duration) maxClockSkew}. Time never runs backwards along a subject's chain: a
+     * {@link ConsentManagerBuilder#maxClockSkew(Duration) maxClockSkew}. Time never runs backwards along a subject's chain: a
      * write is stamped no earlier than one microsecond after the chain's last entry, and a record that takes
      * effect when recorded takes effect then, so that what the subject said last decides even when another
      * instance's clock is ahead of this one (or this one was stepped back). Small corrections are normal (two
@@ -400,128 +390,5 @@ public final class ConsentManager {
     /** Now by the manager's clock, truncated to microseconds so that every database stores it exactly. */
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
-    }
-
-    /** Builds a {@link ConsentManager}. */
-    public static final class Builder {
-        private final List<Purpose> purposes = new ArrayList<>();
-        private @Nullable ConsentStore store;
-        private Clock clock = Clock.systemUTC();
-        private EvidencePolicy evidencePolicy = EvidencePolicy.defaults();
-        private final List<ConsentListener> listeners = new ArrayList<>();
-        private @Nullable CommitHook commitHook;
-        private @Nullable DecisionObserver decisionObserver;
-        private String tenant = "default";
-        private final Map<String, PreferenceDefinition> preferences = new LinkedHashMap<>();
-        private byte @Nullable [] pseudonymKey;
-        private Duration maxClockSkew = ChainTimeline.DEFAULT_MAX_CLOCK_SKEW;
-
-        private Builder() {}
-
-        /** Declares purposes; several versions of one purpose may be given. */
-        public Builder purposes(Purpose... purposes) {
-            return purposes(Arrays.asList(Checks.notNull(purposes, "purposes")));
-        }
-
-        /** Declares purposes; several versions of one purpose may be given. */
-        public Builder purposes(Collection<Purpose> purposes) {
-            Checks.notNull(purposes, "purposes").forEach(p -> this.purposes.add(Checks.notNull(p, "purposes")));
-            return this;
-        }
-
-        /**
-         * The store; defaults to a new {@link InMemoryConsentStore} (the manager then warns once that it keeps
-         * choices in memory only). Building touches no store: purposes are saved before the first write.
-         */
-        public Builder store(ConsentStore store) {
-            this.store = Checks.notNull(store, "store");
-            return this;
-        }
-
-        /** The clock for every timestamp; defaults to {@link Clock#systemUTC()}. */
-        public Builder clock(Clock clock) {
-            this.clock = Checks.notNull(clock, "clock");
-            return this;
-        }
-
-        /**
-         * How far this manager's clock may lag behind the other writers of its store before a write that had to be
-         * stamped later is counted in {@link ConsentManager#clockSkewCorrections()} and logged; defaults to 5
-         * seconds. The write is stamped in order either way.
-         */
-        public Builder maxClockSkew(Duration maxClockSkew) {
-            Checks.notNull(maxClockSkew, "maxClockSkew");
-            Checks.check(!maxClockSkew.isNegative(), "maxClockSkew", "must not be negative");
-            this.maxClockSkew = maxClockSkew;
-            return this;
-        }
-
-        /** How IP addresses and user agents are minimised; defaults to {@link EvidencePolicy#defaults()}. */
-        public Builder evidencePolicy(EvidencePolicy evidencePolicy) {
-            this.evidencePolicy = Checks.notNull(evidencePolicy, "evidencePolicy");
-            return this;
-        }
-
-        /** Adds a listener for committed entries. */
-        public Builder listener(ConsentListener listener) {
-            this.listeners.add(Checks.notNull(listener, "listener"));
-            return this;
-        }
-
-        /**
-         * Bridges to the application's transaction manager so that listeners hear of a write made inside the
-         * caller's transaction only after that transaction commits (see {@link CommitHook}). Optional: without
-         * it, listeners are called at once for writes the store committed itself and not at all for writes in a
-         * caller's transaction.
-         */
-        public Builder commitHook(CommitHook commitHook) {
-            this.commitHook = Checks.notNull(commitHook, "commitHook");
-            return this;
-        }
-
-        /** Told of every {@code check} and {@code require} decision with its duration, for metrics. Optional. */
-        public Builder decisionObserver(DecisionObserver decisionObserver) {
-            this.decisionObserver = Checks.notNull(decisionObserver, "decisionObserver");
-            return this;
-        }
-
-        /** The tenant (brand or business unit); defaults to {@code default}. */
-        public Builder tenant(String tenant) {
-            this.tenant = tenant;
-            return this;
-        }
-
-        /** Declares communication preferences. */
-        public Builder preferences(PreferenceDefinition... definitions) {
-            for (PreferenceDefinition d : Checks.notNull(definitions, "preferences")) {
-                this.preferences.put(Checks.notNull(d, "preferences").key(), d);
-            }
-            return this;
-        }
-
-        /**
-         * The secret key (16 bytes or more) for the keyed pseudonyms that replace erased subjects' identifiers.
-         * Keep it stable and secret: it is how an erased subject is recognised again. Copied. Without it
-         * {@link ConsentManager#erase} is unavailable (the manager says so when it is built).
-         */
-        public Builder pseudonymKey(byte[] key) {
-            this.pseudonymKey = Checks.notNull(key, "pseudonymKey").clone();
-            return this;
-        }
-
-        /**
-         * Builds the manager.
-         *
-         * @throws InvalidConsentRequestException naming the missing or invalid property ({@code purposes},
-         *                                        {@code tenant}, {@code pseudonymKey})
-         */
-        public ConsentManager build() {
-            Checks.check(!purposes.isEmpty(), "purposes", "must declare at least one purpose");
-            Checks.check(
-                    tenant != null && TENANT.matcher(tenant).matches(), "tenant", "must match " + TENANT.pattern());
-            Checks.check(
-                    pseudonymKey == null || pseudonymKey.length >= 16, "pseudonymKey", "must be at least 16 bytes");
-            return new ConsentManager(this, PurposeRegistry.of(purposes));
-        }
     }
 }

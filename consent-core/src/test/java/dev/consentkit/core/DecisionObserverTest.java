@@ -18,7 +18,7 @@ class DecisionObserverTest {
     private final List<ConsentDecision> seen = new ArrayList<>();
     private final List<Long> durations = new ArrayList<>();
 
-    private ConsentManager.Builder builder() {
+    private ConsentManagerBuilder builder() {
         return ConsentManager.builder().purposes(EMAIL, ANALYTICS).clock(CLOCK).store(new InMemoryConsentStore());
     }
 

@@ -43,7 +43,7 @@ class ErasureTest {
     @BeforeEach
     void setUp() {
         store = new InMemoryConsentStore();
-        ConsentManager.Builder config = TestFixtures.manager()
+        ConsentManagerBuilder config = TestFixtures.manager()
                 .store(store)
                 .evidencePolicy(KEEP)
                 .preferences(FREQUENCY)

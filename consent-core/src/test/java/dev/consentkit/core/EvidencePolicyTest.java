@@ -235,7 +235,7 @@ class EvidencePolicyTest {
         final Clock clock = Clock.fixed(Instant.parse("2025-06-01T10:00:00Z"), ZoneOffset.UTC);
 
         private ConsentManager manager(EvidencePolicy policy) {
-            ConsentManager.Builder b = ConsentManager.builder()
+            ConsentManagerBuilder b = ConsentManager.builder()
                     .purposes(Purpose.builder("marketing.email")
                             .basis(LegalBasis.CONSENT)
                             .build())

@@ -365,7 +365,7 @@ class ExceptionPolicyTest {
     @Nested
     class ManagerBuilder {
 
-        ConsentManager.Builder builder() {
+        ConsentManagerBuilder builder() {
             return ConsentManager.builder().purposes(NEWSLETTER).clock(CLOCK);
         }
 

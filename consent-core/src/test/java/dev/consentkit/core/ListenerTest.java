@@ -46,7 +46,7 @@ class ListenerTest {
     private Recording first;
     private Recording last;
 
-    private ConsentManager.Builder builder() {
+    private ConsentManagerBuilder builder() {
         return ConsentManager.builder()
                 .purposes(EMAIL, ANALYTICS, AD_SALE)
                 .clock(CLOCK)

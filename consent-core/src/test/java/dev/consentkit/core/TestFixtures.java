@@ -38,7 +38,7 @@ final class TestFixtures {
     private TestFixtures() {}
 
     /** A builder with the three purposes, the fixed clock and a fresh in-memory store. */
-    static ConsentManager.Builder manager() {
+    static ConsentManagerBuilder manager() {
         return ConsentManager.builder()
                 .purposes(NEWSLETTER, ANALYTICS, PROFILING)
                 .clock(CLOCK);

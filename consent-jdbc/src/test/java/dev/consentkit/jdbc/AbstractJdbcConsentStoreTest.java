@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.ConsentManagerBuilder;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.ConsentStoreException;
 import dev.consentkit.core.HistoryQuery;
@@ -324,7 +325,7 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             return managerBuilderOn(ds).build();
         }
 
-        private ConsentManager.Builder managerBuilderOn(DataSource ds) {
+        private ConsentManagerBuilder managerBuilderOn(DataSource ds) {
             return ConsentManager.builder()
                     .purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
                     .store(db().storeBuilder()

@@ -10,7 +10,7 @@ import dev.consentkit.core.AuditEntry;
  * <p>Two limits to know: entries of one write arrive in chain order, but concurrent writers of one subject may
  * deliver their entries interleaved (order by {@code link().sequence()} if it matters); and writes made inside a
  * caller's own transaction reach listeners only through a {@link CommitHook} (see
- * {@link dev.consentkit.core.ConsentManager.Builder#commitHook}). Where delivery must survive a crash and keep
+ * {@link dev.consentkit.core.ConsentManagerBuilder#commitHook}). Where delivery must survive a crash and keep
  * order per subject, register the listener with the JDBC module's {@code OutboxRelay} instead.
  */
 @FunctionalInterface

@@ -1,6 +1,7 @@
 package dev.consentkit.spring.autoconfigure;
 
 import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.ConsentManagerBuilder;
 import dev.consentkit.core.ConsentStoreException;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.spi.CommitHook;
@@ -53,7 +54,7 @@ public final class ConsentKitAutoConfiguration {
             ObjectProvider<DecisionObserver> decisionObservers,
             ObjectProvider<Clock> clock,
             ObjectProvider<ConsentManagerBuilderCustomizer> customizers) {
-        ConsentManager.Builder builder = ConsentManager.builder()
+        ConsentManagerBuilder builder = ConsentManager.builder()
                 .tenant(properties.tenant())
                 .purposes(PropertiesMapping.purposes(properties))
                 .store(store)

@@ -1,9 +1,9 @@
 package dev.consentkit.spring.autoconfigure;
 
-import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.ConsentManagerBuilder;
 
 /**
- * Adjusts the {@link ConsentManager.Builder} after the auto-configuration applied the {@code consentkit.*}
+ * Adjusts the {@link ConsentManagerBuilder} after the auto-configuration applied the {@code consentkit.*}
  * properties and before it builds the manager: add purposes declared in code, a listener, another clock.
  * Declare one or more as beans; they run in {@link org.springframework.core.annotation.Order} order.
  */
@@ -11,5 +11,5 @@ import dev.consentkit.core.ConsentManager;
 public interface ConsentManagerBuilderCustomizer {
 
     /** Customises the builder. */
-    void customize(ConsentManager.Builder builder);
+    void customize(ConsentManagerBuilder builder);
 }
