@@ -32,7 +32,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ConsentManager consents = database.open();
-        spec.commandLine().getErr().println("Verifying chains of tenant '" + consents.tenant() + "' ...");
+        spec.commandLine().getErr().println("Verifying chains and state of tenant '" + consents.tenant() + "' ...");
         VerificationReport report = subject == null ? consents.verify() : consents.verify(subject);
         PrintWriter out = spec.commandLine().getOut();
         for (VerificationReport.BrokenChain b : report.brokenChains()) {

@@ -112,6 +112,36 @@ class CliTest {
     }
 
     @Test
+    void verifyExitsOneAndNamesTheStateRowThatDisagreesWithItsChain() throws SQLException {
+        // alice's current record pointed back at her earlier grant: check would answer GRANTED
+        sql("UPDATE consent_state SET entry_id = (SELECT entry_id FROM consent_log WHERE subject = 'alice'"
+                + " AND seq = 1) WHERE subject = 'alice' AND purpose_id = 'marketing.email'");
+
+        Result r = cli(with("verify"));
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.out())
+                .contains("BROKEN subject=alice sequence=2 problem=STATE_MISMATCH first-bad-record=" + aliceSecond.id())
+                .contains("BROKEN: 3 records in 2 chains checked, 1 broken");
+    }
+
+    @Test
+    void verifyExitsOneAndReportsAMalformedRowAndAHeadWithoutEntries() throws SQLException {
+        sql("UPDATE consent_log SET status = 'BOGUS' WHERE entry_id = '" + aliceSecond.id() + "'");
+        sql("DELETE FROM consent_state WHERE subject = 'bob'");
+        sql("DELETE FROM consent_log WHERE subject = 'bob'");
+
+        Result r = cli(with("verify"));
+
+        assertThat(r.exit()).as(r.err()).isEqualTo(1);
+        assertThat(r.out())
+                .contains(
+                        "BROKEN subject=alice sequence=2 problem=MALFORMED_ENTRY first-bad-record=" + aliceSecond.id())
+                .contains("BROKEN subject=bob sequence=1 problem=HEAD_WITHOUT_ENTRIES first-bad-record=-")
+                .contains("BROKEN: 2 records in 2 chains checked, 2 broken");
+    }
+
+    @Test
     void exportWritesCsvToAFileAndJsonLinesToStandardOutput(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("log.csv");
         Result toFile = cli(with("export", "--format", "csv", "--output", csv.toString()));

@@ -6,11 +6,13 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The result of recomputing hash chains.
+ * The result of recomputing hash chains and, from each intact chain, the subject's current records, preferences
+ * and erased flag, compared with what the store holds.
  *
  * @param recordsChecked  how many entries were recomputed
  * @param subjectsChecked how many subjects' chains were walked
- * @param brokenChains    every chain that does not verify, with its first bad entry
+ * @param brokenChains    every chain that does not verify, with its first bad entry, and every stored state,
+ *                        preference, head or erased flag that disagrees with its chain
  */
 public record VerificationReport(long recordsChecked, long subjectsChecked, List<BrokenChain> brokenChains) {
 
@@ -40,7 +42,19 @@ public record VerificationReport(long recordsChecked, long subjectsChecked, List
         /** Entries are out of order: the sequence repeats or goes back, or a link points elsewhere. */
         ORDER_CHANGED,
         /** The chain's last entry is not the head the store recorded. */
-        HEAD_MISMATCH
+        HEAD_MISMATCH,
+        /** The store's current record on a purpose is not the one the chain makes current. */
+        STATE_MISMATCH,
+        /** The store's current preference under a key is not the one the chain makes current. */
+        PREFERENCE_MISMATCH,
+        /** The store's erased flag disagrees with whether the chain ends in an erasure. */
+        ERASED_FLAG_MISMATCH,
+        /** The store records a head (or an erasure) for a subject that has no entries. */
+        HEAD_WITHOUT_ENTRIES,
+        /** A subject has entries but the store records no head for it. */
+        ENTRIES_WITHOUT_HEAD,
+        /** A stored entry cannot be read as an entry (an unknown kind or status, a missing required field). */
+        MALFORMED_ENTRY
     }
 
     /**

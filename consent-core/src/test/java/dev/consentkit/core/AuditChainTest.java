@@ -7,14 +7,18 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 import dev.consentkit.core.VerificationReport.BrokenChain;
 import dev.consentkit.core.VerificationReport.Problem;
 import dev.consentkit.core.internal.AuditChain;
+import dev.consentkit.core.internal.StateVerifier;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -627,6 +631,105 @@ class AuditChainTest {
                     conflict,
                     personalDataDigest,
                     link);
+        }
+    }
+
+    /** What a store holds beside the chain, compared with what the chain makes current. */
+    @Nested
+    class StateBesideTheChain {
+
+        private StateVerifier.Stored storedOf(SubjectId subject) {
+            return StateVerifier.Stored.of(
+                    store.head(TENANT, subject), store.state(TENANT, subject), store.preferences(TENANT, subject));
+        }
+
+        private VerificationReport verifyWith(
+                List<StateVerifier.Row> rows, BiFunction<String, SubjectId, StateVerifier.Stored> stored) {
+            return AuditChain.verifyRows(rows.stream(), stored);
+        }
+
+        @Test
+        void aConsistentInMemoryStoreIsIntact() {
+            List<AuditEntry> chain = aliceWithFiveRecords();
+
+            assertThat(manager.verify().intact()).isTrue();
+            assertThat(verifyWith(chain.stream().map(StateVerifier.Row::of).toList(), (t, s) -> storedOf(s))
+                            .intact())
+                    .isTrue();
+        }
+
+        @Test
+        void currentRecordPointedAtAnOlderRecordIsAStateMismatch() {
+            List<AuditEntry> chain = aliceWithFiveRecords();
+            StateVerifier.Stored real = storedOf(ALICE);
+            Set<UUID> edited = new HashSet<>(real.stateEntries());
+            edited.remove(chain.get(2).id()); // the withdrawal on marketing.email
+            edited.add(chain.get(0).id()); // back to the grant
+            StateVerifier.Stored stored = new StateVerifier.Stored(
+                    real.head(),
+                    true,
+                    false,
+                    edited,
+                    real.stateRows(),
+                    real.preferenceEntries(),
+                    real.preferenceRows());
+
+            VerificationReport report =
+                    verifyWith(chain.stream().map(StateVerifier.Row::of).toList(), (t, s) -> stored);
+
+            assertThat(report.brokenChains())
+                    .containsExactly(new BrokenChain(
+                            TENANT, ALICE, Optional.of(chain.get(2).id()), 3, Problem.STATE_MISMATCH));
+        }
+
+        @Test
+        void wrongErasedFlagAndMissingHeadAreReported() {
+            List<AuditEntry> chain = aliceWithFiveRecords();
+            StateVerifier.Stored real = storedOf(ALICE);
+            StateVerifier.Stored flipped = new StateVerifier.Stored(
+                    real.head(),
+                    true,
+                    true,
+                    real.stateEntries(),
+                    real.stateRows(),
+                    real.preferenceEntries(),
+                    real.preferenceRows());
+            StateVerifier.Stored headless = new StateVerifier.Stored(
+                    Optional.empty(),
+                    true,
+                    false,
+                    real.stateEntries(),
+                    real.stateRows(),
+                    real.preferenceEntries(),
+                    real.preferenceRows());
+            List<StateVerifier.Row> rows =
+                    chain.stream().map(StateVerifier.Row::of).toList();
+
+            assertThat(verifyWith(rows, (t, s) -> flipped).brokenChains())
+                    .containsExactly(new BrokenChain(TENANT, ALICE, Optional.empty(), 6, Problem.ERASED_FLAG_MISMATCH));
+            assertThat(verifyWith(rows, (t, s) -> headless).brokenChains())
+                    .containsExactly(new BrokenChain(TENANT, ALICE, Optional.empty(), 6, Problem.ENTRIES_WITHOUT_HEAD));
+        }
+
+        @Test
+        void aMalformedRowIsReportedAndTheNextChainIsStillVerified() {
+            List<AuditEntry> alice = aliceWithFiveRecords();
+            manager.record(ConsentCommand.grant("bob", "analytics").build());
+            List<StateVerifier.Row> rows = new ArrayList<>();
+            alice.forEach(e -> rows.add(StateVerifier.Row.of(e)));
+            rows.set(
+                    1,
+                    StateVerifier.Row.malformed(
+                            TENANT, ALICE, 2, Optional.of(alice.get(1).id())));
+            chainOf(SubjectId.of("bob")).forEach(e -> rows.add(StateVerifier.Row.of(e)));
+
+            VerificationReport report = verifyWith(rows, (t, s) -> storedOf(s));
+
+            assertThat(report.brokenChains())
+                    .containsExactly(new BrokenChain(
+                            TENANT, ALICE, Optional.of(alice.get(1).id()), 2, Problem.MALFORMED_ENTRY));
+            assertThat(report.subjectsChecked()).isEqualTo(2);
+            assertThat(report.recordsChecked()).isEqualTo(6);
         }
     }
 }

@@ -15,6 +15,7 @@ import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
+import dev.consentkit.core.VerificationReport.BrokenChain;
 import dev.consentkit.core.VerificationReport.Problem;
 import dev.consentkit.core.internal.AppendRequest;
 import dev.consentkit.core.internal.ChainWriter;
@@ -184,6 +185,136 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
                 assertThat(b.problem()).isEqualTo(Problem.ORDER_CHANGED);
                 assertThat(b.firstBadRecord()).contains(records.get(1).id());
             });
+        }
+    }
+
+    /** Rows beside the log (current state, heads, erased flags) edited by direct SQL, and rows that cannot be read. */
+    @Nested
+    class EditedState {
+
+        private String where() {
+            return " WHERE tenant = 'default' AND subject = ?";
+        }
+
+        @Test
+        void stateRowPointedAtAnOlderGrantIsFoundByVerify() throws SQLException {
+            List<ConsentRecord> records = threeRecords("victim");
+
+            assertThat(sql(
+                            "UPDATE " + db().table("state") + " SET entry_id = ?" + where()
+                                    + " AND purpose_id = 'marketing.email'",
+                            records.get(0).id().toString(),
+                            "victim"))
+                    .isEqualTo(1);
+            assertThat(consents.check("victim", "marketing.email").allowed()).isTrue(); // the edit took effect
+
+            VerificationReport report = consents.verify();
+            assertThat(report.intact()).isFalse();
+            assertThat(report.brokenChains()).singleElement().satisfies(b -> {
+                assertThat(b.problem()).isEqualTo(Problem.STATE_MISMATCH);
+                assertThat(b.subject()).isEqualTo(SubjectId.of("victim"));
+                assertThat(b.firstBadRecord()).contains(records.get(1).id());
+            });
+        }
+
+        @Test
+        void stateRowPointedAtAnotherSubjectsRecordIsFoundByVerify() throws SQLException {
+            threeRecords("victim");
+            ConsentRecord other = consents.record(
+                    ConsentCommand.grant("bystander", "marketing.email").build());
+
+            sql(
+                    "UPDATE " + db().table("state") + " SET entry_id = ?" + where()
+                            + " AND purpose_id = 'marketing.email'",
+                    other.id().toString(),
+                    "victim");
+
+            assertThat(consents.verify().brokenChains()).singleElement().satisfies(b -> {
+                assertThat(b.problem()).isEqualTo(Problem.STATE_MISMATCH);
+                assertThat(b.subject()).isEqualTo(SubjectId.of("victim"));
+            });
+            assertThat(consents.verify("bystander").intact()).isTrue();
+        }
+
+        @Test
+        void headWithoutEntriesIsFoundByVerify() throws SQLException {
+            threeRecords("victim");
+            consents.record(ConsentCommand.grant("bystander", "analytics").build());
+
+            sql("DELETE FROM " + db().table("state") + where(), "victim");
+            assertThat(sql("DELETE FROM " + db().table("log") + where(), "victim"))
+                    .isEqualTo(3);
+
+            VerificationReport report = consents.verify();
+            assertThat(report.brokenChains())
+                    .containsExactly(new BrokenChain(
+                            "default", SubjectId.of("victim"), Optional.empty(), 3, Problem.HEAD_WITHOUT_ENTRIES));
+            assertThat(report.subjectsChecked()).isEqualTo(2);
+            assertThat(consents.verify("victim").brokenChains())
+                    .singleElement()
+                    .satisfies(b -> assertThat(b.problem()).isEqualTo(Problem.HEAD_WITHOUT_ENTRIES));
+        }
+
+        @Test
+        void entriesWithoutHeadAreFoundByVerify() throws SQLException {
+            threeRecords("victim");
+
+            assertThat(sql("DELETE FROM " + db().table("subject") + where(), "victim"))
+                    .isEqualTo(1);
+
+            assertThat(consents.verify().brokenChains())
+                    .singleElement()
+                    .satisfies(b -> assertThat(b.problem()).isEqualTo(Problem.ENTRIES_WITHOUT_HEAD));
+        }
+
+        @Test
+        void flippedErasedFlagIsFoundByVerify() throws SQLException {
+            threeRecords("victim");
+
+            assertThat(sql("UPDATE " + db().table("subject") + " SET erased = TRUE" + where(), "victim"))
+                    .isEqualTo(1);
+
+            assertThat(consents.verify().brokenChains())
+                    .singleElement()
+                    .satisfies(b -> assertThat(b.problem()).isEqualTo(Problem.ERASED_FLAG_MISMATCH));
+        }
+
+        @Test
+        void malformedRowIsReportedAndTheRestOfTheTenantIsVerified() throws SQLException {
+            List<ConsentRecord> records = threeRecords("victim");
+            consents.record(ConsentCommand.grant("bystander", "analytics").build());
+            consents.record(ConsentCommand.grant("zed", "analytics").build());
+
+            sql(
+                    "UPDATE " + db().table("log") + " SET status = 'BOGUS' WHERE entry_id = ?",
+                    records.get(1).id().toString());
+
+            VerificationReport report = consents.verify();
+            assertThat(report.brokenChains())
+                    .containsExactly(new BrokenChain(
+                            "default",
+                            SubjectId.of("victim"),
+                            Optional.of(records.get(1).id()),
+                            2,
+                            Problem.MALFORMED_ENTRY));
+            assertThat(report.subjectsChecked()).isEqualTo(3);
+            assertThat(report.recordsChecked()).isEqualTo(5);
+            assertThatThrownBy(() -> historyOf("victim"))
+                    .isInstanceOf(ConsentStoreException.class)
+                    .hasMessageContaining("history");
+        }
+
+        @Test
+        void rowWithoutItsCollectionPointIsReportedByVerify() throws SQLException {
+            List<ConsentRecord> records = threeRecords("victim");
+
+            sql(
+                    "UPDATE " + db().table("log") + " SET collection_point = NULL WHERE entry_id = ?",
+                    records.get(0).id().toString());
+
+            assertThat(consents.verify().brokenChains())
+                    .singleElement()
+                    .satisfies(b -> assertThat(b.problem()).isEqualTo(Problem.MALFORMED_ENTRY));
         }
     }
 

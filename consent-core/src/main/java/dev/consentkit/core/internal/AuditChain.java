@@ -119,43 +119,64 @@ public final class AuditChain {
     }
 
     /**
-     * Verifies chains. {@code entries} must be grouped by tenant and subject and ordered by sequence within
+     * Verifies chains only. {@code entries} must be grouped by tenant and subject and ordered by sequence within
      * a subject, as stores return them; {@code heads} looks up the head the store recorded for a subject.
      * Entries of an erased subject (a chain that ends with an {@link ErasureRecord}) are checked against
      * their stored personal-data digest only through the chain, since the personal fields are gone.
      */
     public static VerificationReport verify(
             Stream<AuditEntry> entries, BiFunction<String, SubjectId, Optional<ChainLink>> heads) {
+        return verifyRows(
+                entries.map(StateVerifier.Row::of), (t, s) -> StateVerifier.Stored.headOnly(heads.apply(t, s)));
+    }
+
+    /**
+     * Verifies chains and, for every intact chain, what the store holds beside it ({@link StateVerifier}).
+     * {@code rows} are grouped and ordered as for {@link #verify}; a row that could not be read is reported as
+     * {@link Problem#MALFORMED_ENTRY} and ends the check of its chain only. {@code stored} is asked for a subject
+     * right after its last row was read.
+     */
+    public static VerificationReport verifyRows(
+            Stream<StateVerifier.Row> rows, BiFunction<String, SubjectId, StateVerifier.Stored> stored) {
         List<BrokenChain> broken = new ArrayList<>();
         long records = 0;
         long subjects = 0;
-        List<AuditEntry> group = new ArrayList<>();
-        Iterator<AuditEntry> it = entries.iterator();
+        List<StateVerifier.Row> group = new ArrayList<>();
+        Iterator<StateVerifier.Row> it = rows.iterator();
         while (it.hasNext()) {
-            AuditEntry e = it.next();
+            StateVerifier.Row e = it.next();
             records++;
             if (!group.isEmpty() && !sameChain(group.get(0), e)) {
                 subjects++;
-                verifyChain(group, heads, broken);
+                verifyChain(group, stored, broken);
                 group.clear();
             }
             group.add(e);
         }
         if (!group.isEmpty()) {
             subjects++;
-            verifyChain(group, heads, broken);
+            verifyChain(group, stored, broken);
         }
         return new VerificationReport(records, subjects, broken);
     }
 
-    private static boolean sameChain(AuditEntry a, AuditEntry b) {
+    private static boolean sameChain(StateVerifier.Row a, StateVerifier.Row b) {
         return a.tenant().equals(b.tenant()) && a.subject().equals(b.subject());
     }
 
     private static void verifyChain(
-            List<AuditEntry> chain,
-            BiFunction<String, SubjectId, Optional<ChainLink>> heads,
+            List<StateVerifier.Row> rows,
+            BiFunction<String, SubjectId, StateVerifier.Stored> storedRows,
             List<BrokenChain> broken) {
+        StateVerifier.Row firstRow = rows.get(0);
+        List<AuditEntry> chain = new ArrayList<>(rows.size());
+        for (StateVerifier.Row r : rows) {
+            if (r.entry().isEmpty()) {
+                broken.add(new BrokenChain(r.tenant(), r.subject(), r.id(), r.sequence(), Problem.MALFORMED_ENTRY));
+                return;
+            }
+            chain.add(r.entry().get());
+        }
         AuditEntry first = chain.get(0);
         boolean erased = chain.get(chain.size() - 1) instanceof ErasureRecord;
         long expected = 1;
@@ -185,7 +206,17 @@ public final class AuditChain {
             previousHash = link.hash();
         }
         ChainLink last = chain.get(chain.size() - 1).link();
-        Optional<ChainLink> head = heads.apply(first.tenant(), first.subject());
+        StateVerifier.Stored stored = storedRows.apply(firstRow.tenant(), firstRow.subject());
+        Optional<ChainLink> head = stored.head();
+        if (head.isEmpty() && stored.rowsKnown()) {
+            broken.add(new BrokenChain(
+                    first.tenant(),
+                    first.subject(),
+                    Optional.empty(),
+                    last.sequence() + 1,
+                    Problem.ENTRIES_WITHOUT_HEAD));
+            return;
+        }
         if (head.isEmpty()
                 || head.get().sequence() != last.sequence()
                 || !head.get().hash().equals(last.hash())) {
@@ -194,6 +225,10 @@ public final class AuditChain {
                     : Problem.HEAD_MISMATCH;
             broken.add(
                     new BrokenChain(first.tenant(), first.subject(), Optional.empty(), last.sequence() + 1, problem));
+            return;
+        }
+        if (stored.rowsKnown()) {
+            StateVerifier.compare(chain, stored, broken);
         }
     }
 

@@ -10,6 +10,7 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.internal.AuditChain;
+import dev.consentkit.core.internal.StateVerifier;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -117,13 +118,17 @@ public interface ConsentStore {
     Stream<AuditEntry> chains(String tenant, Optional<SubjectId> subject);
 
     /**
-     * Recomputes the chains of a tenant (or one subject) with ConsentKit's chain verification. The default streams
-     * {@link #chains} and looks each subject's head up with {@link #head}; database stores read the heads with
-     * the entries instead of one query per subject.
+     * Recomputes the chains of a tenant (or one subject) with ConsentKit's chain verification, and from each intact
+     * chain the subject's current records, preferences and erased flag, which it compares with what the store
+     * holds. The default streams {@link #chains} and looks each subject's head, {@link #state} and
+     * {@link #preferences} up; database stores read them with the entries instead of with queries per subject, and
+     * also report heads without entries and rows that cannot be read as entries.
      */
     default VerificationReport verify(String tenant, Optional<SubjectId> subject) {
         try (Stream<AuditEntry> entries = chains(tenant, subject)) {
-            return AuditChain.verify(entries, this::head);
+            return AuditChain.verifyRows(
+                    entries.map(StateVerifier.Row::of),
+                    (t, s) -> StateVerifier.Stored.of(head(t, s), state(t, s), preferences(t, s)));
         }
     }
 

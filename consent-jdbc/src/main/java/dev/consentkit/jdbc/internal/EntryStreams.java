@@ -2,23 +2,31 @@ package dev.consentkit.jdbc.internal;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.ConsentStoreException;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
+import dev.consentkit.core.VerificationReport.BrokenChain;
+import dev.consentkit.core.VerificationReport.Problem;
 import dev.consentkit.core.internal.AuditChain;
+import dev.consentkit.core.internal.StateVerifier;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.UUID;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -76,35 +84,119 @@ public final class EntryStreams {
     }
 
     /**
-     * Verifies with one streamed query that reads each entry together with its subject's recorded head, instead
-     * of one head query per subject; {@code head} answers for a subject the stream has not shown.
+     * Verifies with one streamed query that reads each entry together with its subject's recorded head, erased flag
+     * and the current-record and current-preference rows that point at it, instead of queries per subject, then
+     * with one more query finds the heads without entries. A row that cannot be read as an entry is reported, not
+     * thrown; {@code head} answers for a subject the stream has not shown.
      */
     public VerificationReport verify(
             String tenant, Optional<SubjectId> subject, BiFunction<String, SubjectId, Optional<ChainLink>> head) {
-        // heads of the subjects read so far in this pass; verify asks for a subject's head right after its chain
-        Map<SubjectId, Optional<ChainLink>> heads = new LinkedHashMap<>(4, 0.75f, true) {
+        // what the store holds for the subjects read so far in this pass; verify asks right after a subject's chain
+        Map<SubjectId, Holding> holdings = new LinkedHashMap<>(4, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<SubjectId, Optional<ChainLink>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<SubjectId, Holding> eldest) {
                 return size() > 2;
             }
         };
-        try (Stream<AuditEntry> entries =
+        VerificationReport chains;
+        try (Stream<StateVerifier.Row> entries =
                 stream("verify", sql.chainsWithHeads(subject.isPresent()), parameters(tenant, subject), result -> {
                     EntryRows.Reader entry = rows.reader(result);
+                    int entryId = result.findColumn("entry_id");
+                    int tenantColumn = result.findColumn("tenant");
+                    int subjectColumn = result.findColumn("subject");
+                    int seq = result.findColumn("seq");
                     int headSeq = result.findColumn("h_seq");
                     int headHash = result.findColumn("h_hash");
+                    int erased = result.findColumn("h_erased");
+                    int stateEntry = result.findColumn("s_entry");
+                    int preferenceEntry = result.findColumn("p_entry");
+                    int stateRows = result.findColumn("s_rows");
+                    int preferenceRows = result.findColumn("p_rows");
                     return rs -> {
-                        AuditEntry e = entry.read(rs);
-                        long seq = rs.getLong(headSeq);
-                        heads.put(
-                                e.subject(),
-                                rs.wasNull() || seq == 0
-                                        ? Optional.empty()
-                                        : Optional.of(new ChainLink(seq, "", rs.getString(headHash))));
-                        return e;
+                        SubjectId s = new SubjectId(rs.getString(subjectColumn));
+                        Holding h = holdings.get(s);
+                        if (h == null) {
+                            long hs = rs.getLong(headSeq);
+                            Optional<ChainLink> link = rs.wasNull() || hs == 0
+                                    ? Optional.empty()
+                                    : Optional.of(new ChainLink(hs, "", rs.getString(headHash)));
+                            h = new Holding(link, rs.getBoolean(erased));
+                            holdings.put(s, h);
+                        }
+                        long n = rs.getLong(stateRows);
+                        if (!rs.wasNull()) {
+                            h.stateRows = n;
+                        }
+                        n = rs.getLong(preferenceRows);
+                        if (!rs.wasNull()) {
+                            h.preferenceRows = n;
+                        }
+                        String id = rs.getString(entryId);
+                        if (rs.getString(stateEntry) != null) {
+                            h.stateEntries.add(UUID.fromString(id));
+                        }
+                        if (rs.getString(preferenceEntry) != null) {
+                            h.preferenceEntries.add(UUID.fromString(id));
+                        }
+                        try {
+                            return StateVerifier.Row.of(entry.read(rs));
+                        } catch (RuntimeException | SQLException e) { // SQLException: an unknown kind
+                            return StateVerifier.Row.malformed(
+                                    rs.getString(tenantColumn), s, rs.getLong(seq), uuid(id));
+                        }
                     };
                 })) {
-            return AuditChain.verify(entries, (t, s) -> heads.containsKey(s) ? heads.get(s) : head.apply(t, s));
+            chains = AuditChain.verifyRows(entries, (t, s) -> {
+                Holding h = holdings.get(s);
+                return h == null ? StateVerifier.Stored.headOnly(head.apply(t, s)) : h.stored();
+            });
+        }
+        List<BrokenChain> broken = new ArrayList<>(chains.brokenChains());
+        long subjects = chains.subjectsChecked();
+        try (Stream<BrokenChain> orphans = stream(
+                "verify",
+                sql.headsWithoutEntries(subject.isPresent()),
+                parameters(tenant, subject),
+                result -> rs -> new BrokenChain(
+                        tenant,
+                        new SubjectId(rs.getString(1)),
+                        Optional.empty(),
+                        rs.getLong(2),
+                        Problem.HEAD_WITHOUT_ENTRIES))) {
+            for (Iterator<BrokenChain> it = orphans.iterator(); it.hasNext(); ) {
+                broken.add(it.next());
+                subjects++;
+            }
+        }
+        return new VerificationReport(chains.recordsChecked(), subjects, broken);
+    }
+
+    private static Optional<UUID> uuid(@Nullable String id) {
+        try {
+            return id == null ? Optional.empty() : Optional.of(UUID.fromString(id));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** What the store holds beside one subject's chain, gathered while its rows are read. */
+    private static final class Holding {
+        final Optional<ChainLink> head;
+        final boolean erased;
+        final Set<UUID> stateEntries = new HashSet<>();
+        final Set<UUID> preferenceEntries = new HashSet<>();
+        long stateRows;
+        long preferenceRows;
+
+        Holding(Optional<ChainLink> head, boolean erased) {
+            this.head = head;
+            this.erased = erased;
+        }
+
+        StateVerifier.Stored stored() {
+            return new StateVerifier.Stored(
+                    head, true, erased, stateEntries, stateRows, preferenceEntries, preferenceRows);
         }
     }
 
@@ -116,22 +208,22 @@ public final class EntryStreams {
     }
 
     @FunctionalInterface
-    interface RowReader {
-        AuditEntry read(ResultSet rs) throws SQLException;
+    interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
     }
 
     /** Makes the row reader for one result set (looking column positions up once). */
     @FunctionalInterface
-    interface RowReaders {
-        RowReader forResult(ResultSet rs) throws SQLException;
+    interface RowReaders<T> {
+        RowReader<T> forResult(ResultSet rs) throws SQLException;
     }
 
     /** A lazily read result set; the connection is released when the stream is closed. */
-    private Stream<AuditEntry> stream(String operation, String statement, List<Object> params, RowReaders readers) {
+    private <T> Stream<T> stream(String operation, String statement, List<Object> params, RowReaders<T> readers) {
         Connection c = null;
         PreparedStatement ps = null;
         ResultSet rs = null;
-        RowReader reader;
+        RowReader<T> reader;
         boolean restoreAutoCommit = false;
         try {
             c = transactions.connection();
@@ -156,17 +248,17 @@ public final class EntryStreams {
             closeQuietly(rs, ps, c, restoreAutoCommit);
             throw Transactions.failure(operation, e);
         }
-        Cursor cursor = new Cursor(operation, c, ps, rs, restoreAutoCommit, reader);
+        Cursor<T> cursor = new Cursor<>(operation, c, ps, rs, restoreAutoCommit, reader);
         return StreamSupport.stream(cursor, false).onClose(cursor::close);
     }
 
-    private static final class Cursor extends Spliterators.AbstractSpliterator<AuditEntry> {
+    private static final class Cursor<T> extends Spliterators.AbstractSpliterator<T> {
         private final String operation;
         private final Connection connection;
         private final PreparedStatement statement;
         private final ResultSet resultSet;
         private final boolean restoreAutoCommit;
-        private final RowReader reader;
+        private final RowReader<T> reader;
         private boolean closed;
 
         Cursor(
@@ -175,7 +267,7 @@ public final class EntryStreams {
                 PreparedStatement statement,
                 ResultSet resultSet,
                 boolean restoreAutoCommit,
-                RowReader reader) {
+                RowReader<T> reader) {
             super(Long.MAX_VALUE, Spliterator.ORDERED | Spliterator.NONNULL);
             this.operation = operation;
             this.connection = connection;
@@ -186,7 +278,7 @@ public final class EntryStreams {
         }
 
         @Override
-        public boolean tryAdvance(Consumer<? super AuditEntry> action) {
+        public boolean tryAdvance(Consumer<? super T> action) {
             if (closed) {
                 return false;
             }
@@ -194,7 +286,18 @@ public final class EntryStreams {
                 if (!resultSet.next()) {
                     return false;
                 }
-                action.accept(reader.read(resultSet));
+                T row;
+                try {
+                    row = reader.read(resultSet);
+                } catch (RuntimeException e) {
+                    // the row's values may be personal data: name the operation and what failed, not the values
+                    close();
+                    throw new ConsentStoreException(
+                            operation,
+                            "a stored row cannot be read as an entry",
+                            new IllegalStateException(e.getClass().getName()));
+                }
+                action.accept(row);
                 return true;
             } catch (SQLException e) {
                 close();

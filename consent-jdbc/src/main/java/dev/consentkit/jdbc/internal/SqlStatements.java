@@ -267,11 +267,34 @@ public class SqlStatements {
                 + " ORDER BY l.subject, l.seq";
     }
 
-    /** {@link #chains} with each entry's recorded head as {@code h_seq} and {@code h_hash}. */
+    /**
+     * {@link #chains} with each entry's subject row ({@code h_seq}, {@code h_hash}, {@code h_erased}), the entry id of
+     * the current-record row ({@code s_entry}) or current-preference row ({@code p_entry}) that points at this entry
+     * on its purpose or key, and on each chain's first entry how many such rows the subject has ({@code s_rows},
+     * {@code p_rows}).
+     */
     String chainsWithHeads(boolean subject) {
-        return "SELECT " + logColumns + ", h.head_seq AS h_seq, h.head_hash AS h_hash FROM " + tables.log() + " l"
+        return "SELECT " + logColumns + ", h.head_seq AS h_seq, h.head_hash AS h_hash, h.erased AS h_erased,"
+                + " s.entry_id AS s_entry, p.entry_id AS p_entry,"
+                + " CASE WHEN l.seq = 1 THEN (SELECT COUNT(*) FROM " + tables.state()
+                + " sc WHERE sc.tenant = l.tenant AND sc.subject = l.subject) END AS s_rows,"
+                + " CASE WHEN l.seq = 1 THEN (SELECT COUNT(*) FROM " + tables.preference()
+                + " pc WHERE pc.tenant = l.tenant AND pc.subject = l.subject) END AS p_rows"
+                + " FROM " + tables.log() + " l"
                 + " LEFT JOIN " + tables.subject() + " h ON h.tenant = l.tenant AND h.subject = l.subject"
+                + " LEFT JOIN " + tables.state() + " s ON s.tenant = l.tenant AND s.subject = l.subject"
+                + " AND s.purpose_id = l.purpose_id AND s.entry_id = l.entry_id"
+                + " LEFT JOIN " + tables.preference() + " p ON p.tenant = l.tenant AND p.subject = l.subject"
+                + " AND p.pref_key = l.pref_key AND p.entry_id = l.entry_id"
                 + " WHERE l.tenant = ?" + (subject ? " AND l.subject = ?" : "") + " ORDER BY l.subject, l.seq";
+    }
+
+    /** Subject rows with a head (or an erased flag) but no entries: {@code subject}, {@code head_seq}. */
+    String headsWithoutEntries(boolean subject) {
+        return "SELECT h.subject, h.head_seq FROM " + tables.subject() + " h WHERE h.tenant = ?"
+                + (subject ? " AND h.subject = ?" : "") + " AND (h.head_seq > 0 OR h.erased = TRUE)"
+                + " AND NOT EXISTS (SELECT 1 FROM " + tables.log()
+                + " l WHERE l.tenant = h.tenant AND l.subject = h.subject) ORDER BY h.subject";
     }
 
     /** Strips an erased subject's entries of personal fields and moves them to the pseudonym. */
