@@ -157,7 +157,7 @@ public final class ConsentManager {
                 .source(Source.GPC_SIGNAL)
                 .build());
         Instant now = now();
-        return writer.applyGlobalPrivacyControl(subject, gpc, now, reader.grantsGivenAfterASignal(subject, now));
+        return writer.applyGlobalPrivacyControl(subject, gpc, now, reader.grantsGivenAfterASignal(subject));
     }
 
     /**

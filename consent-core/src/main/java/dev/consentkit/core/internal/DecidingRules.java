@@ -34,22 +34,6 @@ public final class DecidingRules {
     }
 
     /**
-     * The effective record on {@code purpose} at {@code at}: of the records in {@code current} on the purpose
-     * or any ancestor that took effect by {@code at}, the latest by effective time, then by chain order. Null if
-     * there is none.
-     */
-    public @Nullable ConsentRecord effective(Map<PurposeId, ConsentRecord> current, PurposeId purpose, Instant at) {
-        ConsentRecord best = null;
-        for (PurposeId id : purposes.cover(purpose)) {
-            ConsentRecord r = current.get(id);
-            if (r != null && !r.effectiveAt().isAfter(at) && (best == null || SubjectState.supersedes(r, best))) {
-                best = r;
-            }
-        }
-        return best;
-    }
-
-    /**
      * The record in force now on {@code purpose}: of the records in {@code current} on the purpose or any
      * ancestor, the latest by effective time, then by chain order, whatever their effective time says about the
      * reader's clock. Current records are what the subject said last (every command takes effect no later than
@@ -152,8 +136,7 @@ public final class DecidingRules {
      * purpose, or one made on a direct-marketing ancestor) and the grant does not come from the subject itself
      * through a channel direct from the subject. True if the grant must be refused.
      */
-    public boolean objectionInForce(
-            Map<PurposeId, ConsentRecord> current, Purpose granted, Evidence evidence, Instant now) {
+    public boolean objectionInForce(Map<PurposeId, ConsentRecord> current, Purpose granted, Evidence evidence) {
         if (evidence.actor().isSubject() && evidence.source().isDirectFromSubject()) {
             return false;
         }
@@ -183,8 +166,7 @@ public final class DecidingRules {
      * already opted out of, except where the effective record is a grant in {@code confirmedGrants} (the
      * subject's own grant after an earlier signal); overriding an effective grant is a conflict.
      */
-    public List<SignalOptOut> signalOptOuts(
-            Map<PurposeId, ConsentRecord> current, Set<UUID> confirmedGrants, Instant now) {
+    public List<SignalOptOut> signalOptOuts(Map<PurposeId, ConsentRecord> current, Set<UUID> confirmedGrants) {
         List<SignalOptOut> result = new ArrayList<>();
         for (Purpose p : purposes.registry().currentPurposes()) {
             if (!p.saleOrShare()) {
@@ -204,8 +186,7 @@ public final class DecidingRules {
      * The effective grant on {@code purpose} that the subject gave itself, the only kind that can confirm sale or
      * sharing despite a Global Privacy Control signal; empty otherwise.
      */
-    public Optional<ConsentRecord> subjectsOwnGrant(
-            Map<PurposeId, ConsentRecord> current, PurposeId purpose, Instant now) {
+    public Optional<ConsentRecord> subjectsOwnGrant(Map<PurposeId, ConsentRecord> current, PurposeId purpose) {
         ConsentRecord grant = inForce(current, purpose);
         return grant != null
                         && grant.status() == ConsentStatus.GRANTED

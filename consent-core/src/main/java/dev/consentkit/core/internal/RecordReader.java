@@ -178,7 +178,7 @@ public final class RecordReader {
      * opt-out of the same purpose: the person confirmed the sale or sharing despite the signal, so a repeated
      * signal must not override it again. Costs one narrow read, plus one history read per such grant.
      */
-    public Set<UUID> grantsGivenAfterASignal(SubjectId subject, Instant now) {
+    public Set<UUID> grantsGivenAfterASignal(SubjectId subject) {
         List<PurposeId> saleOrShare = purposes.registry().currentPurposes().stream()
                 .filter(Purpose::saleOrShare)
                 .map(Purpose::id)
@@ -191,7 +191,7 @@ public final class RecordReader {
         Map<PurposeId, ConsentRecord> current = store.currentRecords(tenant, subject, covering);
         Set<UUID> confirmed = new HashSet<>();
         for (PurposeId p : saleOrShare) {
-            Optional<ConsentRecord> grant = rules.subjectsOwnGrant(current, p, now);
+            Optional<ConsentRecord> grant = rules.subjectsOwnGrant(current, p);
             if (grant.isEmpty()) {
                 continue;
             }

@@ -136,7 +136,7 @@ public final class WritePlanner {
                 throw new SubjectErasedException();
             }
             if ((status == ConsentStatus.GRANTED || status == ConsentStatus.PENDING)
-                    && rules.objectionInForce(state.current(), current, evidence, now)) {
+                    && rules.objectionInForce(state.current(), current, evidence)) {
                 throw new ObjectionInForceException(current.id());
             }
             return List.of(record);
@@ -154,7 +154,7 @@ public final class WritePlanner {
                         return List.of();
                     }
                     List<AuditEntry> planned = new ArrayList<>();
-                    for (DecidingRules.SignalOptOut o : rules.signalOptOuts(state.current(), confirmedGrants, now)) {
+                    for (DecidingRules.SignalOptOut o : rules.signalOptOuts(state.current(), confirmedGrants)) {
                         planned.add(RecordDraft.statement(tenant, subject, o.purpose(), ConsentStatus.OPTED_OUT, now)
                                 .evidence(gpc)
                                 .conflict(o.conflict())

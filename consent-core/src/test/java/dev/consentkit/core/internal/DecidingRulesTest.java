@@ -87,11 +87,10 @@ class DecidingRulesTest {
             ConsentRecord child = statement(EMAIL, ConsentStatus.GRANTED, NOW.minusSeconds(60));
             ConsentRecord parent = statement(MARKETING, ConsentStatus.WITHDRAWN, NOW.minusSeconds(30));
 
-            assertThat(rules.effective(current(child, parent), EMAIL.id(), NOW)).isSameAs(parent);
-            assertThat(rules.effective(current(child, parent), EMAIL.id(), NOW.minusSeconds(40)))
+            assertThat(rules.inForce(current(child, parent), EMAIL.id())).isSameAs(parent);
+            assertThat(DecidingRules.effectiveAmong(List.of(child, parent), NOW.minusSeconds(40)))
                     .isSameAs(child);
-            assertThat(rules.effective(current(child, parent), MARKETING.id(), NOW))
-                    .isSameAs(parent);
+            assertThat(rules.inForce(current(child, parent), MARKETING.id())).isSameAs(parent);
         }
 
         @Test
@@ -99,7 +98,7 @@ class DecidingRulesTest {
             ConsentRecord first = statement(MARKETING, ConsentStatus.GRANTED, NOW);
             ConsentRecord second = statement(EMAIL, ConsentStatus.DENIED, NOW);
 
-            assertThat(rules.effective(current(first, second), EMAIL.id(), NOW)).isSameAs(second);
+            assertThat(rules.inForce(current(first, second), EMAIL.id())).isSameAs(second);
             assertThat(DecidingRules.effectiveAmong(List.of(second, first), NOW))
                     .isSameAs(second);
         }
@@ -108,7 +107,6 @@ class DecidingRulesTest {
         void whenAStatementTakesEffectLaterThenItIsNotYetEffective() {
             ConsentRecord future = statement(EMAIL, ConsentStatus.GRANTED, NOW.plusSeconds(1));
 
-            assertThat(rules.effective(current(future), EMAIL.id(), NOW)).isNull();
             assertThat(DecidingRules.effectiveAmong(List.of(future), NOW)).isNull();
         }
 
@@ -116,7 +114,7 @@ class DecidingRulesTest {
         void whenAChildHasAStatementThenItDoesNotCoverTheParent() {
             ConsentRecord child = statement(EMAIL, ConsentStatus.GRANTED, NOW);
 
-            assertThat(rules.effective(current(child), MARKETING.id(), NOW)).isNull();
+            assertThat(rules.inForce(current(child), MARKETING.id())).isNull();
         }
     }
 
@@ -227,10 +225,10 @@ class DecidingRulesTest {
         void whenACoveredDirectMarketingPurposeIsOptedOutThenAGrantNotFromTheSubjectIsRefused() {
             ConsentRecord objection = statement(MARKETING, ConsentStatus.OPTED_OUT, NOW);
 
-            assertThat(rules.objectionInForce(current(objection), MARKETING, byAgent, NOW))
+            assertThat(rules.objectionInForce(current(objection), MARKETING, byAgent))
                     .isTrue();
             // the objection on the direct-marketing parent covers the child too
-            assertThat(rules.objectionInForce(current(objection), EMAIL, byAgent, NOW))
+            assertThat(rules.objectionInForce(current(objection), EMAIL, byAgent))
                     .isTrue();
         }
 
@@ -238,7 +236,7 @@ class DecidingRulesTest {
         void whenTheSubjectGrantsThroughItsOwnChannelThenTheObjectionIsLifted() {
             ConsentRecord objection = statement(MARKETING, ConsentStatus.OPTED_OUT, NOW);
 
-            assertThat(rules.objectionInForce(current(objection), EMAIL, bySubjectOnTheWeb, NOW))
+            assertThat(rules.objectionInForce(current(objection), EMAIL, bySubjectOnTheWeb))
                     .isFalse();
         }
 
@@ -247,12 +245,11 @@ class DecidingRulesTest {
             ConsentRecord withdrawn = statement(MARKETING, ConsentStatus.WITHDRAWN, NOW);
             ConsentRecord saleOptOut = statement(AD_SALE, ConsentStatus.OPTED_OUT, NOW);
 
-            assertThat(rules.objectionInForce(current(withdrawn), EMAIL, byAgent, NOW))
+            assertThat(rules.objectionInForce(current(withdrawn), EMAIL, byAgent))
                     .isFalse();
-            assertThat(rules.objectionInForce(current(saleOptOut), AD_SALE, byAgent, NOW))
+            assertThat(rules.objectionInForce(current(saleOptOut), AD_SALE, byAgent))
                     .isFalse();
-            assertThat(rules.objectionInForce(Map.of(), MARKETING, byAgent, NOW))
-                    .isFalse();
+            assertThat(rules.objectionInForce(Map.of(), MARKETING, byAgent)).isFalse();
         }
     }
 
@@ -267,7 +264,7 @@ class DecidingRulesTest {
 
         @Test
         void whenNothingWasSaidThenEverySaleOrSharePurposeIsOptedOutWithoutConflict() {
-            assertThat(rules.signalOptOuts(Map.of(), Set.of(), NOW))
+            assertThat(rules.signalOptOuts(Map.of(), Set.of()))
                     .containsExactly(new DecidingRules.SignalOptOut(AD_SALE, false));
         }
 
@@ -275,7 +272,7 @@ class DecidingRulesTest {
         void whenAGrantIsOverriddenThenItIsAConflict() {
             ConsentRecord grant = statement(AD_SALE, ConsentStatus.GRANTED, NOW);
 
-            assertThat(rules.signalOptOuts(current(grant), Set.of(), NOW))
+            assertThat(rules.signalOptOuts(current(grant), Set.of()))
                     .containsExactly(new DecidingRules.SignalOptOut(AD_SALE, true));
         }
 
@@ -284,8 +281,8 @@ class DecidingRulesTest {
             ConsentRecord optOut = statement(AD_SALE, ConsentStatus.OPTED_OUT, NOW);
             ConsentRecord confirmed = statement(AD_SALE, ConsentStatus.GRANTED, NOW);
 
-            assertThat(rules.signalOptOuts(current(optOut), Set.of(), NOW)).isEmpty();
-            assertThat(rules.signalOptOuts(current(confirmed), Set.of(confirmed.id()), NOW))
+            assertThat(rules.signalOptOuts(current(optOut), Set.of())).isEmpty();
+            assertThat(rules.signalOptOuts(current(confirmed), Set.of(confirmed.id())))
                     .isEmpty();
         }
 
@@ -305,9 +302,8 @@ class DecidingRulesTest {
                             .actor(Actor.agent("agent-7"))
                             .build());
 
-            assertThat(rules.subjectsOwnGrant(current(ownGrant), AD_SALE.id(), NOW))
-                    .containsSame(ownGrant);
-            assertThat(rules.subjectsOwnGrant(current(agentsGrant), AD_SALE.id(), NOW))
+            assertThat(rules.subjectsOwnGrant(current(ownGrant), AD_SALE.id())).containsSame(ownGrant);
+            assertThat(rules.subjectsOwnGrant(current(agentsGrant), AD_SALE.id()))
                     .isEmpty();
             assertThat(DecidingRules.isSignalOptOutBefore(signalOptOut, ownGrant))
                     .isTrue();
