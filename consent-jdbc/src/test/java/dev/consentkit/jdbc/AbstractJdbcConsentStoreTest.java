@@ -627,11 +627,15 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             String log = captured.toString(StandardCharsets.UTF_8);
 
             if (db().dialect != Dialect.H2) {
-                // H2 has no insert-or-ignore that waits for a concurrent insert: a lost race there is a
-                // duplicate key inside the store, retried, and logged by nobody
                 assertThat(connections.get())
                         .as("connections: one write each, no write retried")
                         .isEqualTo(writers * rounds * perWrite);
+            } else {
+                // H2 has no insert-or-ignore that waits for a concurrent insert: a lost race there is a
+                // duplicate key inside the store, retried within the attempts, and logged by nobody
+                assertThat(connections.get())
+                        .as("connections: every write at least once, retries within maxAttempts")
+                        .isBetween(writers * rounds * perWrite, writers * rounds * perWrite * 5);
             }
             assertThat(log).doesNotContain("first-writer-secret").doesNotContainIgnoringCase("duplicate");
             assertThat(log.lines().filter(l -> l.contains("WARN") || l.contains("ERROR")))
