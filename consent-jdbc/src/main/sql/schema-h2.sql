@@ -1,4 +1,4 @@
--- ConsentKit schema for H2 2.x (version 1). Plain statements: paste into a Flyway or Liquibase
+-- ConsentKit schema for H2 2.x (version 2). Plain statements: paste into a Flyway or Liquibase
 -- migration, or let JdbcConsentStore.Builder#createSchemaIfMissing() run them. Table prefix: consent_.
 CREATE TABLE consent_purpose (
     tenant                 VARCHAR(64)   NOT NULL,
@@ -31,6 +31,7 @@ CREATE TABLE consent_log (
     effective_at     TIMESTAMP WITH TIME ZONE,
     expires_at       TIMESTAMP WITH TIME ZONE,
     idempotency_key  VARCHAR(255),
+    command_digest   CHAR(64),
     conflict         BOOLEAN       NOT NULL,
     source           VARCHAR(16),
     collection_point VARCHAR(255),
@@ -90,4 +91,18 @@ CREATE TABLE consent_outbox (
     seq         BIGINT       NOT NULL,
     created_at  TIMESTAMP WITH TIME ZONE NOT NULL,
     CONSTRAINT consent_outbox_pk PRIMARY KEY (outbox_id)
+);
+
+-- Signed checkpoints: the count of chains and a Merkle root over every chain head of a tenant at one instant, signed
+-- with the application's key. The auditor keeps a copy outside the database; this table is the store's own list.
+CREATE TABLE consent_checkpoint (
+    tenant        VARCHAR(64)  NOT NULL,
+    checkpoint_id CHAR(36)     NOT NULL,
+    created_at    TIMESTAMP WITH TIME ZONE NOT NULL,
+    chain_count   BIGINT       NOT NULL,
+    merkle_root   CHAR(64)     NOT NULL,
+    algorithm     VARCHAR(16)  NOT NULL,
+    key_id        VARCHAR(128) NOT NULL,
+    signature     VARCHAR(512) NOT NULL,
+    CONSTRAINT consent_checkpoint_pk PRIMARY KEY (tenant, checkpoint_id)
 );

@@ -1,4 +1,4 @@
--- ConsentKit schema for MariaDB (version 1); the JDBC integration tests load it on MariaDB 10.11. For MySQL use
+-- ConsentKit schema for MariaDB (version 2); the JDBC integration tests load it on MariaDB 10.11. For MySQL use
 -- schema-mysql.sql. Times are DATETIME(6) in UTC; the binary no-pad collation keeps subject ids exact (case and trailing spaces matter). Plain statements: paste into a Flyway or Liquibase
 -- migration, or let JdbcConsentStore.Builder#createSchemaIfMissing() run them. Table prefix: consent_.
 CREATE TABLE consent_purpose (
@@ -32,6 +32,7 @@ CREATE TABLE consent_log (
     effective_at     DATETIME(6),
     expires_at       DATETIME(6),
     idempotency_key  VARCHAR(255),
+    command_digest   CHAR(64),
     conflict         BOOLEAN       NOT NULL,
     source           VARCHAR(16),
     collection_point VARCHAR(255),
@@ -91,4 +92,18 @@ CREATE TABLE consent_outbox (
     seq         BIGINT       NOT NULL,
     created_at  DATETIME(6) NOT NULL,
     CONSTRAINT consent_outbox_pk PRIMARY KEY (outbox_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+
+-- Signed checkpoints: the count of chains and a Merkle root over every chain head of a tenant at one instant, signed
+-- with the application's key. The auditor keeps a copy outside the database; this table is the store's own list.
+CREATE TABLE consent_checkpoint (
+    tenant        VARCHAR(64)  NOT NULL,
+    checkpoint_id CHAR(36)     NOT NULL,
+    created_at    DATETIME(6) NOT NULL,
+    chain_count   BIGINT       NOT NULL,
+    merkle_root   CHAR(64)     NOT NULL,
+    algorithm     VARCHAR(16)  NOT NULL,
+    key_id        VARCHAR(128) NOT NULL,
+    signature     VARCHAR(512) NOT NULL,
+    CONSTRAINT consent_checkpoint_pk PRIMARY KEY (tenant, checkpoint_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
