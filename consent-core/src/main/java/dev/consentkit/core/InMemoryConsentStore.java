@@ -1,6 +1,7 @@
 package dev.consentkit.core;
 
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.KeyedRecord;
 import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
@@ -34,7 +35,9 @@ public final class InMemoryConsentStore implements ConsentStore {
 
     private final ConcurrentHashMap<Key, SubjectLog> subjects = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, AuditEntry> log = new ConcurrentSkipListMap<>();
-    private final ConcurrentHashMap<IdempotencyKey, ConsentRecord> idempotency = new ConcurrentHashMap<>();
+    /** Each idempotency key's record with the digest of the command that wrote it. */
+    private final ConcurrentHashMap<IdempotencyKey, KeyedRecord> idempotency = new ConcurrentHashMap<>();
+
     private final ConcurrentHashMap<UUID, Key> recordIndex = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, List<Purpose>> purposes = new ConcurrentHashMap<>();
     private final AtomicLong positions = new AtomicLong();
@@ -275,14 +278,14 @@ public final class InMemoryConsentStore implements ConsentStore {
         }
 
         @Override
-        public Map<String, ConsentRecord> recordsByIdempotencyKey(String tenant, Collection<String> keys) {
+        public Map<String, KeyedRecord> recordsByIdempotencyKey(String tenant, Collection<String> keys) {
             if (!holdsIdempotencyLock) {
                 idempotencyLock.lock();
                 holdsIdempotencyLock = true;
             }
-            Map<String, ConsentRecord> found = new HashMap<>();
+            Map<String, KeyedRecord> found = new HashMap<>();
             for (String k : keys) {
-                ConsentRecord r = idempotency.get(new IdempotencyKey(tenant, k));
+                KeyedRecord r = idempotency.get(new IdempotencyKey(tenant, k));
                 if (r != null) {
                     found.put(k, r);
                 }
@@ -352,7 +355,12 @@ public final class InMemoryConsentStore implements ConsentStore {
                     if (e instanceof ConsentRecord r) {
                         recordIndex.put(e.id(), target.key);
                         r.idempotencyKey()
-                                .ifPresent(k -> idempotency.putIfAbsent(new IdempotencyKey(c.tenant(), k), r));
+                                .ifPresent(k -> idempotency.putIfAbsent(
+                                        new IdempotencyKey(c.tenant(), k),
+                                        new KeyedRecord(
+                                                r,
+                                                Optional.ofNullable(
+                                                        c.commandDigests().get(r.id())))));
                     }
                 }
                 if (!c.preferencesAdded().isEmpty() || !c.preferencesReplaced().isEmpty()) {

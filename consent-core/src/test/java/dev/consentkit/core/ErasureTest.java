@@ -79,7 +79,11 @@ class ErasureTest {
                         .build());
         earlier.record(
                 ConsentCommand.optOut(ALICE, "profiling").evidence(alices).build());
-        earlier.record(ConsentCommand.grant(BOB, "analytics")
+        earlier.record(bobsGrant());
+    }
+
+    private static ConsentCommand bobsGrant() {
+        return ConsentCommand.grant(BOB, "analytics")
                 .evidence(Evidence.builder()
                         .source(Source.PHONE)
                         .collectionPoint("call-centre")
@@ -88,7 +92,7 @@ class ErasureTest {
                         .comment("Bob agreed on the phone")
                         .build())
                 .idempotencyKey("bob-1")
-                .build());
+                .build();
     }
 
     private List<AuditEntry> chainOf(SubjectId subject) {
@@ -275,10 +279,7 @@ class ErasureTest {
             assertThat(manager.check(BOB, "analytics").reason()).isEqualTo(DecisionReason.GRANTED);
             assertThat(manager.verify(BOB).intact()).isTrue();
             // bob's idempotency key still replays his record
-            assertThat(manager.record(ConsentCommand.grant(BOB, "analytics")
-                            .idempotencyKey("bob-1")
-                            .build()))
-                    .isEqualTo(bobs);
+            assertThat(manager.record(bobsGrant())).isEqualTo(bobs);
         }
 
         @Test

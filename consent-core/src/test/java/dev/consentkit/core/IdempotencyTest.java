@@ -1,6 +1,7 @@
 package dev.consentkit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -71,31 +72,44 @@ class IdempotencyTest {
         }
 
         @Test
-        void recordWhenSameKeyWithADifferentCommandThenTheFirstRecordIsReturnedAndNothingChanges() {
+        void recordWhenSameKeyWithADifferentCommandThenConflictAndNothingChanges() {
             ConsentRecord first = manager.record(grant("cust-42", "marketing.email", "req-1"));
+            published.clear();
 
-            ConsentRecord second = manager.record(ConsentCommand.withdraw("cust-42", "marketing.sms")
-                    .evidence(Evidence.of(Source.PHONE, "call-centre"))
-                    .idempotencyKey("req-1")
-                    .build());
+            assertThatThrownBy(() -> manager.record(ConsentCommand.withdraw("cust-42", "marketing.sms")
+                            .evidence(Evidence.of(Source.PHONE, "call-centre"))
+                            .idempotencyKey("req-1")
+                            .build()))
+                    .isInstanceOf(IdempotencyConflictException.class)
+                    .hasMessageNotContaining("req-1")
+                    .hasMessageNotContaining("cust-42");
 
-            assertThat(second.id()).isEqualTo(first.id());
-            assertThat(second.status()).isEqualTo(ConsentStatus.GRANTED);
-            assertThat(second.purpose()).isEqualTo(PurposeId.of("marketing.email"));
             assertThat(historyCount(manager)).isEqualTo(1);
-            assertThat(manager.check("cust-42", "marketing.email").allowed()).isTrue();
+            assertThat(manager.check("cust-42", "marketing.email").record()).contains(first);
+            assertThat(published).isEmpty();
         }
 
         @Test
-        void recordWhenSameKeyForAnotherSubjectThenTheFirstRecordIsReturnedAndNothingIsWritten() {
-            ConsentRecord first = manager.record(grant("cust-42", "marketing.email", "req-1"));
+        void recordWhenSameKeyForAnotherSubjectThenConflictAndNothingIsWritten() {
+            manager.record(grant("cust-42", "marketing.email", "req-1"));
 
-            ConsentRecord second = manager.record(grant("cust-43", "marketing.email", "req-1"));
+            assertThatThrownBy(() -> manager.record(grant("cust-43", "marketing.email", "req-1")))
+                    .isInstanceOf(IdempotencyConflictException.class);
 
-            assertThat(second.id()).isEqualTo(first.id());
-            assertThat(second.subject().value()).isEqualTo("cust-42");
             assertThat(historyCount(manager)).isEqualTo(1);
-            assertThat(manager.check("cust-43", "marketing.email").allowed()).isFalse();
+            assertThat(store.state("default", SubjectId.of("cust-43"))).isEmpty();
+        }
+
+        @Test
+        void recordWhenAGrantIsRetriedAsAPendingGrantThenConflict() {
+            manager.record(grant("cust-42", "marketing.email", "req-1"));
+
+            assertThatThrownBy(() -> manager.record(ConsentCommand.grant("cust-42", "marketing.email")
+                            .evidence(Evidence.of(Source.WEB, "signup-form"))
+                            .pendingConfirmation(true)
+                            .idempotencyKey("req-1")
+                            .build()))
+                    .isInstanceOf(IdempotencyConflictException.class);
         }
 
         @Test
@@ -174,17 +188,17 @@ class IdempotencyTest {
     class RecordAll {
 
         @Test
-        void recordAllWhenAKeyIsRepeatedInTheBatchThenItIsWrittenOnceAndBothResultsAreTheFirstRecord() {
-            List<ConsentRecord> results = manager.recordAll(List.of(
-                    grant("cust-1", "marketing.email", "batch-1"),
-                    grant("cust-2", "marketing.email", "batch-2"),
-                    grant("cust-1", "marketing.sms", "batch-1")));
+        void recordAllWhenAKeyIsRepeatedInTheBatchThenRefusedNamingTheLaterCommandAndNothingIsWritten() {
+            assertThatThrownBy(() -> manager.recordAll(List.of(
+                            grant("cust-1", "marketing.email", "batch-1"),
+                            grant("cust-2", "marketing.email", "batch-2"),
+                            grant("cust-1", "marketing.sms", "batch-1"))))
+                    .isInstanceOfSatisfying(
+                            InvalidConsentRequestException.class,
+                            e -> assertThat(e.fields()).containsExactly("commands[2].idempotencyKey"));
 
-            assertThat(results).hasSize(3);
-            assertThat(results.get(2).id()).isEqualTo(results.get(0).id());
-            assertThat(results.get(1).id()).isNotEqualTo(results.get(0).id());
-            assertThat(historyCount(manager)).isEqualTo(2);
-            assertThat(manager.check("cust-1", "marketing.sms").allowed()).isFalse();
+            assertThat(historyCount(manager)).isZero();
+            assertThat(published).isEmpty();
         }
 
         @Test

@@ -186,15 +186,13 @@ class InMemoryConsentStoreTest {
         }
 
         @Test
-        void replaysARepeatedIdempotencyKeyWithinTheBatch() {
-            List<AppendResult> results = writer.appendAll(List.of(
-                    request(ALICE, "analytics", Optional.of("key-1")),
-                    request(ALICE, "analytics", Optional.of("key-1"))));
+        void refusesARepeatedIdempotencyKeyWithinTheBatchBeforeWritingAnything() {
+            assertThatThrownBy(() -> writer.appendAll(List.of(
+                            request(ALICE, "analytics", Optional.of("key-1")),
+                            request(BOB, "analytics", Optional.of("key-1")))))
+                    .isInstanceOf(IllegalArgumentException.class);
 
-            assertThat(results.get(0).replayed()).isFalse();
-            assertThat(results.get(1).replayed()).isTrue();
-            assertThat(results.get(1).entries()).isEqualTo(results.get(0).entries());
-            assertThat(store.size()).isEqualTo(1);
+            assertThat(store.size()).isZero();
         }
 
         @Test

@@ -14,6 +14,7 @@ import dev.consentkit.core.ErasureRecord;
 import dev.consentkit.core.Evidence;
 import dev.consentkit.core.EvidencePolicy;
 import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.IdempotencyConflictException;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.ObjectionInForceException;
@@ -207,20 +208,6 @@ public abstract class ConsentStoreContract {
         }
 
         @Test
-        void sameIdempotencyKeyTwiceWritesOnce() {
-            ConsentRecord first = consents.record(ConsentCommand.grant("cust-1", "marketing.email")
-                    .idempotencyKey("form-8812")
-                    .build());
-            ConsentRecord second = consents.record(ConsentCommand.withdraw("cust-1", "marketing.email")
-                    .idempotencyKey("form-8812")
-                    .build());
-
-            assertThat(second).isEqualTo(first);
-            assertThat(historyOf("cust-1")).hasSize(1);
-            assertThat(consents.check("cust-1", "marketing.email").allowed()).isTrue();
-        }
-
-        @Test
         void batchIsAllOrNothing() {
             consents.record(ConsentCommand.optOut("cust-2", "marketing.email").build());
             List<ConsentCommand> batch = List.of(
@@ -289,6 +276,151 @@ public abstract class ConsentStoreContract {
             assertThat(consents.checkAt("cust-1", "marketing.email", asked, knownBefore)
                             .reason())
                     .isEqualTo(DecisionReason.GRANTED);
+        }
+    }
+
+    /** An idempotency key names one command: a retry of it replays, another command under it is refused. */
+    @Nested
+    class Idempotency {
+
+        private ConsentCommand grant(String subject, String key) {
+            return ConsentCommand.grant(subject, "marketing.email")
+                    .evidence(web())
+                    .idempotencyKey(key)
+                    .build();
+        }
+
+        @Test
+        void sameKeyAndSameCommandReturnsTheFirstRecordAndWritesNothing() {
+            ConsentRecord first = consents.record(grant("cust-1", "form-8812"));
+            clock.advance(Duration.ofSeconds(5));
+
+            // a retry, here from another instance of the application
+            ConsentRecord second = manager("default").record(grant("cust-1", "form-8812"));
+
+            assertThat(second).isEqualTo(first);
+            assertThat(historyOf("cust-1")).containsExactly(first);
+            assertThat(consents.verify().intact()).isTrue();
+        }
+
+        @Test
+        void aWithdrawalUnderTheKeyOfAGrantIsAConflictAndWritesNothing() {
+            ConsentRecord grant = consents.record(grant("cust-1", "form-8812"));
+
+            assertThatThrownBy(() -> consents.record(ConsentCommand.withdraw("cust-1", "marketing.email")
+                            .evidence(web())
+                            .idempotencyKey("form-8812")
+                            .build()))
+                    .isInstanceOf(IdempotencyConflictException.class)
+                    .hasMessageNotContaining("form-8812")
+                    .hasMessageNotContaining("cust-1");
+
+            assertThat(historyOf("cust-1")).containsExactly(grant);
+            assertThat(consents.check("cust-1", "marketing.email").allowed()).isTrue();
+        }
+
+        @Test
+        void theKeyOfOneSubjectUsedForAnotherIsAConflictAndStoresNothingForTheOther() {
+            consents.record(grant("cust-1", "form-8812"));
+
+            assertThatThrownBy(() -> consents.record(ConsentCommand.optOut("cust-2", "marketing.email")
+                            .evidence(web())
+                            .idempotencyKey("form-8812")
+                            .build()))
+                    .isInstanceOf(IdempotencyConflictException.class)
+                    .hasMessageNotContaining("cust-2");
+
+            assertThat(historyOf("cust-2")).isEmpty();
+            assertThat(store.state("default", SubjectId.of("cust-2"))).isEmpty();
+            assertThat(historyOf("cust-1")).hasSize(1);
+        }
+
+        @Test
+        void aCommandThatDiffersOnlyInItsEvidenceOrEffectiveTimeIsAConflict() {
+            consents.record(grant("cust-1", "form-8812"));
+
+            assertThatThrownBy(() -> consents.record(ConsentCommand.grant("cust-1", "marketing.email")
+                            .evidence(Evidence.of(Source.PHONE, "call-centre"))
+                            .idempotencyKey("form-8812")
+                            .build()))
+                    .isInstanceOf(IdempotencyConflictException.class);
+            assertThatThrownBy(() -> consents.record(ConsentCommand.grant("cust-1", "marketing.email")
+                            .evidence(web())
+                            .effectiveAt(START.minus(Duration.ofDays(1)))
+                            .idempotencyKey("form-8812")
+                            .build()))
+                    .isInstanceOf(IdempotencyConflictException.class);
+            assertThat(historyOf("cust-1")).hasSize(1);
+        }
+
+        @Test
+        void oneKeyOnTwoSubjectsInOneBatchIsRefusedBeforeAnythingIsWritten() {
+            assertThatThrownBy(() -> consents.recordAll(List.of(grant("cust-1", "b-1"), grant("cust-2", "b-1"))))
+                    .isInstanceOfSatisfying(
+                            InvalidConsentRequestException.class,
+                            e -> assertThat(e.fields()).containsExactly("commands[1].idempotencyKey"));
+
+            assertThat(historyOf("cust-1")).isEmpty();
+            assertThat(historyOf("cust-2")).isEmpty();
+        }
+
+        @Test
+        void theSameCommandTwiceWithOneKeyInOneBatchIsRefusedToo() {
+            assertThatThrownBy(() -> consents.recordAll(List.of(grant("cust-1", "b-1"), grant("cust-1", "b-1"))))
+                    .isInstanceOfSatisfying(
+                            InvalidConsentRequestException.class,
+                            e -> assertThat(e.fields()).containsExactly("commands[1].idempotencyKey"));
+
+            assertThat(historyOf("cust-1")).isEmpty();
+        }
+
+        @Test
+        void aConflictInABatchWritesNothingOfTheBatchAndCallsNoListener() {
+            consents.record(grant("cust-1", "form-8812"));
+            List<AuditEntry> published = new ArrayList<>();
+            ConsentManager listened = ConsentManager.builder()
+                    .purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
+                    .store(store)
+                    .clock(clock)
+                    .tenant("default")
+                    .pseudonymKey(KEY)
+                    .evidencePolicy(EvidencePolicy.builder()
+                            .ipAddress(EvidencePolicy.Minimisation.KEEP)
+                            .build())
+                    .listener(published::add)
+                    .build();
+
+            assertThatThrownBy(() -> listened.recordAll(List.of(
+                            grant("cust-3", "form-9000"),
+                            ConsentCommand.withdraw("cust-1", "marketing.email")
+                                    .evidence(web())
+                                    .idempotencyKey("form-8812")
+                                    .build())))
+                    .isInstanceOf(IdempotencyConflictException.class);
+
+            assertThat(published).isEmpty();
+            assertThat(historyOf("cust-3")).isEmpty();
+            assertThat(historyOf("cust-1")).hasSize(1);
+            // the refused batch kept no key: form-9000 is free for any command
+            ConsentRecord later = listened.record(ConsentCommand.deny("cust-3", "marketing.email")
+                    .idempotencyKey("form-9000")
+                    .build());
+            assertThat(later.status()).isEqualTo(ConsentStatus.DENIED);
+            assertThat(published).containsExactly(later);
+        }
+
+        @Test
+        void aCommandWithoutAKeyGetsAGeneratedOneAndEveryOneIsWritten() {
+            ConsentRecord first = consents.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
+            ConsentRecord second = consents.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
+
+            assertThat(first.idempotencyKey())
+                    .hasValueSatisfying(k -> assertThat(k).startsWith("ck:"));
+            assertThat(second.idempotencyKey()).isPresent().isNotEqualTo(first.idempotencyKey());
+            assertThat(historyOf("cust-1")).containsExactly(first, second);
+            assertThat(consents.verify().intact()).isTrue();
         }
     }
 

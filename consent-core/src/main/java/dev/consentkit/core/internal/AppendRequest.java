@@ -22,6 +22,10 @@ import java.util.UUID;
  * @param keptEffectiveTimes the ids of planned records whose effective time the command named (imports of older
  *                       choices): when the chain moves their recorded time after its head they keep it; every
  *                       other record takes effect when it is recorded, and moves with it
+ * @param commandDigest  the digest of the command ({@link CommandDigest}) stored with the idempotency key on the
+ *                       first consent record the plan returns; a later request with the same key and another
+ *                       digest is refused with {@link dev.consentkit.core.IdempotencyConflictException}. Empty:
+ *                       the key alone matches
  */
 public record AppendRequest(
         String tenant,
@@ -29,7 +33,8 @@ public record AppendRequest(
         Optional<String> idempotencyKey,
         Optional<SubjectId> pseudonym,
         WritePlan plan,
-        Set<UUID> keptEffectiveTimes) {
+        Set<UUID> keptEffectiveTimes,
+        Optional<String> commandDigest) {
 
     public AppendRequest {
         Objects.requireNonNull(tenant, "tenant");
@@ -38,6 +43,18 @@ public record AppendRequest(
         Objects.requireNonNull(pseudonym, "pseudonym");
         Objects.requireNonNull(plan, "plan");
         keptEffectiveTimes = Set.copyOf(keptEffectiveTimes);
+        Objects.requireNonNull(commandDigest, "commandDigest");
+    }
+
+    /** A write whose idempotency key, if any, matches by the key alone. */
+    public AppendRequest(
+            String tenant,
+            SubjectId subject,
+            Optional<String> idempotencyKey,
+            Optional<SubjectId> pseudonym,
+            WritePlan plan,
+            Set<UUID> keptEffectiveTimes) {
+        this(tenant, subject, idempotencyKey, pseudonym, plan, keptEffectiveTimes, Optional.empty());
     }
 
     /** A write whose records all take effect when they are recorded. */
@@ -47,11 +64,11 @@ public record AppendRequest(
             Optional<String> idempotencyKey,
             Optional<SubjectId> pseudonym,
             WritePlan plan) {
-        this(tenant, subject, idempotencyKey, pseudonym, plan, Set.of());
+        this(tenant, subject, idempotencyKey, pseudonym, plan, Set.of(), Optional.empty());
     }
 
     /** A write without an erasure pseudonym (the manager has no pseudonymisation key). */
     public AppendRequest(String tenant, SubjectId subject, Optional<String> idempotencyKey, WritePlan plan) {
-        this(tenant, subject, idempotencyKey, Optional.empty(), plan, Set.of());
+        this(tenant, subject, idempotencyKey, Optional.empty(), plan, Set.of(), Optional.empty());
     }
 }

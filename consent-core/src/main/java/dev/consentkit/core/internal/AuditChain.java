@@ -275,7 +275,7 @@ public final class AuditChain {
      * Length-prefixed field encoding: 4-byte big-endian length then UTF-8 bytes; -1 for an absent field. Fed
      * straight into the digest, so nothing is copied.
      */
-    private static final class Canonical {
+    static final class Canonical {
         private final MessageDigest digest = sha256();
         private final byte[] length = new byte[4];
 

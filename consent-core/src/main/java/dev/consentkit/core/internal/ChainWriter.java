@@ -4,16 +4,19 @@ import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ChainLink;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.ErasureRecord;
+import dev.consentkit.core.IdempotencyConflictException;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.KeyedRecord;
 import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -57,12 +61,24 @@ public final class ChainWriter {
 
     /**
      * Appends the requests as one unit: all are written or none. Requests for the same subject see each other's
-     * entries in order. For a request whose idempotency key is already known in its tenant (in the store or
-     * earlier in this batch) the earlier record is returned and nothing is written.
+     * entries in order. An idempotency key names one command: for a request whose key is already stored in its
+     * tenant with the same command digest (or with none, for records stored before digests were kept) the earlier
+     * record is returned and nothing is written for it; with another digest the whole unit is refused with
+     * {@link IdempotencyConflictException} and nothing is written. Two requests of one unit may not carry the
+     * same key.
+     *
+     * @throws IllegalArgumentException if two requests carry the same idempotency key in one tenant
      */
     public List<AppendResult> appendAll(List<AppendRequest> requests) {
         if (requests.isEmpty()) {
             return List.of();
+        }
+        Set<Key> keys = new HashSet<>();
+        for (AppendRequest r : requests) {
+            if (r.idempotencyKey().isPresent()
+                    && !keys.add(new Key(r.tenant(), r.idempotencyKey().get()))) {
+                throw new IllegalArgumentException("two requests of one batch carry the same idempotency key");
+            }
         }
         return store.inWriteTransaction("append", tx -> appendIn(tx, requests));
     }
@@ -77,14 +93,18 @@ public final class ChainWriter {
 
     private List<AppendResult> appendIn(StoreTransaction tx, List<AppendRequest> requests) {
         Map<Key, Working> working = lockAll(tx, requests);
-        Map<Key, ConsentRecord> earlier = recordsByIdempotencyKey(tx, requests);
+        Map<Key, KeyedRecord> earlier = recordsByIdempotencyKey(tx, requests);
         List<AppendResult> results = new ArrayList<>(requests.size());
         for (AppendRequest r : requests) {
             Working w = Objects.requireNonNull(working.get(new Key(r.tenant(), r.subject())));
-            Key idempotency =
-                    r.idempotencyKey().map(k -> new Key(r.tenant(), k)).orElse(null);
-            if (idempotency != null && earlier.containsKey(idempotency)) {
-                results.add(new AppendResult(List.of(earlier.get(idempotency)), true));
+            KeyedRecord known = r.idempotencyKey()
+                    .map(k -> earlier.get(new Key(r.tenant(), k)))
+                    .orElse(null);
+            if (known != null) {
+                if (!sameCommand(known, r)) {
+                    throw new IdempotencyConflictException();
+                }
+                results.add(new AppendResult(List.of(known.record()), true));
                 continue;
             }
             List<AuditEntry> planned = r.plan().plan(w.snapshot());
@@ -97,10 +117,12 @@ public final class ChainWriter {
                 w.add(tx, s);
                 sealed.add(s);
             }
-            if (idempotency != null) {
+            if (r.idempotencyKey().isPresent() && r.commandDigest().isPresent()) {
+                // the digest goes with the key, onto the first record that carries it
                 for (AuditEntry s : sealed) {
-                    if (s instanceof ConsentRecord first) {
-                        earlier.put(idempotency, first);
+                    if (s instanceof ConsentRecord first
+                            && first.idempotencyKey().equals(r.idempotencyKey())) {
+                        w.commandDigests.put(first.id(), r.commandDigest().get());
                         break;
                     }
                 }
@@ -162,14 +184,25 @@ public final class ChainWriter {
         return working;
     }
 
-    private static Map<Key, ConsentRecord> recordsByIdempotencyKey(StoreTransaction tx, List<AppendRequest> requests) {
+    /**
+     * Whether a request repeats the command stored with its key: the digests are equal, or one side has none (a
+     * record stored before digests were kept, or a request that matches by key alone) and the key decides.
+     */
+    private static boolean sameCommand(KeyedRecord known, AppendRequest r) {
+        if (known.commandDigest().isEmpty() || r.commandDigest().isEmpty()) {
+            return true;
+        }
+        return known.commandDigest().get().equals(r.commandDigest().get());
+    }
+
+    private static Map<Key, KeyedRecord> recordsByIdempotencyKey(StoreTransaction tx, List<AppendRequest> requests) {
         Map<String, Set<String>> byTenant = new TreeMap<>();
         for (AppendRequest r : requests) {
             r.idempotencyKey()
                     .ifPresent(k -> byTenant.computeIfAbsent(r.tenant(), t -> new LinkedHashSet<>())
                             .add(k));
         }
-        Map<Key, ConsentRecord> found = new HashMap<>();
+        Map<Key, KeyedRecord> found = new HashMap<>();
         byTenant.forEach((tenant, keys) -> tx.recordsByIdempotencyKey(tenant, keys)
                 .forEach((key, record) -> found.put(new Key(tenant, key), record)));
         return found;
@@ -228,6 +261,7 @@ public final class ChainWriter {
         Set<String> hadPreference = Set.of();
         final Set<String> preferencesChanged = new LinkedHashSet<>();
         final List<AuditEntry> appended = new ArrayList<>();
+        final Map<UUID, String> commandDigests = new HashMap<>();
 
         Working(SubjectState state, boolean erasedUnderPseudonym) {
             this.tenant = state.tenant();
@@ -292,7 +326,8 @@ public final class ChainWriter {
                     replaced,
                     new LinkedHashMap<>(prefs),
                     prefsAdded,
-                    prefsReplaced);
+                    prefsReplaced,
+                    commandDigests);
         }
     }
 }

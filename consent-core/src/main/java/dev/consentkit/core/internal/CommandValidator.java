@@ -19,6 +19,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +75,27 @@ public final class CommandValidator {
             found.sort(Comparator.comparing(Violation::field));
             violations.addAll(found);
         }
+        repeatedIdempotencyKeys(commands, violations);
         throwIfAny(violations);
+    }
+
+    /**
+     * An idempotency key names one command, so two commands of one batch may not share one, not even two equal
+     * commands: the later one is reported, naming the earlier.
+     */
+    private static void repeatedIdempotencyKeys(List<ConsentCommand> commands, List<Violation> violations) {
+        Map<String, Integer> firstUse = new HashMap<>();
+        for (int i = 0; i < commands.size(); i++) {
+            ConsentCommand c = commands.get(i);
+            if (c == null || c.idempotencyKey() == null || c.idempotencyKey().isEmpty()) {
+                continue;
+            }
+            Integer earlier = firstUse.putIfAbsent(c.idempotencyKey().get(), i);
+            if (earlier != null) {
+                violations.add(new Violation(
+                        "commands[" + i + "].idempotencyKey", "must not repeat the key of commands[" + earlier + "]"));
+            }
+        }
     }
 
     private List<Violation> validate(ConsentCommand c, String prefix) {

@@ -85,19 +85,26 @@ public final class WritePlanner {
         }
     }
 
-    /** Records validated commands as one unit; the stored (or, for a known idempotency key, earlier) records. */
+    /**
+     * Records validated commands as one unit; the stored (or, for a known idempotency key with the same command,
+     * earlier) records. A command without a key gets a generated one ({@link IdempotencyKeys#generated()}).
+     */
     public List<ConsentRecord> recordAll(List<ConsentCommand> commands, Instant now) {
         List<AppendRequest> requests = new ArrayList<>(commands.size());
         for (ConsentCommand c : commands) {
             SubjectId subject = SubjectId.of(c.subject());
-            ConsentRecord record = draft(c, subject, now);
+            // every consent record carries a key, the caller's or a generated one, so a commit whose outcome is
+            // unknown can be looked up by it; the command's digest goes with it, so the key names this command only
+            String key = c.idempotencyKey().orElseGet(IdempotencyKeys::generated);
+            ConsentRecord record = draft(c, subject, key, now);
             requests.add(new AppendRequest(
                     tenant,
                     subject,
-                    c.idempotencyKey(),
+                    Optional.of(key),
                     pseudonyms.ifAvailable(subject),
                     planFor(c, record, now),
-                    c.effectiveAt().isPresent() ? Set.of(record.id()) : Set.of()));
+                    c.effectiveAt().isPresent() ? Set.of(record.id()) : Set.of(),
+                    Optional.of(CommandDigest.of(c, subject, record.evidence()))));
         }
         purposesSavedBeforeWriting();
         List<AppendResult> results = writer.appendAll(requests);
@@ -113,7 +120,7 @@ public final class WritePlanner {
         return recorded;
     }
 
-    private ConsentRecord draft(ConsentCommand c, SubjectId subject, Instant now) {
+    private ConsentRecord draft(ConsentCommand c, SubjectId subject, String idempotencyKey, Instant now) {
         Purpose current = purposes.require(c.purpose());
         PurposeRegistry registry = purposes.registry();
         Purpose shown = registry.version(current.id(), c.purposeVersion().orElse(current.version()))
@@ -122,7 +129,7 @@ public final class WritePlanner {
                 .effectiveAt(c.effectiveAt()
                         .map(t -> t.truncatedTo(ChronoUnit.MICROS))
                         .orElse(now))
-                .idempotencyKey(c.idempotencyKey())
+                .idempotencyKey(Optional.of(idempotencyKey))
                 .evidence(evidencePolicy.apply(c.evidence()))
                 .build();
     }

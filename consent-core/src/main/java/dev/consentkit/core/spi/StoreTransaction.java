@@ -1,6 +1,5 @@
 package dev.consentkit.core.spi;
 
-import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.SubjectId;
 import java.util.Collection;
@@ -34,8 +33,14 @@ public interface StoreTransaction {
     /** Which of {@code pseudonyms} name an erased chain in {@code tenant}. */
     Set<SubjectId> erasedAmong(String tenant, Collection<SubjectId> pseudonyms);
 
-    /** The consent records that carry one of {@code idempotencyKeys} in {@code tenant}, by key. */
-    Map<String, ConsentRecord> recordsByIdempotencyKey(String tenant, Collection<String> idempotencyKeys);
+    /**
+     * The consent records that carry one of {@code idempotencyKeys} in {@code tenant}, by key, each with the command
+     * digest {@link #write} stored with it ({@link SubjectChanges#commandDigests}; empty for a record stored
+     * without one). The protocol compares the digests: the same key with another command is refused. A key looked
+     * up here must stay unique until the transaction ends (a unique index, or a lock that serialises writers with
+     * keys).
+     */
+    Map<String, KeyedRecord> recordsByIdempotencyKey(String tenant, Collection<String> idempotencyKeys);
 
     /** A locked subject's current preferences by key (read only when a preference is written). */
     Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject);

@@ -8,6 +8,7 @@ import dev.consentkit.core.internal.Checks;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The rows one subject's write changes, prepared by ConsentKit's chain protocol for
@@ -26,6 +27,9 @@ import java.util.Set;
  * @param preferences         every current preference after the write (meaningful only when a preference changed)
  * @param preferencesAdded    preference keys that now have a value and had none
  * @param preferencesReplaced preference keys whose value changed
+ * @param commandDigests      for each appended consent record written for a command with an idempotency key, by
+ *                            entry id: the digest of that command, stored with the key (see
+ *                            {@link StoreTransaction#recordsByIdempotencyKey})
  */
 public record SubjectChanges(
         String tenant,
@@ -37,7 +41,8 @@ public record SubjectChanges(
         Set<PurposeId> recordsReplaced,
         Map<String, PreferenceRecord> preferences,
         Set<String> preferencesAdded,
-        Set<String> preferencesReplaced) {
+        Set<String> preferencesReplaced,
+        Map<UUID, String> commandDigests) {
 
     public SubjectChanges {
         Checks.notNull(tenant, "subjectChanges.tenant");
@@ -49,6 +54,33 @@ public record SubjectChanges(
         preferences = Map.copyOf(preferences);
         preferencesAdded = Set.copyOf(preferencesAdded);
         preferencesReplaced = Set.copyOf(preferencesReplaced);
+        commandDigests = Map.copyOf(commandDigests);
         Checks.check(after.head().isPresent(), "subjectChanges.after", "must have a chain head");
+    }
+
+    /** Changes without command digests (no appended record came from a command with an idempotency key). */
+    public SubjectChanges(
+            String tenant,
+            SubjectId subject,
+            boolean known,
+            List<AuditEntry> appended,
+            SubjectState after,
+            Set<PurposeId> recordsAdded,
+            Set<PurposeId> recordsReplaced,
+            Map<String, PreferenceRecord> preferences,
+            Set<String> preferencesAdded,
+            Set<String> preferencesReplaced) {
+        this(
+                tenant,
+                subject,
+                known,
+                appended,
+                after,
+                recordsAdded,
+                recordsReplaced,
+                preferences,
+                preferencesAdded,
+                preferencesReplaced,
+                Map.of());
     }
 }

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /** Internal API; may change without notice. Maps audit entries to rows of the log table and back. */
 public final class EntryRows {
@@ -29,8 +30,11 @@ public final class EntryRows {
         this.sql = sql;
     }
 
-    /** Binds {@code e} to the 30 parameters of {@link SqlStatements#insertLog}. */
-    public void bind(PreparedStatement ps, AuditEntry e) throws SQLException {
+    /**
+     * Binds {@code e} and the digest of the command it was written for (null if none) to the 31 parameters of
+     * {@link SqlStatements#insertLog}.
+     */
+    public void bind(PreparedStatement ps, AuditEntry e, @Nullable String commandDigest) throws SQLException {
         ps.setString(1, e.id().toString());
         ps.setString(2, e.tenant());
         ps.setString(3, e.subject().value());
@@ -96,6 +100,7 @@ public final class EntryRows {
         ps.setString(28, e.personalDataDigest());
         ps.setString(29, e.link().previousHash());
         ps.setString(30, e.link().hash());
+        ps.setString(31, commandDigest);
     }
 
     /** Reads the entry of the current row; columns are named as in {@link SqlStatements#LOG_COLUMNS}. */

@@ -6,6 +6,7 @@ import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.spi.KeyedRecord;
 import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
@@ -26,6 +27,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -185,9 +187,9 @@ public final class JdbcTransaction implements StoreTransaction {
 
     /** One statement per chunk of keys. */
     @Override
-    public Map<String, ConsentRecord> recordsByIdempotencyKey(String tenant, Collection<String> idempotencyKeys) {
+    public Map<String, KeyedRecord> recordsByIdempotencyKey(String tenant, Collection<String> idempotencyKeys) {
         return unchecked(() -> {
-            Map<String, ConsentRecord> found = new HashMap<>();
+            Map<String, KeyedRecord> found = new HashMap<>();
             List<String> keys = idempotencyKeys.stream().distinct().toList();
             for (int from = 0; from < keys.size(); from += SqlStatements.IN_LIST_CHUNK) {
                 List<String> chunk = keys.subList(from, Math.min(keys.size(), from + SqlStatements.IN_LIST_CHUNK));
@@ -199,7 +201,10 @@ public final class JdbcTransaction implements StoreTransaction {
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next()) {
                             ConsentRecord r = (ConsentRecord) parts.rows.read(rs);
-                            found.put(r.idempotencyKey().orElseThrow(), r);
+                            // rows written before version 2 of the schema have no digest: the key alone matches
+                            found.put(
+                                    r.idempotencyKey().orElseThrow(),
+                                    new KeyedRecord(r, Optional.ofNullable(rs.getString("command_digest"))));
                         }
                     }
                 }
@@ -246,17 +251,21 @@ public final class JdbcTransaction implements StoreTransaction {
     public void write(List<SubjectChanges> changes) {
         uncheckedRun(() -> {
             List<AuditEntry> entries = new ArrayList<>();
-            changes.forEach(ch -> entries.addAll(ch.appended()));
-            insertEntries(entries);
+            Map<UUID, String> digests = new HashMap<>();
+            changes.forEach(ch -> {
+                entries.addAll(ch.appended());
+                digests.putAll(ch.commandDigests());
+            });
+            insertEntries(entries, digests);
             writeKeyRows(changes);
             writeHeads(changes);
         });
     }
 
-    private void insertEntries(List<AuditEntry> entries) throws SQLException {
+    private void insertEntries(List<AuditEntry> entries, Map<UUID, String> commandDigests) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(parts.sql.insertLog())) {
             for (AuditEntry e : entries) {
-                parts.rows.bind(ps, e);
+                parts.rows.bind(ps, e, commandDigests.get(e.id()));
                 ps.addBatch();
             }
             ps.executeBatch();

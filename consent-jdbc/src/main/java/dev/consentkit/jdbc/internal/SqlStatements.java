@@ -235,9 +235,10 @@ public class SqlStatements {
         return "SELECT " + logColumns + " FROM " + tables.log() + " l";
     }
 
+    /** The log columns, then {@code command_digest} (the 31st parameter: the digest stored with the key). */
     String insertLog() {
-        return "INSERT INTO " + tables.log() + " (" + String.join(", ", LOG_COLUMNS) + ") VALUES ("
-                + "?, ".repeat(LOG_COLUMNS.size() - 1) + "?)";
+        return "INSERT INTO " + tables.log() + " (" + String.join(", ", LOG_COLUMNS) + ", command_digest) VALUES ("
+                + "?, ".repeat(LOG_COLUMNS.size()) + "?)";
     }
 
     String insertOutbox() {
@@ -245,8 +246,10 @@ public class SqlStatements {
                 + " (tenant, subject, entry_id, seq, created_at) VALUES (?, ?, ?, ?, ?)";
     }
 
+    /** The log columns and {@code command_digest} of the records that carry one of the keys. */
     String recordsByIdempotencyKey(int keys) {
-        return selectLog() + " WHERE l.tenant = ? AND l.idempotency_key" + in(keys);
+        return "SELECT " + logColumns + ", l.command_digest FROM " + tables.log() + " l"
+                + " WHERE l.tenant = ? AND l.idempotency_key" + in(keys);
     }
 
     String selectRecord() {
@@ -300,7 +303,7 @@ public class SqlStatements {
     /** Strips an erased subject's entries of personal fields and moves them to the pseudonym. */
     String pseudonymiseLog() {
         return "UPDATE " + tables.log() + " SET subject = ?, ip_address = NULL, user_agent = NULL,"
-                + " comment_text = NULL, idempotency_key = NULL WHERE tenant = ? AND subject = ?";
+                + " comment_text = NULL, idempotency_key = NULL, command_digest = NULL WHERE tenant = ? AND subject = ?";
     }
 
     /** Moves an erased subject's state, preference, outbox and head rows to the pseudonym. */

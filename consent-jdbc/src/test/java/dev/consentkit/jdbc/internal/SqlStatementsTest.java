@@ -27,9 +27,10 @@ class SqlStatementsTest {
         }
 
         @Test
-        void insertLogHasAPlaceholderPerColumn() {
+        void insertLogHasAPlaceholderPerColumnAndOneForTheCommandDigest() {
             String insert = on(Dialect.POSTGRESQL).insertLog();
-            assertThat(insert.chars().filter(ch -> ch == '?').count()).isEqualTo(SqlStatements.LOG_COLUMNS.size());
+            assertThat(insert.chars().filter(ch -> ch == '?').count()).isEqualTo(SqlStatements.LOG_COLUMNS.size() + 1);
+            assertThat(insert).contains(", command_digest) VALUES");
         }
     }
 
