@@ -1,6 +1,7 @@
 package dev.consentkit.spring.web;
 
 import dev.consentkit.core.ConsentDeniedException;
+import dev.consentkit.core.IdempotencyConflictException;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.ObjectionInForceException;
 import dev.consentkit.core.SubjectErasedException;
@@ -28,6 +29,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * <tr><td>{@link InvalidConsentRequestException}</td><td>400</td><td>{@code invalid-request}, with
  *     {@code violations} ({@code field}, {@code message})</td></tr>
  * <tr><td>{@link ObjectionInForceException}</td><td>409</td><td>{@code objection-in-force}</td></tr>
+ * <tr><td>{@link IdempotencyConflictException}</td><td>409</td><td>{@code idempotency-conflict}</td></tr>
  * <tr><td>{@link SubjectErasedException}</td><td>410</td><td>{@code subject-erased}</td></tr>
  * <tr><td>the endpoints' access rules</td><td>401, 403</td><td>{@code unauthenticated}, {@code access-denied}</td></tr>
  * </table>
@@ -77,6 +79,13 @@ public class ConsentProblemHandler {
     @ExceptionHandler(ObjectionInForceException.class)
     public ResponseEntity<ProblemDetail> objection(ObjectionInForceException e) {
         return respond(problem(HttpStatus.CONFLICT, "objection-in-force", "Objection in force", e.getMessage()));
+    }
+
+    /** 409: the idempotency key was already used for a different command; nothing was written. */
+    @ExceptionHandler(IdempotencyConflictException.class)
+    public ResponseEntity<ProblemDetail> idempotencyConflict(IdempotencyConflictException e) {
+        return respond(
+                problem(HttpStatus.CONFLICT, "idempotency-conflict", "Idempotency key conflict", e.getMessage()));
     }
 
     /** 410: the subject was erased. */

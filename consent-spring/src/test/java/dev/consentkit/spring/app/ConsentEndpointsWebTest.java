@@ -3,6 +3,7 @@ package dev.consentkit.spring.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.not;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.user;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
@@ -204,6 +205,23 @@ class ConsentEndpointsWebTest {
             mvc.perform(choice(body).with(admin()))
                     .andExpect(status().isCreated())
                     .andExpect(jsonPath("$.effectiveAt").value("2026-01-01T00:00:00Z"));
+        }
+
+        @Test
+        void anIdempotencyKeyReusedForAnotherChoiceIs409AndWritesNothing() throws Exception {
+            mvc.perform(choice("{\"purpose\":\"marketing.email\",\"status\":\"GRANTED\",\"idempotencyKey\":\"form-1\"}")
+                            .with(user(subject)))
+                    .andExpect(status().isCreated());
+            mvc.perform(choice(
+                                    "{\"purpose\":\"marketing.email\",\"status\":\"WITHDRAWN\",\"idempotencyKey\":\"form-1\"}")
+                            .with(user(subject)))
+                    .andExpect(status().isConflict())
+                    .andExpect(content().contentType("application/problem+json"))
+                    .andExpect(jsonPath("$.type").value("https://consentkit.dev/problems/idempotency-conflict"))
+                    .andExpect(jsonPath("$.detail").value(not(containsString("form-1"))))
+                    .andExpect(jsonPath("$.detail").value(not(containsString(subject))));
+            assertThat(history()).hasSize(1);
+            assertThat(consents.check(subject, "marketing.email").allowed()).isTrue();
         }
 
         @Test

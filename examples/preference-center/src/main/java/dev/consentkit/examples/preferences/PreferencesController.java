@@ -162,12 +162,19 @@ class PreferencesController {
                 .ipAddress(request.getRemoteAddr())
                 .userAgent(request.getHeader("User-Agent"))
                 .build();
-        // The form's token makes a repeated submission (a double click, a reload) write nothing the second time.
-        consents.record(command.evidence(evidence)
-                .idempotencyKey("pc-" + formToken + "-" + purpose)
+        // One key per submitted choice: the rendered form's token, the purpose and the chosen status. A repeated
+        // submission of the same choice (a double click, a reload) writes nothing the second time; another choice
+        // from the same rendered form is a new command with a key of its own (an idempotency key names one command).
+        ConsentCommand built = command.evidence(evidence).build();
+        consents.record(command.idempotencyKey(choiceKey(formToken, purpose, built.status()))
                 .build());
         redirect.addFlashAttribute("message", "Saved: " + done + ".");
         return "redirect:/preferences";
+    }
+
+    /** The idempotency key of one submitted choice: form token, purpose and chosen status. */
+    static String choiceKey(String formToken, String purpose, ConsentStatus status) {
+        return "pc-" + formToken + "-" + purpose + "-" + status.name();
     }
 
     private static int displayRank(String purpose) {
