@@ -21,7 +21,9 @@ import org.jspecify.annotations.Nullable;
  * @param evidence            how it was captured
  * @param effectiveAt         when it took effect, for imports of older choices; never in the future
  * @param purposeVersion      the purpose version shown; defaults to the current version
- * @param idempotencyKey      a key that makes retries safe: the same key twice returns the first record
+ * @param idempotencyKey      a key that makes retries safe: it names this one command, and the same key with the same
+ *                            command returns the first record; with another command it is refused
+ *                            ({@link IdempotencyConflictException}); without one a key is generated
  * @param pendingConfirmation a grant that waits for double opt-in confirmation
  */
 public record ConsentCommand(

@@ -116,10 +116,12 @@ public final class ConsentManager {
     }
 
     /**
-     * Validates and stores one consent record; returns it. The same idempotency key twice returns
-     * the first record and writes nothing.
+     * Validates and stores one consent record; returns it. An idempotency key names one command: the same key
+     * with the same command returns the first record and writes nothing; a command without a key gets a
+     * generated one ({@code ck:} and a random UUID).
      *
      * @throws InvalidConsentRequestException listing every violation; nothing is written
+     * @throws IdempotencyConflictException   if the key was already used for a different command; nothing is written
      * @throws ObjectionInForceException      for a grant that may not lift a direct-marketing objection
      * @throws SubjectErasedException         if the subject was erased
      */
@@ -130,7 +132,12 @@ public final class ConsentManager {
     /**
      * Validates every command first, then records them all as one unit (all or none, where the store
      * supports it; {@link InMemoryConsentStore} and the JDBC store do). Commands for the same subject apply in
-     * list order. Returns the stored (or, for a repeated idempotency key, the earlier) records in order.
+     * list order. Returns the stored (or, for a key already used with the same command, the earlier) records in
+     * order. Two commands of the batch may not share an idempotency key, not even two equal ones.
+     *
+     * @throws InvalidConsentRequestException listing every violation, a repeated key as
+     *                                        {@code commands[i].idempotencyKey}; nothing is written
+     * @throws IdempotencyConflictException   if a key was already used for a different command; nothing is written
      */
     public List<ConsentRecord> recordAll(List<ConsentCommand> commands) {
         Instant now = now();

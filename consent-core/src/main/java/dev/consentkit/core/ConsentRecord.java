@@ -17,7 +17,8 @@ import java.util.UUID;
  * @param recordedAt         when the system learned of it
  * @param effectiveAt        when it took effect (equals {@code recordedAt} unless imported with an earlier time)
  * @param expiresAt          when a grant lapses, from the purpose's validity
- * @param idempotencyKey     the caller's key; a second command with the same key writes nothing
+ * @param idempotencyKey     the key of the command that wrote it: the caller's, or one generated for it ({@code ck:}
+ *                           and a random UUID); empty after erasure and on records written without a command
  * @param evidence           how it was captured, minimised by the evidence policy
  * @param conflict           true when a Global Privacy Control signal overrode an explicit grant
  * @param personalDataDigest digest over subject, idempotency key, IP address, user agent and comment

@@ -1029,6 +1029,44 @@ public abstract class ConsentStoreContract {
     class Concurrency {
 
         @Test
+        void writersRacingWithOneKeyForDifferentSubjectsWriteOneRecordAndTheOthersConflict() throws Exception {
+            int threads = 4;
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Object> outcomes = new ArrayList<>();
+            try {
+                List<Future<Object>> futures = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    String subject = "race-" + t;
+                    futures.add(pool.submit(() -> {
+                        start.await();
+                        try {
+                            return consents.record(ConsentCommand.optOut(subject, "analytics")
+                                    .idempotencyKey("race-key")
+                                    .build());
+                        } catch (IdempotencyConflictException e) {
+                            return e;
+                        }
+                    }));
+                }
+                start.countDown();
+                for (Future<Object> f : futures) {
+                    outcomes.add(f.get(5, TimeUnit.MINUTES));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+
+            assertThat(outcomes).filteredOn(ConsentRecord.class::isInstance).hasSize(1);
+            assertThat(outcomes)
+                    .filteredOn(IdempotencyConflictException.class::isInstance)
+                    .hasSize(threads - 1);
+            try (Stream<AuditEntry> trail = consents.auditTrail(HistoryQuery.all())) {
+                assertThat(trail.toList()).hasSize(1);
+            }
+        }
+
+        @Test
         void concurrentWritersLoseNothingAndChainsVerify() throws Exception {
             int threads = concurrentThreads();
             int perThread = writesPerThread();

@@ -12,8 +12,10 @@ import java.util.UUID;
  *
  * @param tenant         the tenant
  * @param subject        the subject whose chain grows
- * @param idempotencyKey if a consent record with this key exists in the tenant, the store returns it and
- *                       writes nothing
+ * @param idempotencyKey if a consent record with this key exists in the tenant and {@code commandDigest} matches
+ *                       (see {@link ChainWriter#appendAll}), it is returned and nothing is written; requests built
+ *                       from consent commands always carry one (the caller's, or
+ *                       {@link IdempotencyKeys#generated()})
  * @param pseudonym      the pseudonym the subject would carry had it been erased; when the store holds nothing for
  *                       {@code subject} but an erased chain under this pseudonym, it must hand the plan a state with
  *                       {@link SubjectState#erased()} set and store nothing under {@code subject}, so that a write
