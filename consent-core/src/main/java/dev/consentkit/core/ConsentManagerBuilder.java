@@ -44,6 +44,9 @@ public final class ConsentManagerBuilder {
     byte @Nullable [] pseudonymKey;
     Duration maxClockSkew = ChainTimeline.DEFAULT_MAX_CLOCK_SKEW;
 
+    @Nullable
+    CheckpointKey checkpointKey;
+
     ConsentManagerBuilder() {}
 
     /** Declares purposes; several versions of one purpose may be given. */
@@ -134,6 +137,16 @@ public final class ConsentManagerBuilder {
      */
     public ConsentManagerBuilder pseudonymKey(byte[] key) {
         this.pseudonymKey = Checks.notNull(key, "pseudonymKey").clone();
+        return this;
+    }
+
+    /**
+     * The key that signs {@link ConsentManager#checkpoint() checkpoints} and verifies them
+     * ({@link ConsentManager#verify(Checkpoint)}): {@link CheckpointKey#ed25519}, {@link CheckpointKey#hmac}, or
+     * {@link CheckpointKey#ed25519Verifier} to verify only. Without it both throw {@link IllegalStateException}.
+     */
+    public ConsentManagerBuilder checkpointKey(CheckpointKey checkpointKey) {
+        this.checkpointKey = Checks.notNull(checkpointKey, "checkpointKey");
         return this;
     }
 
