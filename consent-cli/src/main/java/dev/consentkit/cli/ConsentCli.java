@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -145,11 +146,11 @@ public final class ConsentCli implements Runnable {
 
         /** Connects, reads the saved purposes and builds a manager on the store. */
         ConsentManager open() {
-            return open(null);
+            return open(null, null);
         }
 
-        /** {@link #open()} with a checkpoint key, when one is given. */
-        ConsentManager open(@Nullable CheckpointKey checkpointKey) {
+        /** {@link #open()} with a checkpoint key and grace, when given. */
+        ConsentManager open(@Nullable CheckpointKey checkpointKey, @Nullable Duration checkpointGrace) {
             JdbcConsentStore store;
             try {
                 store = JdbcConsentStore.builder()
@@ -176,6 +177,9 @@ public final class ConsentCli implements Runnable {
                     ConsentManager.builder().purposes(purposes).store(store).tenant(tenant);
             if (checkpointKey != null) {
                 builder.checkpointKey(checkpointKey);
+            }
+            if (checkpointGrace != null) {
+                builder.checkpointGrace(checkpointGrace);
             }
             return builder.build();
         }

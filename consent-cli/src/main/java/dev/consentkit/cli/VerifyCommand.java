@@ -52,7 +52,7 @@ final class VerifyCommand implements Callable<Integer> {
             }
             given = Checkpoint.parse(Files.readString(checkpoint, StandardCharsets.UTF_8));
         }
-        ConsentManager consents = database.open(given == null && !keys.given() ? null : keys.key(false));
+        ConsentManager consents = database.open(given == null && !keys.given() ? null : keys.key(false), null);
         spec.commandLine().getErr().println("Verifying chains and state of tenant '" + consents.tenant() + "' ...");
         VerificationReport report =
                 given != null ? consents.verify(given) : subject == null ? consents.verify() : consents.verify(subject);

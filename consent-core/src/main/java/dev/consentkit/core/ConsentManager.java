@@ -67,7 +67,7 @@ public final class ConsentManager {
     private final WritePlanner writer;
     private final ChainTimeline timeline;
     private final @Nullable CheckpointKey checkpointKey;
-    private final Duration maxClockSkew;
+    private final Duration checkpointGrace;
 
     ConsentManager(ConsentManagerBuilder b, PurposeRegistry registry) {
         this.store = b.store == null ? new InMemoryConsentStore() : b.store;
@@ -76,7 +76,7 @@ public final class ConsentManager {
         this.tenant = b.tenant;
         this.preferenceDefinitions = Map.copyOf(b.preferences);
         this.checkpointKey = b.checkpointKey;
-        this.maxClockSkew = b.maxClockSkew;
+        this.checkpointGrace = b.checkpointGrace;
         this.pseudonyms = new Pseudonyms(tenant, b.pseudonymKey);
         DecidingRules rules = new DecidingRules(purposes);
         this.validator = new CommandValidator(clock, purposes);
@@ -333,9 +333,9 @@ public final class ConsentManager {
     /**
      * Signs a checkpoint of this tenant, keeps it in the store ({@link ConsentStore#saveCheckpoint}) and returns it:
      * give its {@link Checkpoint#toText() text} to the auditor, to keep outside the database. It covers every entry
-     * recorded at or before now less {@link ConsentManagerBuilder#maxClockSkew(Duration) maxClockSkew}, so that a
-     * write in flight (stamped just before, committed just after) or stamped by an instance whose clock lags
-     * by up to that much is either in it or not covered, never seen later as backdated. It counts the chains with such
+     * recorded at or before now less {@link ConsentManagerBuilder#checkpointGrace(Duration) checkpointGrace} (a
+     * minute by default), so that a write in flight (stamped before, committed after the checkpoint is read) or
+     * stamped by an instance whose clock lags is not covered, rather than seen later as backdated. It counts the chains with such
      * entries and takes a Merkle root over each one's last such entry (see {@link Checkpoint}): one read of one row
      * per chain, and memory for a few dozen hashes whatever the number of chains. It signs what the log holds: run
      * {@link #verify()} as well to know the chains are intact.
@@ -348,7 +348,7 @@ public final class ConsentManager {
             throw new IllegalStateException(
                     "checkpoint needs a signing key: ConsentManager.builder().checkpointKey(...)");
         }
-        Checkpoint checkpoint = CheckpointVerifier.create(store, tenant, key, now().minus(maxClockSkew));
+        Checkpoint checkpoint = CheckpointVerifier.create(store, tenant, key, now().minus(checkpointGrace));
         store.saveCheckpoint(checkpoint);
         log.info(
                 "Checkpoint signed: tenant={}, checkpoint={}, chains={}",

@@ -67,6 +67,11 @@ public final class ConsentKitAutoConfiguration {
             builder.pseudonymKey(properties.pseudonymKey().getBytes(StandardCharsets.UTF_8));
         }
         PropertiesMapping.checkpointKey(properties.checkpoint()).ifPresent(builder::checkpointKey);
+        try {
+            builder.checkpointGrace(properties.checkpoint().grace());
+        } catch (InvalidConsentRequestException e) {
+            throw PropertiesMapping.failure("consentkit.checkpoint.grace: ", e);
+        }
         clock.ifUnique(builder::clock);
         commitHook.ifUnique(builder::commitHook);
         listeners.orderedStream().forEach(builder::listener);

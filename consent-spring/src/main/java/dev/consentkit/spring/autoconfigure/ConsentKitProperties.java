@@ -56,6 +56,8 @@ public record ConsentKitProperties(
      * the {@code dev.consentkit.core.Checkpoint}, for a listener to ship its text outside the database.
      *
      * @param interval         How often a checkpoint is signed, for example 1h; off when unset. Needs a key.
+     * @param grace            How far back from now a checkpoint stops covering entries: longer than any
+     *                         transaction that records consent, plus the clock lag between instances.
      * @param keyId            Id of the key, written into every checkpoint.
      * @param hmacSecret       HMAC-SHA256 secret (at least 32 characters); whoever verifies can also sign.
      * @param ed25519PrivateKey Ed25519 private key in PKCS#8 PEM (openssl genpkey -algorithm ed25519), for example
@@ -64,6 +66,7 @@ public record ConsentKitProperties(
      */
     public record Checkpoint(
             @Nullable Duration interval,
+            @DefaultValue("1m") Duration grace,
             @DefaultValue("consentkit") String keyId,
             @Nullable String hmacSecret,
             @Nullable Resource ed25519PrivateKey,

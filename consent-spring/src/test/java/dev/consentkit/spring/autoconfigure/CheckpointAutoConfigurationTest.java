@@ -52,6 +52,16 @@ class CheckpointAutoConfigurationTest {
     }
 
     @Test
+    void theGraceLeavesOutWhatWasRecordedWithinIt() {
+        memory.withPropertyValues(SECRET, "consentkit.checkpoint.grace=2h").run(context -> {
+            ConsentManager consents = context.getBean(ConsentManager.class);
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email").build()); // an hour ago
+
+            assertThat(consents.checkpoint().chainCount()).isZero();
+        });
+    }
+
+    @Test
     void ed25519KeyFilesSignTheManagersCheckpoints(@TempDir Path dir) throws Exception {
         KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         Path privateKey = Files.writeString(
