@@ -7,3 +7,4 @@ GRANT SELECT, INSERT, UPDATE ON `test`.consent_state TO 'consentkit_app'@'%';
 GRANT SELECT, INSERT, UPDATE ON `test`.consent_preference TO 'consentkit_app'@'%';
 GRANT SELECT, INSERT ON `test`.consent_purpose TO 'consentkit_app'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON `test`.consent_outbox TO 'consentkit_app'@'%';
+GRANT SELECT, INSERT ON `test`.consent_checkpoint TO 'consentkit_app'@'%';

@@ -6,3 +6,4 @@ GRANT UPDATE (subject, ip_address, user_agent, comment_text, idempotency_key, co
 GRANT SELECT, INSERT, UPDATE ON consent_subject, consent_state, consent_preference TO consentkit_app;
 GRANT SELECT, INSERT ON consent_purpose TO consentkit_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON consent_outbox TO consentkit_app;
+GRANT SELECT, INSERT ON consent_checkpoint TO consentkit_app;

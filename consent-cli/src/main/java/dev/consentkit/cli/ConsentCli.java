@@ -1,7 +1,9 @@
 package dev.consentkit.cli;
 
+import dev.consentkit.core.CheckpointKey;
 import dev.consentkit.core.ConsentException;
 import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.ConsentManagerBuilder;
 import dev.consentkit.core.ConsentStoreException;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.Purpose;
@@ -13,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,10 +28,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code consentkit}: an auditor's tool that opens a ConsentKit database read-only in spirit (it writes
- * nothing) and verifies chains, exports history, subject access documents and receipts, and prints statistics.
- * Exit codes: 0 success (for {@code verify}: every chain verifies), 1 a chain is broken, 2 a usage or
- * connection error.
+ * {@code consentkit}: an auditor's tool that opens a ConsentKit database read-only in spirit (it writes nothing but
+ * the checkpoints its {@code checkpoint} command signs) and verifies chains and checkpoints, exports history, subject
+ * access documents and receipts, and prints statistics. Exit codes: 0 success (for {@code verify}: every chain, and
+ * the checkpoint if given, verifies), 1 a chain is broken or the checkpoint does not hold, 2 a usage or connection
+ * error.
  */
 @Command(
         name = "consentkit",
@@ -40,6 +44,7 @@ import picocli.CommandLine.Option;
         },
         subcommands = {
             VerifyCommand.class,
+            CheckpointCommand.class,
             ExportCommand.class,
             SubjectExportCommand.class,
             ReceiptsCommand.class,
@@ -49,6 +54,10 @@ import picocli.CommandLine.Option;
             "",
             "Examples:",
             "  consentkit verify --url jdbc:postgresql://db/app --user auditor",
+            "  consentkit checkpoint --url jdbc:postgresql://db/app --key-id k1 --ed25519-private-key k.pem \\",
+            "      --ed25519-public-key k.pub.pem --output cp.txt",
+            "  consentkit verify --url jdbc:postgresql://db/app --checkpoint cp.txt --key-id k1 \\",
+            "      --ed25519-public-key k.pub.pem",
             "  consentkit export --url jdbc:postgresql://db/app --format csv --output log.csv",
             "  consentkit subject-export --url jdbc:h2:./consent --subject cust-42",
             "The password comes from --password (prompted when given without a value) or CONSENTKIT_DB_PASSWORD."
@@ -137,6 +146,11 @@ public final class ConsentCli implements Runnable {
 
         /** Connects, reads the saved purposes and builds a manager on the store. */
         ConsentManager open() {
+            return open(null, null);
+        }
+
+        /** {@link #open()} with a checkpoint key and grace, when given. */
+        ConsentManager open(@Nullable CheckpointKey checkpointKey, @Nullable Duration checkpointGrace) {
             JdbcConsentStore store;
             try {
                 store = JdbcConsentStore.builder()
@@ -159,11 +173,15 @@ public final class ConsentCli implements Runnable {
             if (purposes.isEmpty()) {
                 throw new IllegalStateException("no purposes are saved for tenant '" + tenant + "' at " + redacted());
             }
-            return ConsentManager.builder()
-                    .purposes(purposes)
-                    .store(store)
-                    .tenant(tenant)
-                    .build();
+            ConsentManagerBuilder builder =
+                    ConsentManager.builder().purposes(purposes).store(store).tenant(tenant);
+            if (checkpointKey != null) {
+                builder.checkpointKey(checkpointKey);
+            }
+            if (checkpointGrace != null) {
+                builder.checkpointGrace(checkpointGrace);
+            }
+            return builder.build();
         }
 
         private String redacted() {

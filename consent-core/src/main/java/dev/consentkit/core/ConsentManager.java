@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,8 @@ public final class ConsentManager {
     private final RecordReader reader;
     private final WritePlanner writer;
     private final ChainTimeline timeline;
+    private final @Nullable CheckpointKey checkpointKey;
+    private final Duration checkpointGrace;
 
     ConsentManager(ConsentManagerBuilder b, PurposeRegistry registry) {
         this.store = b.store == null ? new InMemoryConsentStore() : b.store;
@@ -72,6 +75,8 @@ public final class ConsentManager {
         this.clock = b.clock;
         this.tenant = b.tenant;
         this.preferenceDefinitions = Map.copyOf(b.preferences);
+        this.checkpointKey = b.checkpointKey;
+        this.checkpointGrace = b.checkpointGrace;
         this.pseudonyms = new Pseudonyms(tenant, b.pseudonymKey);
         DecidingRules rules = new DecidingRules(purposes);
         this.validator = new CommandValidator(clock, purposes);
@@ -330,6 +335,52 @@ public final class ConsentManager {
     /** {@link #verify(String)} for a typed subject id. */
     public VerificationReport verify(SubjectId subject) {
         return store.verify(tenant, Optional.of(required(subject, "subject")));
+    }
+
+    /**
+     * Signs a checkpoint of this tenant, keeps it in the store ({@link ConsentStore#saveCheckpoint}) and returns it:
+     * give its {@link Checkpoint#toText() text} to the auditor, to keep outside the database. It covers every entry
+     * recorded at or before now less {@link ConsentManagerBuilder#checkpointGrace(Duration) checkpointGrace} (a
+     * minute by default), so that a write in flight (stamped before, committed after the checkpoint is read) or
+     * stamped by an instance whose clock lags is not covered, rather than seen later as backdated. It counts the chains with such
+     * entries and takes a Merkle root over each one's last such entry (see {@link Checkpoint}): one read of one row
+     * per chain, and memory for a few dozen hashes whatever the number of chains. It signs what the log holds: run
+     * {@link #verify()} as well to know the chains are intact.
+     *
+     * @throws IllegalStateException without a {@link ConsentManagerBuilder#checkpointKey checkpointKey} that can sign
+     */
+    public Checkpoint checkpoint() {
+        CheckpointKey key = checkpointKey;
+        if (key == null || !key.canSign()) {
+            throw new IllegalStateException(
+                    "checkpoint needs a signing key: ConsentManager.builder().checkpointKey(...)");
+        }
+        Checkpoint checkpoint = CheckpointVerifier.create(store, tenant, key, now().minus(checkpointGrace));
+        store.saveCheckpoint(checkpoint);
+        log.info(
+                "Checkpoint signed: tenant={}, checkpoint={}, chains={}",
+                tenant,
+                checkpoint.id(),
+                checkpoint.chainCount());
+        return checkpoint;
+    }
+
+    /**
+     * Recomputes every chain of this tenant ({@link #verify()}) and proves against {@code checkpoint} that nothing
+     * recorded at or before it was removed, changed or rewound: a whole chain deleted with its head, or a chain
+     * rewound together with its head and state, which {@link #verify()} alone cannot see. A forged or altered
+     * checkpoint, or one of another tenant, is reported too. See {@link CheckpointVerifier}.
+     *
+     * @throws IllegalStateException without a {@link ConsentManagerBuilder#checkpointKey checkpointKey}
+     */
+    public VerificationReport verify(Checkpoint checkpoint) {
+        required(checkpoint, "checkpoint");
+        CheckpointKey key = checkpointKey;
+        if (key == null) {
+            throw new IllegalStateException(
+                    "verifying a checkpoint needs its key: ConsentManager.builder().checkpointKey(...)");
+        }
+        return new CheckpointVerifier(store, tenant, key).verify(checkpoint);
     }
 
     /**

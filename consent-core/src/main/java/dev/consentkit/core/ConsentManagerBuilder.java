@@ -44,6 +44,11 @@ public final class ConsentManagerBuilder {
     byte @Nullable [] pseudonymKey;
     Duration maxClockSkew = ChainTimeline.DEFAULT_MAX_CLOCK_SKEW;
 
+    @Nullable
+    CheckpointKey checkpointKey;
+
+    Duration checkpointGrace = Duration.ofMinutes(1);
+
     ConsentManagerBuilder() {}
 
     /** Declares purposes; several versions of one purpose may be given. */
@@ -134,6 +139,29 @@ public final class ConsentManagerBuilder {
      */
     public ConsentManagerBuilder pseudonymKey(byte[] key) {
         this.pseudonymKey = Checks.notNull(key, "pseudonymKey").clone();
+        return this;
+    }
+
+    /**
+     * The key that signs {@link ConsentManager#checkpoint() checkpoints} and verifies them
+     * ({@link ConsentManager#verify(Checkpoint)}): {@link CheckpointKey#ed25519}, {@link CheckpointKey#hmac}, or
+     * {@link CheckpointKey#ed25519Verifier} to verify only. Without it both throw {@link IllegalStateException}.
+     */
+    public ConsentManagerBuilder checkpointKey(CheckpointKey checkpointKey) {
+        this.checkpointKey = Checks.notNull(checkpointKey, "checkpointKey");
+        return this;
+    }
+
+    /**
+     * How far back from now a {@link ConsentManager#checkpoint() checkpoint} stops covering entries; defaults to one
+     * minute. It must exceed the longest time between a write being stamped and its commit (a write inside a long
+     * transaction of the caller) plus how far any writer's clock lags: an entry stamped before a checkpoint's instant
+     * but committed after it was signed would later be reported as {@code CHAIN_REWOUND} or {@code CHAIN_BACKDATED}.
+     */
+    public ConsentManagerBuilder checkpointGrace(Duration checkpointGrace) {
+        Checks.notNull(checkpointGrace, "checkpointGrace");
+        Checks.check(!checkpointGrace.isNegative(), "checkpointGrace", "must not be negative");
+        this.checkpointGrace = checkpointGrace;
         return this;
     }
 

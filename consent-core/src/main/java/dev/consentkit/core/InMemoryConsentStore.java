@@ -41,6 +41,7 @@ public final class InMemoryConsentStore implements ConsentStore {
     private final ConcurrentHashMap<UUID, Key> recordIndex = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, List<Purpose>> purposes = new ConcurrentHashMap<>();
     private final AtomicLong positions = new AtomicLong();
+    private final ConcurrentHashMap<String, List<Checkpoint>> checkpoints = new ConcurrentHashMap<>();
     /** Serialises writers that carry idempotency keys, so check-then-insert of a key is atomic across subjects. */
     private final ReentrantLock idempotencyLock = new ReentrantLock();
 
@@ -197,6 +198,20 @@ public final class InMemoryConsentStore implements ConsentStore {
             b.stream().filter(p -> !all.contains(p)).forEach(all::add);
             return List.copyOf(all);
         });
+    }
+
+    @Override
+    public void saveCheckpoint(Checkpoint checkpoint) {
+        checkpoints.merge(checkpoint.tenant(), List.of(checkpoint), (a, b) -> {
+            List<Checkpoint> all = new ArrayList<>(a);
+            all.addAll(b);
+            return List.copyOf(all);
+        });
+    }
+
+    @Override
+    public List<Checkpoint> checkpoints(String tenant) {
+        return checkpoints.getOrDefault(tenant, List.of());
     }
 
     /** Every purpose version saved for {@code tenant}. */

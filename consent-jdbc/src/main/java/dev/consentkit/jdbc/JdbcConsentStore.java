@@ -2,6 +2,7 @@ package dev.consentkit.jdbc;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.Checkpoint;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.ConsentStoreException;
 import dev.consentkit.core.HistoryQuery;
@@ -12,6 +13,7 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.internal.Checks;
+import dev.consentkit.core.spi.CheckpointLeaf;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectState;
@@ -28,6 +30,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.List;
@@ -216,6 +219,28 @@ public final class JdbcConsentStore implements ConsentStore {
     @Override
     public VerificationReport verify(String tenant, Optional<SubjectId> subject) {
         return streams.verify(tenant, subject, this::head);
+    }
+
+    /**
+     * One query, read through a cursor: for each chain the entry with the highest sequence among those recorded at
+     * or before {@code until}, ordered by hash in the database (so that only one leaf at a time is in memory here).
+     */
+    @Override
+    public Stream<CheckpointLeaf> checkpointLeaves(String tenant, Instant until) {
+        return streams.checkpointLeaves(tenant, until);
+    }
+
+    /** Inserts the checkpoint into the {@code checkpoint} table, in its own transaction. */
+    @Override
+    public void saveCheckpoint(Checkpoint checkpoint) {
+        transactions.inTransaction("saveCheckpoint", c -> {
+            queries.saveCheckpoint(c, checkpoint);
+        });
+    }
+
+    @Override
+    public List<Checkpoint> checkpoints(String tenant) {
+        return transactions.withConnection("checkpoints", c -> queries.checkpoints(c, tenant));
     }
 
     // ------------------------------------------------------------------ schema

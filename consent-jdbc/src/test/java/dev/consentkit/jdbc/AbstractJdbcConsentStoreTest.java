@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.Checkpoint;
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentManagerBuilder;
@@ -16,6 +17,7 @@ import dev.consentkit.core.Purpose;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.VerificationReport.BrokenChain;
+import dev.consentkit.core.VerificationReport.CheckpointProblem;
 import dev.consentkit.core.VerificationReport.Problem;
 import dev.consentkit.core.internal.AppendRequest;
 import dev.consentkit.core.internal.ChainWriter;
@@ -185,6 +187,94 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
                 assertThat(b.problem()).isEqualTo(Problem.ORDER_CHANGED);
                 assertThat(b.firstBadRecord()).contains(records.get(1).id());
             });
+        }
+    }
+
+    /**
+     * The two edits a checkpoint exists for, by direct SQL: each leaves chains, heads and state agreeing with each
+     * other, so {@code verify()} alone finds nothing; {@code verify(checkpoint)} does.
+     */
+    @Nested
+    class CheckpointedLog {
+
+        private String where() {
+            return " WHERE tenant = 'default' AND subject = ?";
+        }
+
+        private Checkpoint checkpointAfter(List<ConsentRecord> victim) {
+            consents.record(ConsentCommand.grant("bystander", "analytics").build());
+            clock.advance(Duration.ofMinutes(1));
+            Checkpoint checkpoint = consents.checkpoint();
+            assertThat(checkpoint.chainCount()).isEqualTo(2);
+            assertThat(consents.verify(checkpoint).intact()).isTrue();
+            return checkpoint;
+        }
+
+        @Test
+        void aChainDeletedWithItsHeadAndStateIsFoundByTheCheckpoint() throws SQLException {
+            Checkpoint checkpoint = checkpointAfter(threeRecords("victim"));
+
+            assertThat(sql("DELETE FROM " + db().table("state") + where(), "victim"))
+                    .isEqualTo(2);
+            assertThat(sql("DELETE FROM " + db().table("log") + where(), "victim"))
+                    .isEqualTo(3);
+            assertThat(sql("DELETE FROM " + db().table("subject") + where(), "victim"))
+                    .isEqualTo(1);
+
+            assertThat(consents.verify().intact())
+                    .as("undetectable without a checkpoint")
+                    .isTrue();
+            VerificationReport report = consents.verify(Checkpoint.parse(checkpoint.toText()));
+            assertThat(report.intact()).isFalse();
+            assertThat(report.checkpointProblems())
+                    .containsExactly(new CheckpointProblem("default", checkpoint.id(), Problem.CHAIN_MISSING, 2, 1));
+        }
+
+        @Test
+        void aChainRewoundWithItsHeadAndStateIsFoundByTheCheckpoint() throws SQLException {
+            List<ConsentRecord> records = threeRecords("victim");
+            Checkpoint checkpoint = checkpointAfter(records);
+            ConsentRecord first = records.get(0);
+
+            // the withdrawal and the later grant go; head and state point at the first grant again
+            assertThat(sql("DELETE FROM " + db().table("log") + where() + " AND seq > 1", "victim"))
+                    .isEqualTo(2);
+            assertThat(sql(
+                            "UPDATE " + db().table("subject") + " SET head_seq = 1, head_hash = ?" + where(),
+                            first.link().hash(),
+                            "victim"))
+                    .isEqualTo(1);
+            assertThat(sql(
+                            "UPDATE " + db().table("state") + " SET entry_id = ?" + where()
+                                    + " AND purpose_id = 'marketing.email'",
+                            first.id().toString(),
+                            "victim"))
+                    .isEqualTo(1);
+            assertThat(sql("DELETE FROM " + db().table("state") + where() + " AND purpose_id = 'analytics'", "victim"))
+                    .isEqualTo(1);
+
+            assertThat(consents.check("victim", "marketing.email").allowed())
+                    .as("the withdrawal is gone")
+                    .isTrue();
+            assertThat(consents.verify().intact())
+                    .as("undetectable without a checkpoint")
+                    .isTrue();
+            assertThat(consents.verify(checkpoint).checkpointProblems())
+                    .containsExactly(new CheckpointProblem("default", checkpoint.id(), Problem.CHAIN_REWOUND, 2, 2));
+        }
+
+        @Test
+        void anEditedCheckpointRowProvesNothingButTheAuditorsCopyStillHolds() throws SQLException {
+            Checkpoint checkpoint = checkpointAfter(threeRecords("victim"));
+
+            assertThat(sql("UPDATE " + db().table("checkpoint") + " SET chain_count = 1"))
+                    .isEqualTo(1);
+
+            Checkpoint edited = store.checkpoints("default").get(0);
+            assertThat(consents.verify(edited).checkpointProblems())
+                    .extracting(CheckpointProblem::problem)
+                    .containsExactly(Problem.CHECKPOINT_SIGNATURE_INVALID);
+            assertThat(consents.verify(checkpoint).intact()).isTrue();
         }
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.consentkit.core.Actor;
 import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.Checkpoint;
+import dev.consentkit.core.CheckpointKey;
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentRecord;
@@ -28,6 +30,7 @@ import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.internal.AppendRequest;
 import dev.consentkit.core.internal.AppendResult;
 import dev.consentkit.core.internal.ChainWriter;
+import dev.consentkit.core.spi.CheckpointLeaf;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.SubjectState;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +78,10 @@ public abstract class ConsentStoreContract {
     protected static final Instant START = Instant.parse("2026-03-01T10:15:30.123456Z");
     protected static final byte[] KEY = "contract-pseudonym-key-0123456789".getBytes(StandardCharsets.UTF_8);
 
+    /** The HMAC key every contract manager signs checkpoints with. */
+    protected static final CheckpointKey CHECKPOINT_KEY = CheckpointKey.hmac(
+            "contract-checkpoint-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8), "contract-1");
+
     protected final TestClock clock = TestClock.at(START);
     protected ConsentStore store;
     protected ConsentManager consents;
@@ -119,6 +126,7 @@ public abstract class ConsentStoreContract {
                 .clock(clock)
                 .tenant(tenant)
                 .pseudonymKey(KEY)
+                .checkpointKey(CHECKPOINT_KEY)
                 .evidencePolicy(EvidencePolicy.builder()
                         .ipAddress(EvidencePolicy.Minimisation.KEEP)
                         .build())
@@ -142,6 +150,78 @@ public abstract class ConsentStoreContract {
     protected List<ConsentRecord> historyOf(String subject) {
         try (Stream<ConsentRecord> s = consents.history(HistoryQuery.forSubject(subject))) {
             return s.toList();
+        }
+    }
+
+    /**
+     * Checkpoints: the store's leaves are each chain's last entry recorded by the bound, ordered by hash; a checkpoint
+     * verifies after later writes, erasures and other tenants' writes, and the store keeps it.
+     */
+    @Nested
+    class Checkpoints {
+
+        private List<CheckpointLeaf> leaves(String tenant, Instant until) {
+            try (Stream<CheckpointLeaf> s = store.checkpointLeaves(tenant, until)) {
+                return s.toList();
+            }
+        }
+
+        @Test
+        void leavesAreEachChainsLastEntryRecordedByTheBoundInHashOrder() {
+            ConsentRecord a1 = consents.record(
+                    ConsentCommand.grant("cust-a", "marketing.email").build());
+            ConsentRecord b1 = consents.record(
+                    ConsentCommand.grant("cust-b", "marketing.email").build());
+            clock.advance(Duration.ofSeconds(1));
+            ConsentRecord a2 = consents.record(
+                    ConsentCommand.withdraw("cust-a", "marketing.email").build());
+            Instant bound = a2.recordedAt(); // an entry recorded exactly at the bound is covered
+            clock.advance(Duration.ofSeconds(1));
+            consents.record(ConsentCommand.grant("cust-a", "analytics").build());
+            consents.record(ConsentCommand.grant("cust-c", "analytics").build());
+            manager("brand-b")
+                    .record(ConsentCommand.grant("cust-a", "analytics").build());
+
+            List<CheckpointLeaf> expected = new java.util.ArrayList<>(List.of(
+                    new CheckpointLeaf(2, a2.link().hash()),
+                    new CheckpointLeaf(1, b1.link().hash())));
+            expected.sort(java.util.Comparator.comparing(CheckpointLeaf::hash));
+
+            assertThat(leaves("default", bound)).containsExactlyElementsOf(expected);
+            assertThat(leaves("default", a1.recordedAt().minusNanos(1000))).isEmpty();
+        }
+
+        @Test
+        void aCheckpointVerifiesAfterLaterWritesErasuresAndOtherTenants() {
+            consents.record(ConsentCommand.grant("cust-a", "marketing.email").build());
+            consents.record(ConsentCommand.grant("cust-b", "analytics").build());
+            clock.advance(Duration.ofMinutes(1));
+            Checkpoint checkpoint = consents.checkpoint();
+
+            consents.record(ConsentCommand.withdraw("cust-a", "marketing.email").build());
+            consents.record(ConsentCommand.grant("cust-new", "analytics").build());
+            consents.erase("cust-b", "request");
+            manager("brand-b")
+                    .record(ConsentCommand.grant("cust-a", "analytics").build());
+            clock.advance(Duration.ofMinutes(1));
+
+            assertThat(checkpoint.chainCount()).isEqualTo(2);
+            VerificationReport report = consents.verify(checkpoint);
+            assertThat(report.checkpointProblems()).isEmpty();
+            assertThat(report.intact()).isTrue();
+            assertThat(consents.checkpoint().chainCount()).isEqualTo(3);
+        }
+
+        @Test
+        void theStoreKeepsItsCheckpointsOldestFirst() {
+            consents.record(ConsentCommand.grant("cust-a", "marketing.email").build());
+            clock.advance(Duration.ofMinutes(1));
+            Checkpoint first = consents.checkpoint();
+            clock.advance(Duration.ofMinutes(1));
+            Checkpoint second = consents.checkpoint();
+
+            assertThat(store.checkpoints("default")).containsExactly(first, second);
+            assertThat(store.checkpoints("brand-b")).isEmpty();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.consentkit.core.spi;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.Checkpoint;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.PreferenceRecord;
@@ -11,8 +12,13 @@ import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.internal.AuditChain;
 import dev.consentkit.core.internal.StateVerifier;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -130,6 +136,51 @@ public interface ConsentStore {
                     entries.map(StateVerifier.Row::of),
                     (t, s) -> StateVerifier.Stored.of(head(t, s), state(t, s), preferences(t, s)));
         }
+    }
+
+    /**
+     * For every chain of the tenant that has an entry recorded at or before {@code until}, the sequence number and
+     * hash of its last such entry (the highest sequence among them), ordered by hash (as {@link String#compareTo}
+     * orders lower-case hex): the leaves of a {@link Checkpoint}. Read from the log, never from the heads, so that
+     * the same leaves come back for as long as nothing recorded by {@code until} is removed. Must be closed. The
+     * default walks {@link #chains} and sorts the leaves in memory (one small record per chain); database stores
+     * answer with one sorted query read through a cursor.
+     */
+    default Stream<CheckpointLeaf> checkpointLeaves(String tenant, Instant until) {
+        List<CheckpointLeaf> leaves = new ArrayList<>();
+        try (Stream<AuditEntry> entries = chains(tenant, Optional.empty())) {
+            SubjectId current = null;
+            CheckpointLeaf last = null;
+            for (Iterator<AuditEntry> it = entries.iterator(); it.hasNext(); ) {
+                AuditEntry e = it.next();
+                if (!e.subject().equals(current)) {
+                    if (last != null) {
+                        leaves.add(last);
+                    }
+                    current = e.subject();
+                    last = null;
+                }
+                if (!e.recordedAt().isAfter(until) && (last == null || e.link().sequence() > last.sequence())) {
+                    last = new CheckpointLeaf(e.link().sequence(), e.link().hash());
+                }
+            }
+            if (last != null) {
+                leaves.add(last);
+            }
+        }
+        leaves.sort(Comparator.comparing(CheckpointLeaf::hash));
+        return leaves.stream();
+    }
+
+    /** Keeps a checkpoint in the store's own list ({@link #checkpoints}). The default keeps nothing. */
+    default void saveCheckpoint(Checkpoint checkpoint) {}
+
+    /**
+     * The checkpoints the store kept for {@code tenant}, oldest first. The default has none. A database's own list
+     * proves nothing against whoever can edit the database: the auditor's copies do.
+     */
+    default List<Checkpoint> checkpoints(String tenant) {
+        return List.of();
     }
 
     /** The chain head the store recorded for a subject. */

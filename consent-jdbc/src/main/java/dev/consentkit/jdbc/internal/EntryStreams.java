@@ -11,6 +11,7 @@ import dev.consentkit.core.VerificationReport.BrokenChain;
 import dev.consentkit.core.VerificationReport.Problem;
 import dev.consentkit.core.internal.AuditChain;
 import dev.consentkit.core.internal.StateVerifier;
+import dev.consentkit.core.spi.CheckpointLeaf;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -170,6 +171,15 @@ public final class EntryStreams {
             }
         }
         return new VerificationReport(chains.recordsChecked(), subjects, broken);
+    }
+
+    /** Each chain's last entry recorded at or before {@code until}, by hash, through a cursor. */
+    public Stream<CheckpointLeaf> checkpointLeaves(String tenant, Instant until) {
+        return stream(
+                "checkpointLeaves",
+                sql.checkpointLeaves(),
+                List.of(tenant, until, tenant),
+                result -> rs -> new CheckpointLeaf(rs.getLong(1), rs.getString(2)));
     }
 
     private static Optional<UUID> uuid(@Nullable String id) {

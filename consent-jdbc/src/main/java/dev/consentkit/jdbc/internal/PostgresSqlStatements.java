@@ -42,6 +42,12 @@ final class PostgresSqlStatements extends SqlStatements {
         }
     }
 
+    /** The database's collation may order text otherwise; {@code "C"} orders by bytes. */
+    @Override
+    protected String inByteOrder(String column) {
+        return column + " COLLATE \"C\"";
+    }
+
     @Override
     String insertSubjectIfAbsent() {
         return "INSERT INTO " + tables.subject() + " (tenant, subject, head_seq, head_hash, erased)"

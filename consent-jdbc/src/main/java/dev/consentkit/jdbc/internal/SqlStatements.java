@@ -408,6 +408,40 @@ public class SqlStatements {
         return "UPDATE " + tables.preference() + " SET entry_id = ? WHERE tenant = ? AND subject = ? AND pref_key = ?";
     }
 
+    // ------------------------------------------------------------------ checkpoints
+
+    /**
+     * For every chain of a tenant with an entry recorded at or before a bound, the last such entry's {@code seq} and
+     * {@code hash}, ordered by hash as bytes. Parameters: tenant, bound, tenant. The inner query reads the log's
+     * {@code (tenant, subject, seq)} key and the recorded time; one row per chain comes out.
+     */
+    String checkpointLeaves() {
+        return "SELECT l.seq, l.hash FROM " + tables.log() + " l JOIN (SELECT subject, MAX(seq) AS last_seq FROM "
+                + tables.log() + " WHERE tenant = ? AND recorded_at <= ? GROUP BY subject) m"
+                + " ON l.subject = m.subject AND l.seq = m.last_seq WHERE l.tenant = ? ORDER BY "
+                + inByteOrder("l.hash");
+    }
+
+    /**
+     * {@code column} for an {@code ORDER BY} in the order of its bytes (for lower-case hex, that of
+     * {@link String#compareTo}); H2 compares strings so already, and the MariaDB tables are created binary.
+     */
+    protected String inByteOrder(String column) {
+        return column;
+    }
+
+    private static final String CHECKPOINT_COLUMNS =
+            "tenant, checkpoint_id, created_at, chain_count, merkle_root, algorithm, key_id, signature";
+
+    String insertCheckpoint() {
+        return "INSERT INTO " + tables.checkpoint() + " (" + CHECKPOINT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    }
+
+    String selectCheckpoints() {
+        return "SELECT " + CHECKPOINT_COLUMNS + " FROM " + tables.checkpoint()
+                + " WHERE tenant = ? ORDER BY created_at, checkpoint_id";
+    }
+
     // ------------------------------------------------------------------ purposes, outbox, schema
 
     String selectPurposeVersions() {

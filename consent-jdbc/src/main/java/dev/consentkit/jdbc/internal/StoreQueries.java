@@ -1,6 +1,7 @@
 package dev.consentkit.jdbc.internal;
 
 import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.Checkpoint;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
@@ -219,6 +220,45 @@ public final class StoreQueries {
         try (PreparedStatement ps = c.prepareStatement(sql.selectPurposes())) {
             ps.setString(1, tenant);
             run(ps, rs -> result.add(PurposeColumns.read(rs)));
+        }
+        return result;
+    }
+
+    /** Keeps a checkpoint in the store's list. */
+    public void saveCheckpoint(Connection c, Checkpoint checkpoint) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.insertCheckpoint())) {
+            ps.setString(1, checkpoint.tenant());
+            ps.setString(2, checkpoint.id().toString());
+            sql.bindInstant(ps, 3, checkpoint.createdAt());
+            ps.setLong(4, checkpoint.chainCount());
+            ps.setString(5, checkpoint.merkleRoot());
+            ps.setString(6, checkpoint.algorithm());
+            ps.setString(7, checkpoint.keyId());
+            ps.setString(8, checkpoint.signature());
+            ps.executeUpdate();
+        }
+    }
+
+    /** The tenant's kept checkpoints, oldest first. */
+    public List<Checkpoint> checkpoints(Connection c, String tenant) throws SQLException {
+        List<Checkpoint> result = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.selectCheckpoints())) {
+            ps.setString(1, tenant);
+            run(ps, rs -> {
+                Instant createdAt = sql.readInstant(rs, 3);
+                if (createdAt == null) {
+                    throw new SQLException("a checkpoint row has no created_at");
+                }
+                result.add(new Checkpoint(
+                        rs.getString(1),
+                        UUID.fromString(rs.getString(2)),
+                        createdAt,
+                        rs.getLong(4),
+                        rs.getString(5),
+                        rs.getString(6),
+                        rs.getString(7),
+                        rs.getString(8)));
+            });
         }
         return result;
     }

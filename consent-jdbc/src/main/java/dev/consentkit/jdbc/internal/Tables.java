@@ -35,6 +35,10 @@ public record Tables(String qualifiedPrefix, String prefix) {
         return qualifiedPrefix + "preference";
     }
 
+    public String checkpoint() {
+        return qualifiedPrefix + "checkpoint";
+    }
+
     public String outbox() {
         return qualifiedPrefix + "outbox";
     }

@@ -9,14 +9,17 @@ import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.DecisionObserver;
 import dev.consentkit.spring.internal.ApplicationEventConsentListener;
+import dev.consentkit.spring.internal.CheckpointScheduler;
 import dev.consentkit.spring.internal.SpringTransactionCommitHook;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -63,6 +66,12 @@ public final class ConsentKitAutoConfiguration {
         if (StringUtils.hasText(properties.pseudonymKey())) {
             builder.pseudonymKey(properties.pseudonymKey().getBytes(StandardCharsets.UTF_8));
         }
+        PropertiesMapping.checkpointKey(properties.checkpoint()).ifPresent(builder::checkpointKey);
+        try {
+            builder.checkpointGrace(properties.checkpoint().grace());
+        } catch (InvalidConsentRequestException e) {
+            throw PropertiesMapping.failure("consentkit.checkpoint.grace: ", e);
+        }
         clock.ifUnique(builder::clock);
         commitHook.ifUnique(builder::commitHook);
         listeners.orderedStream().forEach(builder::listener);
@@ -89,6 +98,19 @@ public final class ConsentKitAutoConfiguration {
                     e);
         }
         return manager;
+    }
+
+    /** Signs a checkpoint every {@code consentkit.checkpoint.interval}, when it is set. */
+    @Bean
+    @ConditionalOnProperty("consentkit.checkpoint.interval")
+    @ConditionalOnMissingBean
+    CheckpointScheduler consentCheckpointScheduler(
+            ConsentManager manager, ConsentKitProperties properties, ApplicationEventPublisher publisher) {
+        Duration interval = properties.checkpoint().interval();
+        if (interval == null) {
+            throw new IllegalStateException("consentkit.checkpoint.interval is set but empty");
+        }
+        return new CheckpointScheduler(manager, interval, publisher::publishEvent);
     }
 
     @Bean

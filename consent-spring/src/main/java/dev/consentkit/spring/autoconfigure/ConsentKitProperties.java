@@ -10,6 +10,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.core.io.Resource;
 
 /**
  * The {@code consentkit.*} properties: the tenant, the purposes and preferences to declare, how evidence is
@@ -36,6 +37,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param evidence     How IP addresses and user agents in evidence are minimised before they are stored.
  * @param jdbc         JDBC store, used when a DataSource and consent-jdbc are present.
  * @param web          Servlet integration: the Global Privacy Control filter and the REST endpoints.
+ * @param checkpoint   Signed checkpoints of the tenant's log: the key, and how often one is signed.
  */
 @ConfigurationProperties("consentkit")
 public record ConsentKitProperties(
@@ -45,7 +47,30 @@ public record ConsentKitProperties(
         @Nullable String pseudonymKey,
         @DefaultValue Evidence evidence,
         @DefaultValue Jdbc jdbc,
-        @DefaultValue Web web) {
+        @DefaultValue Web web,
+        @DefaultValue Checkpoint checkpoint) {
+
+    /**
+     * Signed checkpoints ({@code ConsentManager.checkpoint()}): the key that signs and verifies them, and how often
+     * one is signed. Each scheduled checkpoint is kept in the store and published as an application event carrying
+     * the {@code dev.consentkit.core.Checkpoint}, for a listener to ship its text outside the database.
+     *
+     * @param interval         How often a checkpoint is signed, for example 1h; off when unset. Needs a key.
+     * @param grace            How far back from now a checkpoint stops covering entries: longer than any
+     *                         transaction that records consent, plus the clock lag between instances.
+     * @param keyId            Id of the key, written into every checkpoint.
+     * @param hmacSecret       HMAC-SHA256 secret (at least 32 characters); whoever verifies can also sign.
+     * @param ed25519PrivateKey Ed25519 private key in PKCS#8 PEM (openssl genpkey -algorithm ed25519), for example
+     *                         file:/etc/consentkit/checkpoint.pem. With ed25519-public-key.
+     * @param ed25519PublicKey Ed25519 public key in X.509 PEM (openssl pkey -pubout), the one auditors verify with.
+     */
+    public record Checkpoint(
+            @Nullable Duration interval,
+            @DefaultValue("1m") Duration grace,
+            @DefaultValue("consentkit") String keyId,
+            @Nullable String hmacSecret,
+            @Nullable Resource ed25519PrivateKey,
+            @Nullable Resource ed25519PublicKey) {}
 
     /**
      * One version of a purpose.

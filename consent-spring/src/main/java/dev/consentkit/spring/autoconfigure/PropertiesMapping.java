@@ -1,15 +1,20 @@
 package dev.consentkit.spring.autoconfigure;
 
+import dev.consentkit.core.CheckpointKey;
 import dev.consentkit.core.EvidencePolicy;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.PreferenceDefinition;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import org.springframework.core.io.Resource;
 import org.springframework.util.StringUtils;
 
 /** Turns {@code consentkit.*} properties into core values; every failure names the property. */
@@ -89,6 +94,63 @@ final class PropertiesMapping {
             return b.build();
         } catch (InvalidConsentRequestException e) {
             throw failure("consentkit.evidence.hash-key: ", e);
+        }
+    }
+
+    /** The checkpoint key the properties configure, if any. */
+    static Optional<CheckpointKey> checkpointKey(ConsentKitProperties.Checkpoint checkpoint) {
+        String name = "consentkit.checkpoint.";
+        Optional<CheckpointKey> key;
+        try {
+            if (StringUtils.hasText(checkpoint.hmacSecret())) {
+                if (checkpoint.ed25519PrivateKey() != null || checkpoint.ed25519PublicKey() != null) {
+                    throw new IllegalStateException(
+                            name + "hmac-secret and ed25519-*: configure one checkpoint key, not both");
+                }
+                key = Optional.of(CheckpointKey.hmac(
+                        checkpoint.hmacSecret().getBytes(StandardCharsets.UTF_8), checkpoint.keyId()));
+            } else if (checkpoint.ed25519PrivateKey() != null || checkpoint.ed25519PublicKey() != null) {
+                Resource publicKey = checkpoint.ed25519PublicKey();
+                if (publicKey == null) {
+                    throw new IllegalStateException(name + "ed25519-public-key is required with ed25519-private-key");
+                }
+                Resource privateKey = checkpoint.ed25519PrivateKey();
+                key = Optional.of(
+                        privateKey == null
+                                ? CheckpointKey.ed25519Verifier(
+                                        CheckpointKey.readEd25519PublicKey(
+                                                read(publicKey, name + "ed25519-public-key")),
+                                        checkpoint.keyId())
+                                : CheckpointKey.ed25519(
+                                        CheckpointKey.readEd25519PrivateKey(
+                                                read(privateKey, name + "ed25519-private-key")),
+                                        CheckpointKey.readEd25519PublicKey(
+                                                read(publicKey, name + "ed25519-public-key")),
+                                        checkpoint.keyId()));
+            } else {
+                key = Optional.empty();
+            }
+        } catch (InvalidConsentRequestException e) {
+            throw failure(name, e);
+        }
+        Duration interval = checkpoint.interval();
+        if (interval != null) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalStateException(name + "interval must be positive");
+            }
+            if (key.isEmpty() || !key.get().canSign()) {
+                throw new IllegalStateException(name + "interval needs a signing key: " + name
+                        + "hmac-secret, or ed25519-private-key with ed25519-public-key");
+            }
+        }
+        return key;
+    }
+
+    private static String read(Resource resource, String property) {
+        try (InputStream in = resource.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(property + ": cannot read " + resource.getDescription(), e);
         }
     }
 
