@@ -36,6 +36,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param evidence     How IP addresses and user agents in evidence are minimised before they are stored.
  * @param jdbc         JDBC store, used when a DataSource and consent-jdbc are present.
  * @param web          Servlet integration: the Global Privacy Control filter and the REST endpoints.
+ * @param cache        Decision cache: each subject's current statements kept in memory for fast checks.
  */
 @ConfigurationProperties("consentkit")
 public record ConsentKitProperties(
@@ -45,7 +46,8 @@ public record ConsentKitProperties(
         @Nullable String pseudonymKey,
         @DefaultValue Evidence evidence,
         @DefaultValue Jdbc jdbc,
-        @DefaultValue Web web) {
+        @DefaultValue Web web,
+        @DefaultValue Cache cache) {
 
     /**
      * One version of a purpose.
@@ -181,4 +183,22 @@ public record ConsentKitProperties(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("sec-gpc-header") String collectionPoint,
             @DefaultValue("0") int filterOrder) {}
+
+    /**
+     * The decision cache (off by default): each subject's current statements kept in memory so that repeated checks
+     * need no database round trip. With the JDBC store, other instances' writes reach it through the database:
+     * PostgreSQL notifications (every writing instance must have the cache enabled, which turns them on) or, on other
+     * databases, polling the log. While that feed is down the cache is bypassed.
+     *
+     * @param enabled      Whether checks are served from the cache.
+     * @param maxSize      How many subjects are kept at most.
+     * @param maxStaleness How long an entry is kept after it was read from the database, at most, whatever the
+     *                     change feed says.
+     * @param pollInterval How often the log is polled for other instances' writes (MariaDB, MySQL, H2).
+     */
+    public record Cache(
+            boolean enabled,
+            @DefaultValue("100000") long maxSize,
+            @DefaultValue("1m") Duration maxStaleness,
+            @DefaultValue("100ms") Duration pollInterval) {}
 }
