@@ -70,7 +70,8 @@ public final class ConsentManager {
     private final Duration checkpointGrace;
 
     ConsentManager(ConsentManagerBuilder b, PurposeRegistry registry) {
-        this.store = b.store == null ? new InMemoryConsentStore() : b.store;
+        ConsentStore chosen = b.store == null ? new InMemoryConsentStore() : b.store;
+        this.store = b.cache == null ? chosen : b.cache.wrap(chosen, b.commitHook);
         this.purposes = new PurposeIndex(registry);
         this.clock = b.clock;
         this.tenant = b.tenant;
@@ -92,10 +93,11 @@ public final class ConsentManager {
                 new ListenerDispatch(b.listeners, b.commitHook, store),
                 timeline);
         log.info(
-                "ConsentKit manager ready: tenant={}, purposes={}, store={}",
+                "ConsentKit manager ready: tenant={}, purposes={}, store={}{}",
                 tenant,
                 registry.currentPurposes().size(),
-                store.getClass().getSimpleName());
+                chosen.getClass().getSimpleName(),
+                b.cache == null ? "" : " (cached)");
         if (b.store == null) {
             log.warn(
                     "ConsentKit manager for tenant {} keeps choices in memory only: they are lost when the process "
@@ -435,7 +437,7 @@ public final class ConsentManager {
         return timeline.corrections();
     }
 
-    /** The store. */
+    /** The store (behind the decision cache when one is configured: then this is the caching store). */
     public ConsentStore store() {
         return store;
     }

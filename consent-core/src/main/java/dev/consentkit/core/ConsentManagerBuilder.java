@@ -39,6 +39,9 @@ public final class ConsentManagerBuilder {
     @Nullable
     DecisionObserver decisionObserver;
 
+    @Nullable
+    DecisionCache cache;
+
     String tenant = "default";
     final Map<String, PreferenceDefinition> preferences = new LinkedHashMap<>();
     byte @Nullable [] pseudonymKey;
@@ -109,6 +112,17 @@ public final class ConsentManagerBuilder {
      */
     public ConsentManagerBuilder commitHook(CommitHook commitHook) {
         this.commitHook = Checks.notNull(commitHook, "commitHook");
+        return this;
+    }
+
+    /**
+     * Caches each subject's current statements in front of the store, so that repeated checks of a subject run at
+     * in-memory speed (see {@link DecisionCache} for what it keeps, how it stays correct across application
+     * instances, and its staleness bound). Off by default. The manager's {@link ConsentManager#store()} is then the
+     * caching store; it is told of commits in the caller's transaction through the {@link #commitHook}, if any.
+     */
+    public ConsentManagerBuilder cache(DecisionCache cache) {
+        this.cache = Checks.notNull(cache, "cache");
         return this;
     }
 

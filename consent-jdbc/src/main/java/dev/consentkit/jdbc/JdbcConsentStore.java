@@ -17,6 +17,7 @@ import dev.consentkit.core.spi.CheckpointLeaf;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectState;
+import dev.consentkit.jdbc.internal.ChangeNotices;
 import dev.consentkit.jdbc.internal.EntryRows;
 import dev.consentkit.jdbc.internal.EntryStreams;
 import dev.consentkit.jdbc.internal.JdbcTransaction;
@@ -84,6 +85,9 @@ public final class JdbcConsentStore implements ConsentStore {
     private final Outbox outbox;
     private final JdbcTransaction.Runner writes;
     private final Clock clock;
+    private final DataSource dataSource;
+    private final SqlStatements sql;
+    private final @Nullable ChangeNotices notices;
 
     private JdbcConsentStore(Builder b, DataSource dataSource, Dialect dialect) {
         this.dialect = dialect;
@@ -94,8 +98,11 @@ public final class JdbcConsentStore implements ConsentStore {
         this.streams = new EntryStreams(transactions, sql, rows, b.fetchSize);
         this.scripts = new SchemaScripts(dialect, sql, transactions);
         this.outbox = new Outbox(transactions, sql, rows);
-        this.writes = new JdbcTransaction.Runner(transactions, sql, rows, queries, b.clock);
+        this.notices = b.notifyChanges && dialect == Dialect.POSTGRESQL ? new ChangeNotices(sql.tables()) : null;
+        this.writes = new JdbcTransaction.Runner(transactions, sql, rows, queries, b.clock, notices);
         this.clock = b.clock;
+        this.dataSource = dataSource;
+        this.sql = sql;
     }
 
     /** A builder; {@link Builder#dataSource(DataSource)} is required. */
@@ -106,6 +113,21 @@ public final class JdbcConsentStore implements ConsentStore {
     /** The dialect in use (detected or set). */
     public Dialect dialect() {
         return dialect;
+    }
+
+    /** Whether writes send PostgreSQL change notifications ({@link Builder#notifyChanges}). */
+    public boolean notifiesChanges() {
+        return notices != null;
+    }
+
+    /** The DataSource, for {@link JdbcChangeFeed}. */
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** The statements on this store's tables, for {@link JdbcChangeFeed}. */
+    SqlStatements sql() {
+        return sql;
     }
 
     /** The outbox table, for {@link OutboxRelay}. */
@@ -274,8 +296,21 @@ public final class JdbcConsentStore implements ConsentStore {
         private int fetchSize = 500;
         private Duration lockTimeout = Duration.ofSeconds(5);
         private Clock clock = Clock.systemUTC();
+        private boolean notifyChanges;
 
         private Builder() {}
+
+        /**
+         * PostgreSQL: every write transaction also sends a notification ({@code pg_notify}) naming the subjects it
+         * wrote, delivered when it commits, for a {@link JdbcChangeFeed} that listens on other application
+         * instances; default false. Turn it on in every instance that writes when any instance's decision cache
+         * listens. It costs one statement per write, and PostgreSQL serialises the commits of notifying
+         * transactions briefly. Ignored on other databases, whose feeds poll the log.
+         */
+        public Builder notifyChanges(boolean notifyChanges) {
+            this.notifyChanges = notifyChanges;
+            return this;
+        }
 
         /** The DataSource (required); a pooled one such as HikariCP in production. */
         public Builder dataSource(DataSource dataSource) {

@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. The store's side of ConsentKit's chain protocol inside one write
@@ -48,6 +49,8 @@ public final class JdbcTransaction implements StoreTransaction {
     private final Runner parts;
     /** Subjects whose row {@link #lock} found or inserted without a head and {@link #write} has not written yet. */
     private final Set<TenantSubject> headless = new LinkedHashSet<>();
+    /** Payloads naming the subjects this transaction wrote or renamed, for {@link #sendChangeNotices}. */
+    private final Set<String> changed = new LinkedHashSet<>();
 
     private JdbcTransaction(Connection c, Runner parts) {
         this.c = c;
@@ -61,13 +64,26 @@ public final class JdbcTransaction implements StoreTransaction {
         private final EntryRows rows;
         private final StoreQueries queries;
         private final Clock clock;
+        private final @Nullable ChangeNotices notices;
 
         public Runner(Transactions transactions, SqlStatements sql, EntryRows rows, StoreQueries queries, Clock clock) {
+            this(transactions, sql, rows, queries, clock, null);
+        }
+
+        /** With {@code notices}, every write also sends PostgreSQL change notifications (see {@link ChangeNotices}). */
+        public Runner(
+                Transactions transactions,
+                SqlStatements sql,
+                EntryRows rows,
+                StoreQueries queries,
+                Clock clock,
+                @Nullable ChangeNotices notices) {
             this.transactions = transactions;
             this.sql = sql;
             this.rows = rows;
             this.queries = queries;
             this.clock = clock;
+            this.notices = notices;
         }
 
         /** Runs {@code work} with {@link Transactions#inTransaction}; it sees a {@link JdbcTransaction}. */
@@ -85,6 +101,7 @@ public final class JdbcTransaction implements StoreTransaction {
                     throw e;
                 }
                 tx.deleteHeadless();
+                tx.sendChangeNotices();
                 return result;
             });
         }
@@ -159,6 +176,26 @@ public final class JdbcTransaction implements StoreTransaction {
     }
 
     /**
+     * The change feed's notifications, inside the transaction so that listeners hear of the write when, and only
+     * if, it commits: one per subject written or renamed. Nothing without notices configured.
+     */
+    private void sendChangeNotices() throws SQLException {
+        ChangeNotices notices = parts.notices;
+        if (notices == null || changed.isEmpty()) {
+            return;
+        }
+        notices.send(c, changed);
+        changed.clear();
+    }
+
+    /** Notes a subject for {@link #sendChangeNotices}. */
+    private void noteChanged(String tenant, SubjectId subject) {
+        if (parts.notices != null) {
+            changed.add(ChangeNotices.payload(tenant, subject));
+        }
+    }
+
+    /**
      * {@link #deleteHeadless} after the work failed: its own transaction is rolled back anyway, but a caller's
      * transaction that goes on must not keep the rows.
      */
@@ -220,6 +257,8 @@ public final class JdbcTransaction implements StoreTransaction {
 
     @Override
     public void pseudonymise(String tenant, SubjectId subject, SubjectId pseudonym) {
+        noteChanged(tenant, subject);
+        noteChanged(tenant, pseudonym);
         uncheckedRun(() -> {
             parts.sql.beforeErasure(c);
             if (headless.remove(new TenantSubject(tenant, pseudonym))) {
@@ -249,6 +288,7 @@ public final class JdbcTransaction implements StoreTransaction {
     /** The entries and their outbox rows, then the state, preference and head rows: one batch per statement. */
     @Override
     public void write(List<SubjectChanges> changes) {
+        changes.forEach(ch -> noteChanged(ch.tenant(), ch.subject()));
         uncheckedRun(() -> {
             List<AuditEntry> entries = new ArrayList<>();
             Map<UUID, String> digests = new HashMap<>();

@@ -3,6 +3,7 @@ package dev.consentkit.spring.autoconfigure;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentManagerBuilder;
 import dev.consentkit.core.ConsentStoreException;
+import dev.consentkit.core.DecisionCache;
 import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
@@ -43,6 +44,7 @@ import org.springframework.util.StringUtils;
     JdbcStoreConfiguration.class,
     InMemoryStoreConfiguration.class,
     RequiresConsentConfiguration.class,
+    DecisionCacheConfiguration.class,
     ConsentKitAutoConfiguration.TransactionConfiguration.class
 })
 public final class ConsentKitAutoConfiguration {
@@ -56,7 +58,8 @@ public final class ConsentKitAutoConfiguration {
             ObjectProvider<CommitHook> commitHook,
             ObjectProvider<DecisionObserver> decisionObservers,
             ObjectProvider<Clock> clock,
-            ObjectProvider<ConsentManagerBuilderCustomizer> customizers) {
+            ObjectProvider<ConsentManagerBuilderCustomizer> customizers,
+            ObjectProvider<DecisionCache> decisionCache) {
         ConsentManagerBuilder builder = ConsentManager.builder()
                 .tenant(properties.tenant())
                 .purposes(PropertiesMapping.purposes(properties))
@@ -74,6 +77,7 @@ public final class ConsentKitAutoConfiguration {
         }
         clock.ifUnique(builder::clock);
         commitHook.ifUnique(builder::commitHook);
+        decisionCache.ifUnique(builder::cache);
         listeners.orderedStream().forEach(builder::listener);
         List<DecisionObserver> observers = decisionObservers.orderedStream().toList();
         if (!observers.isEmpty()) {

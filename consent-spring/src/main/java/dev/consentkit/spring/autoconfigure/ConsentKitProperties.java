@@ -38,6 +38,7 @@ import org.springframework.core.io.Resource;
  * @param jdbc         JDBC store, used when a DataSource and consent-jdbc are present.
  * @param web          Servlet integration: the Global Privacy Control filter and the REST endpoints.
  * @param checkpoint   Signed checkpoints of the tenant's log: the key, and how often one is signed.
+ * @param cache        Decision cache: each subject's current statements kept in memory for fast checks.
  */
 @ConfigurationProperties("consentkit")
 public record ConsentKitProperties(
@@ -48,7 +49,8 @@ public record ConsentKitProperties(
         @DefaultValue Evidence evidence,
         @DefaultValue Jdbc jdbc,
         @DefaultValue Web web,
-        @DefaultValue Checkpoint checkpoint) {
+        @DefaultValue Checkpoint checkpoint,
+        @DefaultValue Cache cache) {
 
     /**
      * Signed checkpoints ({@code ConsentManager.checkpoint()}): the key that signs and verifies them, and how often
@@ -206,4 +208,22 @@ public record ConsentKitProperties(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("sec-gpc-header") String collectionPoint,
             @DefaultValue("0") int filterOrder) {}
+
+    /**
+     * The decision cache (off by default): each subject's current statements kept in memory so that repeated checks
+     * need no database round trip. With the JDBC store, other instances' writes reach it through the database:
+     * PostgreSQL notifications (every writing instance must have the cache enabled, which turns them on) or, on other
+     * databases, polling the log. While that feed is down the cache is bypassed.
+     *
+     * @param enabled      Whether checks are served from the cache.
+     * @param maxSize      How many subjects are kept at most.
+     * @param maxStaleness How long an entry is kept after it was read from the database, at most, whatever the
+     *                     change feed says.
+     * @param pollInterval How often the log is polled for other instances' writes (MariaDB, MySQL, H2).
+     */
+    public record Cache(
+            boolean enabled,
+            @DefaultValue("100000") long maxSize,
+            @DefaultValue("1m") Duration maxStaleness,
+            @DefaultValue("100ms") Duration pollInterval) {}
 }

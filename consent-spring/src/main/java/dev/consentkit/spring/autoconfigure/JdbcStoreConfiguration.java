@@ -43,6 +43,8 @@ final class JdbcStoreConfiguration {
                 ? dataSource
                 : new TransactionAwareDataSourceProxy(dataSource);
         JdbcConsentStore.Builder builder = builder(transactional, properties.jdbc());
+        // PostgreSQL: writes notify the other instances' decision caches (ignored elsewhere, where feeds poll)
+        builder.notifyChanges(properties.cache().enabled());
         clock.ifUnique(builder::clock);
         return build(builder);
     }
