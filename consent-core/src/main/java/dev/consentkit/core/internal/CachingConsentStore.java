@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.Checkpoint;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.HistoryQuery;
 import dev.consentkit.core.PreferenceRecord;
@@ -12,13 +13,16 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.spi.ChangeFeed;
+import dev.consentkit.core.spi.CheckpointLeaf;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.KeyedRecord;
 import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -381,7 +385,7 @@ public final class CachingConsentStore implements ConsentStore, ChangeFeed.Liste
         }
 
         @Override
-        public Map<String, ConsentRecord> recordsByIdempotencyKey(String tenant, Collection<String> idempotencyKeys) {
+        public Map<String, KeyedRecord> recordsByIdempotencyKey(String tenant, Collection<String> idempotencyKeys) {
             return tx.recordsByIdempotencyKey(tenant, idempotencyKeys);
         }
 
@@ -445,6 +449,21 @@ public final class CachingConsentStore implements ConsentStore, ChangeFeed.Liste
     @Override
     public void savePurposes(String tenant, Collection<Purpose> purposes) {
         store.savePurposes(tenant, purposes);
+    }
+
+    @Override
+    public Stream<CheckpointLeaf> checkpointLeaves(String tenant, Instant until) {
+        return store.checkpointLeaves(tenant, until);
+    }
+
+    @Override
+    public void saveCheckpoint(Checkpoint checkpoint) {
+        store.saveCheckpoint(checkpoint);
+    }
+
+    @Override
+    public List<Checkpoint> checkpoints(String tenant) {
+        return store.checkpoints(tenant);
     }
 
     /** A tenant and a subject id. */
