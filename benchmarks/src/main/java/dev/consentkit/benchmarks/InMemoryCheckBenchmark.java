@@ -15,8 +15,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * Benchmark 1: {@code check} with the in-memory store against the floor, a {@link ConcurrentHashMap} lookup of a
- * precomputed decision, on one and two threads. Subjects have five purposes each (hierarchy
+ * Benchmark 1: {@code check} and the allocation-free {@code allowed} with the in-memory store against the floor, a
+ * {@link ConcurrentHashMap} lookup of a precomputed decision, in the same run, on one and two threads. Subjects have five purposes each (hierarchy
  * {@code marketing > marketing.email}); the checked purpose is {@code marketing.email}.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -41,9 +41,11 @@ public class InMemoryCheckBenchmark {
             consents = ConsentManager.builder().purposes(BenchData.purposes()).build();
             subjects = BenchData.recordEveryPurpose(consents, memSubjects);
             for (String s : subjects) {
-                decisions.put(
-                        new Key(s, "marketing.email"),
-                        consents.check(s, "marketing.email").allowed());
+                boolean allowed = consents.check(s, "marketing.email").allowed();
+                if (consents.allowed(s, "marketing.email") != allowed) {
+                    throw new IllegalStateException("allowed and check disagree");
+                }
+                decisions.put(new Key(s, "marketing.email"), allowed);
             }
         }
     }
@@ -67,6 +69,11 @@ public class InMemoryCheckBenchmark {
     }
 
     @Benchmark
+    public boolean allowedKit(Data data, Cursor cursor) {
+        return data.consents.allowed(cursor.next(data), "marketing.email");
+    }
+
+    @Benchmark
     public Boolean checkMap(Data data, Cursor cursor) {
         return data.decisions.get(new Key(cursor.next(data), "marketing.email"));
     }
@@ -75,6 +82,12 @@ public class InMemoryCheckBenchmark {
     @Threads(2)
     public boolean checkKit2Threads(Data data, Cursor cursor) {
         return data.consents.check(cursor.next(data), "marketing.email").allowed();
+    }
+
+    @Benchmark
+    @Threads(2)
+    public boolean allowedKit2Threads(Data data, Cursor cursor) {
+        return data.consents.allowed(cursor.next(data), "marketing.email");
     }
 
     @Benchmark

@@ -101,6 +101,24 @@ public final class Report {
                 true);
         throughput(
                 "1",
+                "`allowed` (allocation-free), in-memory store, 1 thread",
+                "InMemoryCheckBenchmark.allowedKit",
+                "`ConcurrentHashMap` lookup",
+                "InMemoryCheckBenchmark.checkMap",
+                "≥ 5,000,000 checks/s and ≥ 0.5x the map",
+                kit -> kit >= 5_000_000,
+                true);
+        throughput(
+                "1",
+                "`allowed` (allocation-free), in-memory store, 2 threads",
+                "InMemoryCheckBenchmark.allowedKit2Threads",
+                "`ConcurrentHashMap` lookup",
+                "InMemoryCheckBenchmark.checkMap2Threads",
+                "—",
+                null,
+                true);
+        throughput(
+                "1",
                 "`check`, in-memory store, 2 threads",
                 "InMemoryCheckBenchmark.checkKit2Threads",
                 "`ConcurrentHashMap` lookup",

@@ -9,6 +9,7 @@ import dev.consentkit.core.internal.ListenerDispatch;
 import dev.consentkit.core.internal.Pseudonyms;
 import dev.consentkit.core.internal.PurposeIndex;
 import dev.consentkit.core.internal.RecordReader;
+import dev.consentkit.core.internal.TableDecider;
 import dev.consentkit.core.internal.WritePlanner;
 import dev.consentkit.core.spi.ConsentStore;
 import java.time.Clock;
@@ -68,6 +69,8 @@ public final class ConsentManager {
     private final ChainTimeline timeline;
     private final @Nullable CheckpointKey checkpointKey;
     private final Duration checkpointGrace;
+    /** Decides {@link #allowed} from the in-memory store's flat table; null for other stores or with an observer. */
+    private final @Nullable TableDecider table;
 
     ConsentManager(ConsentManagerBuilder b, PurposeRegistry registry) {
         ConsentStore chosen = b.store == null ? new InMemoryConsentStore() : b.store;
@@ -83,6 +86,10 @@ public final class ConsentManager {
         this.validator = new CommandValidator(clock, purposes);
         this.reader = new RecordReader(store, tenant, purposes, rules, pseudonyms, b.decisionObserver);
         this.timeline = new ChainTimeline(registry, b.maxClockSkew, tenant);
+        // with a decision observer every decision goes through check, so that the observer sees it
+        this.table = store instanceof InMemoryConsentStore memory && b.decisionObserver == null
+                ? new TableDecider(memory.decidingTable().tenant(tenant), registry, clock)
+                : null;
         this.writer = new WritePlanner(
                 store,
                 tenant,
@@ -236,6 +243,37 @@ public final class ConsentManager {
     /** May the subject's data be processed for {@code purpose} now? */
     public ConsentDecision check(SubjectId subject, PurposeId purpose) {
         return reader.check(required(subject, "subject"), purposes.require(required(purpose, "purpose")), now());
+    }
+
+    /**
+     * May the subject's data be processed for {@code purpose} now? The same rules and the same answer as
+     * {@code check(subject, purpose).allowed()}, for the hot path: with the default {@link InMemoryConsentStore}
+     * (and no {@link ConsentManagerBuilder#decisionObserver decision observer}) it allocates nothing, reading a flat
+     * table of the records in force that the store republishes on every write; with any other store it is
+     * {@code check(subject, purpose).allowed()}. Never throws for a valid call; an invalid or null subject id or
+     * purpose name, or an undeclared purpose, throws as {@link #check(String, String)} does.
+     */
+    public boolean allowed(String subject, String purpose) {
+        TableDecider t = table;
+        if (t != null) {
+            int decided = t.decide(subject, purpose);
+            if (decided != TableDecider.UNDECIDED) {
+                return decided == TableDecider.ALLOW;
+            }
+        }
+        return check(subject, purpose).allowed();
+    }
+
+    /** {@link #allowed(String, String)} for typed ids. */
+    public boolean allowed(SubjectId subject, PurposeId purpose) {
+        TableDecider t = table;
+        if (t != null && subject != null && purpose != null) {
+            int decided = t.decide(subject.value(), purpose.value());
+            if (decided != TableDecider.UNDECIDED) {
+                return decided == TableDecider.ALLOW;
+            }
+        }
+        return check(subject, purpose).allowed();
     }
 
     /** Was processing allowed at {@code at}, from everything recorded so far? */

@@ -1,5 +1,6 @@
 package dev.consentkit.core;
 
+import dev.consentkit.core.internal.DecidingTable;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.KeyedRecord;
 import dev.consentkit.core.spi.StoreTransaction;
@@ -19,8 +20,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -34,7 +35,7 @@ import org.jspecify.annotations.Nullable;
 public final class InMemoryConsentStore implements ConsentStore {
 
     private final ConcurrentHashMap<Key, SubjectLog> subjects = new ConcurrentHashMap<>();
-    private final ConcurrentSkipListMap<Long, AuditEntry> log = new ConcurrentSkipListMap<>();
+    private final EntryLog log = new EntryLog();
     /** Each idempotency key's record with the digest of the command that wrote it. */
     private final ConcurrentHashMap<IdempotencyKey, KeyedRecord> idempotency = new ConcurrentHashMap<>();
 
@@ -42,6 +43,8 @@ public final class InMemoryConsentStore implements ConsentStore {
     private final ConcurrentHashMap<String, List<Purpose>> purposes = new ConcurrentHashMap<>();
     private final AtomicLong positions = new AtomicLong();
     private final ConcurrentHashMap<String, List<Checkpoint>> checkpoints = new ConcurrentHashMap<>();
+    /** The records in force of every subject as flat rows, republished on every write (for allocation-free checks). */
+    private final DecidingTable table = new DecidingTable();
     /** Serialises writers that carry idempotency keys, so check-then-insert of a key is atomic across subjects. */
     private final ReentrantLock idempotencyLock = new ReentrantLock();
 
@@ -158,7 +161,7 @@ public final class InMemoryConsentStore implements ConsentStore {
         if (query.subject().isPresent()) {
             return snapshot(new Key(tenant, query.subject().get())).stream().filter(query::matches);
         }
-        return log.values().stream().filter(e -> e.tenant().equals(tenant) && query.matches(e));
+        return log.stream().filter(e -> e.tenant().equals(tenant) && query.matches(e));
     }
 
     @Override
@@ -219,6 +222,11 @@ public final class InMemoryConsentStore implements ConsentStore {
         return purposes.getOrDefault(tenant, List.of());
     }
 
+    /** The flat table of records in force that {@link ConsentManager#allowed(String, String)} reads. */
+    DecidingTable decidingTable() {
+        return table;
+    }
+
     /** How many entries the store holds in all tenants. */
     public long size() {
         return log.size();
@@ -236,12 +244,76 @@ public final class InMemoryConsentStore implements ConsentStore {
 
     private record IdempotencyKey(String tenant, String key) {}
 
+    /**
+     * The store-wide log in append order: entries by their position (1, 2, 3, ... as handed out by
+     * {@link #positions}), in chunks of a plain array each instead of a node per entry. An erasure replaces
+     * entries in place. A position handed out but not yet filled reads as a gap.
+     */
+    private static final class EntryLog {
+        private static final int CHUNK_BITS = 12;
+        private static final int CHUNK = 1 << CHUNK_BITS;
+
+        private volatile AtomicReferenceArray<AuditEntry>[] chunks = newChunks(0);
+        private final AtomicLong stored = new AtomicLong();
+        private final AtomicLong highest = new AtomicLong();
+
+        @SuppressWarnings("unchecked") // an array of one generic type, never exposed
+        private static AtomicReferenceArray<AuditEntry>[] newChunks(int n) {
+            return (AtomicReferenceArray<AuditEntry>[]) new AtomicReferenceArray<?>[n];
+        }
+
+        void put(long position, AuditEntry e) {
+            int chunk = (int) (position >>> CHUNK_BITS);
+            AtomicReferenceArray<AuditEntry>[] c = chunks;
+            if (chunk >= c.length) {
+                c = grow(chunk);
+            }
+            if (c[chunk].getAndSet((int) (position & (CHUNK - 1)), e) == null) {
+                stored.incrementAndGet();
+            }
+            highest.accumulateAndGet(position, Math::max);
+        }
+
+        private synchronized AtomicReferenceArray<AuditEntry>[] grow(int chunk) {
+            AtomicReferenceArray<AuditEntry>[] c = chunks;
+            if (chunk < c.length) {
+                return c;
+            }
+            AtomicReferenceArray<AuditEntry>[] next = java.util.Arrays.copyOf(c, Math.max(chunk + 1, c.length * 2));
+            for (int i = c.length; i < next.length; i++) {
+                next[i] = new AtomicReferenceArray<>(CHUNK);
+            }
+            chunks = next;
+            return next;
+        }
+
+        @Nullable
+        AuditEntry get(long position) {
+            AtomicReferenceArray<AuditEntry>[] c = chunks;
+            int chunk = (int) (position >>> CHUNK_BITS);
+            return chunk < c.length ? c[chunk].get((int) (position & (CHUNK - 1))) : null;
+        }
+
+        long size() {
+            return stored.get();
+        }
+
+        Stream<AuditEntry> stream() {
+            return java.util.stream.LongStream.rangeClosed(1, highest.get())
+                    .mapToObj(this::get)
+                    .filter(java.util.Objects::nonNull)
+                    .map(e -> e);
+        }
+    }
+
     /** One subject's entries, guarded by {@link #lock}; {@link #state} is published for lock-free reads. */
     private static final class SubjectLog {
         final ReentrantLock lock = new ReentrantLock();
         final Key key;
         final List<AuditEntry> entries = new ArrayList<>();
-        final List<Long> positions = new ArrayList<>();
+        /** The log position of each entry, in step with {@link #entries}. */
+        long[] positions = new long[2];
+
         volatile SubjectState state;
         volatile Map<String, PreferenceRecord> preferences = Map.of();
         boolean removed;
@@ -249,6 +321,14 @@ public final class InMemoryConsentStore implements ConsentStore {
         SubjectLog(Key key) {
             this.key = key;
             this.state = SubjectState.empty(key.tenant, key.subject);
+        }
+
+        void add(AuditEntry e, long position) {
+            if (entries.size() == positions.length) {
+                positions = java.util.Arrays.copyOf(positions, positions.length * 2);
+            }
+            positions[entries.size()] = position;
+            entries.add(e);
         }
     }
 
@@ -346,9 +426,8 @@ public final class InMemoryConsentStore implements ConsentStore {
                 for (int i = 0; i < source.entries.size(); i++) {
                     AuditEntry original = source.entries.get(i);
                     AuditEntry e = original.erased(pseudonym);
-                    long position = source.positions.get(i);
-                    target.entries.add(e);
-                    target.positions.add(position);
+                    long position = source.positions[i];
+                    target.add(e, position);
                     log.put(position, e);
                     recordIndex.put(e.id(), target.key);
                     if (original instanceof ConsentRecord r) {
@@ -359,13 +438,13 @@ public final class InMemoryConsentStore implements ConsentStore {
                 target.preferences = Map.copyOf(preferences);
                 source.removed = true;
                 subjects.remove(move[0], source);
+                table.remove(move[0].tenant, move[0].subject.value());
             }
             for (SubjectChanges c : writes) {
                 SubjectLog target = lockedLog(new Key(c.tenant(), c.subject()));
                 for (AuditEntry e : c.appended()) {
                     long position = positions.incrementAndGet();
-                    target.entries.add(e);
-                    target.positions.add(position);
+                    target.add(e, position);
                     log.put(position, e);
                     if (e instanceof ConsentRecord r) {
                         recordIndex.put(e.id(), target.key);
@@ -382,6 +461,7 @@ public final class InMemoryConsentStore implements ConsentStore {
                     target.preferences = c.preferences();
                 }
                 target.state = c.after();
+                table.publish(c.after());
             }
         }
 

@@ -524,6 +524,51 @@ public abstract class ConsentStoreContract {
         }
 
         @Test
+        void allowedAnswersAsCheckDoesOnEveryBasisThroughHierarchyExpiryAndErasure() {
+            consents.record(ConsentCommand.grant("cust-a", "marketing").build());
+            clock.advance(Duration.ofSeconds(1));
+            consents.record(ConsentCommand.deny("cust-b", "marketing.email").build());
+            consents.record(ConsentCommand.optOut("cust-c", "analytics").build());
+            consents.record(ConsentCommand.grant("cust-d", "marketing.email").build());
+            consents.record(ConsentCommand.grant("cust-e", "marketing.email").build());
+            consents.erase("cust-e", "art17-request");
+            List<String> subjects = List.of("cust-a", "cust-b", "cust-c", "cust-d", "cust-e", "never-seen");
+            List<String> purposes = List.of("marketing.email", "marketing", "analytics", "ads.sale", "billing");
+
+            assertThat(consents.allowed("cust-a", "marketing.email")).isTrue(); // the parent's grant covers it
+            assertThat(consents.allowed("cust-b", "marketing.email")).isFalse();
+            assertThat(consents.allowed("cust-c", "analytics")).isFalse();
+            assertThat(consents.allowed("cust-d", "marketing.email")).isTrue();
+            assertThat(consents.allowed("cust-e", "billing")).isFalse(); // erased: denied on every basis
+            assertThat(consents.allowed("never-seen", "billing")).isTrue();
+            for (Instant at : List.of(
+                    clock.instant(),
+                    // the newsletter grant lapses after 13 months: just before, on and after its expiry
+                    clock.instant()
+                            .atZone(ZoneOffset.UTC)
+                            .plusMonths(13)
+                            .toInstant()
+                            .minusNanos(1_000),
+                    clock.instant().atZone(ZoneOffset.UTC).plusMonths(13).toInstant(),
+                    clock.instant()
+                            .atZone(ZoneOffset.UTC)
+                            .plusMonths(13)
+                            .toInstant()
+                            .plusNanos(1_000))) {
+                clock.set(at);
+                for (String s : subjects) {
+                    for (String p : purposes) {
+                        assertThat(consents.allowed(s, p))
+                                .as("allowed(%s, %s) at %s", s, p, at)
+                                .isEqualTo(consents.check(s, p).allowed())
+                                .isEqualTo(consents.allowed(SubjectId.of(s), PurposeId.of(p)));
+                    }
+                }
+            }
+            assertThat(consents.allowed("cust-d", "marketing.email")).isFalse(); // expired
+        }
+
+        @Test
         void filterAllowedAnswersForThousandsOfCandidatesInOrder() {
             List<ConsentCommand> grants = new ArrayList<>();
             for (int i = 0; i < 2500; i += 3) {

@@ -19,7 +19,9 @@ import dev.consentkit.core.spi.ConsentStore;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -40,6 +42,14 @@ public final class WritePlanner {
     private final ChainWriter writer;
     private final ListenerDispatch listeners;
     private final Object savingPurposes = new Object();
+    /**
+     * Evidence recently recorded that holds no personal field, by hash: records captured alike (same form, notice,
+     * locale, actor) share one instance instead of one copy each. Evidence with an IP address, user agent or
+     * comment is never kept here, so nothing personal outlives its records (erasure removes it from them).
+     * Racy by design: the slots hold immutable values, a lost update only costs a copy.
+     */
+    private final Evidence[] sharedEvidence = new Evidence[64];
+
     private volatile boolean purposesSaved;
 
     public WritePlanner(
@@ -91,8 +101,9 @@ public final class WritePlanner {
      */
     public List<ConsentRecord> recordAll(List<ConsentCommand> commands, Instant now) {
         List<AppendRequest> requests = new ArrayList<>(commands.size());
+        Map<String, SubjectId> ids = new HashMap<>(); // one id per subject of the batch, shared by its records
         for (ConsentCommand c : commands) {
-            SubjectId subject = SubjectId.of(c.subject());
+            SubjectId subject = ids.computeIfAbsent(c.subject(), SubjectId::of);
             // every consent record carries a key, the caller's or a generated one, so a commit whose outcome is
             // unknown can be looked up by it; the command's digest goes with it, so the key names this command only
             String key = c.idempotencyKey().orElseGet(IdempotencyKeys::generated);
@@ -130,8 +141,23 @@ public final class WritePlanner {
                         .map(t -> t.truncatedTo(ChronoUnit.MICROS))
                         .orElse(now))
                 .idempotencyKey(Optional.of(idempotencyKey))
-                .evidence(evidencePolicy.apply(c.evidence()))
+                .evidence(shared(evidencePolicy.apply(c.evidence())))
                 .build();
+    }
+
+    private Evidence shared(Evidence e) {
+        if (e.ipAddress().isPresent()
+                || e.userAgent().isPresent()
+                || e.comment().isPresent()) {
+            return e;
+        }
+        int slot = e.hashCode() & (sharedEvidence.length - 1);
+        Evidence known = sharedEvidence[slot];
+        if (e.equals(known)) {
+            return known;
+        }
+        sharedEvidence[slot] = e;
+        return e;
     }
 
     private WritePlan planFor(ConsentCommand c, ConsentRecord record, Instant now) {
