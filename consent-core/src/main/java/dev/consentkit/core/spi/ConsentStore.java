@@ -111,8 +111,8 @@ public interface ConsentStore {
      * ancestors): what {@code allowedSubjects} decides from, without a list of candidates. With
      * {@code everySubject} every subject the store holds a chain for is streamed, also those without a record on
      * these purposes (a purpose that allows without a record needs them); without it only subjects with at least
-     * one such record. Each subject comes once, ordered by subject id; erased subjects come under their pseudonym
-     * with {@link SubjectRecords#erased()} set. The stream may hold a database cursor: callers must close it.
+     * one such record. Each subject comes once (in the order of {@link #chains} for the default; the shipped stores
+     * order by subject id); erased subjects come under their pseudonym with {@link SubjectRecords#erased()} set. The stream may hold a database cursor: callers must close it.
      *
      * <p>The default replays {@link #chains} (one stream, no query per subject); database stores read their state
      * rows of those purposes in one statement.
