@@ -169,6 +169,15 @@ public final class Report {
                 "FilterAllowedBenchmark.filterAllowedRaw",
                 "< 1 s",
                 Double.NaN);
+        time(
+                "5",
+                "`allowedSubjects`, the whole audience of " + String.format(Locale.ROOT, "%,d", exportRecords())
+                        + " subjects",
+                "FilterAllowedBenchmark.allowedSubjectsKit",
+                "raw cursor over the grants (floor)",
+                "FilterAllowedBenchmark.allowedSubjectsRaw",
+                "≥ 1,000,000 subjects/s",
+                Double.NaN);
         export();
         peer(
                 "7",

@@ -352,6 +352,28 @@ public final class ConsentManager {
         return reader.filterAllowed(p, CommandValidator.typedCandidates(candidates), now());
     }
 
+    /**
+     * Every subject whose data may be processed for {@code purpose} now, streamed from the store without a list of
+     * candidates: the audience of a campaign that targets everyone who agreed. The rules are those of
+     * {@link #check(String, String)} at the instant this is called: the record in force is the latest on the
+     * purpose or any ancestor; consent purposes need an unexpired, confirmed grant at or above the reconsent
+     * version; legitimate-interest purposes list every subject without an objection in force; contract, legal
+     * obligation, vital interests and public task list every subject. A subject is listed only if the store holds
+     * something for it (a check would allow anyone on the latter bases, but only known subjects can be listed),
+     * and erased subjects never are. Subjects come once each, ordered by id in the shipped stores.
+     *
+     * <p>The stream may hold a database connection and cursor until it is closed: always use try-with-resources.
+     * It reads the store as it goes, so writes made while it is read may or may not be seen.
+     */
+    public Stream<SubjectId> allowedSubjects(String purpose) {
+        return reader.allowedSubjects(purposes.require(purpose), now());
+    }
+
+    /** {@link #allowedSubjects(String)} for a typed purpose id. Must be closed. */
+    public Stream<SubjectId> allowedSubjects(PurposeId purpose) {
+        return reader.allowedSubjects(purposes.require(required(purpose, "purpose")), now());
+    }
+
     /** Consent records matching {@code query}, in append order. Must be closed (use try-with-resources). */
     public Stream<ConsentRecord> history(HistoryQuery query) {
         return auditTrail(query).filter(ConsentRecord.class::isInstance).map(ConsentRecord.class::cast);

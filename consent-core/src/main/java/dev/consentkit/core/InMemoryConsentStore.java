@@ -2,10 +2,12 @@ package dev.consentkit.core;
 
 import dev.consentkit.core.internal.DecidingTable;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.DecidingRecord;
 import dev.consentkit.core.spi.KeyedRecord;
 import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
+import dev.consentkit.core.spi.SubjectRecords;
 import dev.consentkit.core.spi.SubjectState;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,8 +16,10 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -127,6 +131,34 @@ public final class InMemoryConsentStore implements ConsentStore {
             }
             return Collections.unmodifiableMap(copy).entrySet();
         }
+    }
+
+    /**
+     * The published snapshots of the tenant's subjects, ordered by subject id; each subject's state is read once,
+     * when the stream reaches it. The ids are sorted when the stream starts.
+     */
+    @Override
+    public Stream<SubjectRecords> audience(String tenant, Collection<PurposeId> purposes, boolean everySubject) {
+        List<PurposeId> asked = List.copyOf(new LinkedHashSet<>(purposes));
+        return subjects.keySet().stream()
+                .filter(k -> k.tenant.equals(tenant))
+                .sorted()
+                .map(subjects::get)
+                .filter(l -> l != null && l.state.head().isPresent())
+                .map(l -> {
+                    SubjectState st = l.state;
+                    List<DecidingRecord> records = new ArrayList<>(asked.size());
+                    for (PurposeId p : asked) {
+                        ConsentRecord r = st.current().get(p);
+                        if (r != null) {
+                            records.add(DecidingRecord.of(r));
+                        }
+                    }
+                    return everySubject || !records.isEmpty()
+                            ? new SubjectRecords(st.subject(), records, st.erased())
+                            : null;
+                })
+                .filter(Objects::nonNull);
     }
 
     @Override

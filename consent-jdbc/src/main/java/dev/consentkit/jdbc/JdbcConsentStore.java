@@ -15,7 +15,9 @@ import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.spi.CheckpointLeaf;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.DecidingRecord;
 import dev.consentkit.core.spi.StoreWork;
+import dev.consentkit.core.spi.SubjectRecords;
 import dev.consentkit.core.spi.SubjectState;
 import dev.consentkit.jdbc.internal.ChangeNotices;
 import dev.consentkit.jdbc.internal.EntryRows;
@@ -198,6 +200,29 @@ public final class JdbcConsentStore implements ConsentStore {
             return Map.of();
         }
         return transactions.withConnection("currentRecords", c -> queries.statements(c, tenant, subjects, purposes));
+    }
+
+    /**
+     * One query (per chunk of 1,000 subjects without array parameters) over the deciding values of the state rows
+     * of those purposes: no evidence, no hashes.
+     */
+    @Override
+    public Map<SubjectId, List<DecidingRecord>> decidingRecords(
+            String tenant, Collection<SubjectId> subjects, Collection<PurposeId> purposes) {
+        if (subjects.isEmpty() || purposes.isEmpty()) {
+            return Map.of();
+        }
+        return transactions.withConnection(
+                "decidingRecords", c -> queries.decidingRecords(c, tenant, subjects, purposes));
+    }
+
+    /**
+     * One streamed statement over the state rows of those purposes, ordered by subject (with every subject row
+     * left-joined when {@code everySubject}); holds a connection and a cursor until the stream is closed.
+     */
+    @Override
+    public Stream<SubjectRecords> audience(String tenant, Collection<PurposeId> purposes, boolean everySubject) {
+        return streams.audience(tenant, purposes, everySubject);
     }
 
     /** One query per call (per chunk of 1,000 subjects where the database has no array parameters). */

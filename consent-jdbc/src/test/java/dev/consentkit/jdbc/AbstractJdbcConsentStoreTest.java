@@ -1005,6 +1005,22 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         }
 
         @Test
+        void audienceStreamsReleaseTheirConnectionWhenClosed() {
+            for (int i = 0; i < 5; i++) {
+                consents.record(
+                        ConsentCommand.grant("cust-" + i, "marketing.email").build());
+            }
+            for (int i = 0; i < 30; i++) { // more than the pool holds: a leak would time out
+                String purpose = i % 2 == 0 ? "marketing.email" : "analytics"; // the consent and the every-subject form
+                try (Stream<SubjectId> s = consents.allowedSubjects(purpose)) {
+                    assertThat(s.limit(1)).hasSize(1);
+                }
+            }
+            assertThat(db().dataSource.getHikariPoolMXBean().getActiveConnections())
+                    .isZero();
+        }
+
+        @Test
         void unreachableDatabaseIsReportedWithTheOperation() {
             DataSource broken = failingConnections();
             JdbcConsentStore store = JdbcConsentStore.builder()

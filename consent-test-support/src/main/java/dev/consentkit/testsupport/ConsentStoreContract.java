@@ -669,6 +669,191 @@ public abstract class ConsentStoreContract {
     }
 
     @Nested
+    class Audiences {
+
+        private List<String> allowed(ConsentManager manager, String purpose) {
+            try (Stream<SubjectId> s = manager.allowedSubjects(purpose)) {
+                return s.map(SubjectId::value).toList();
+            }
+        }
+
+        @Test
+        void aGrantOnTheParentCoversTheChildUntilANewerWithdrawalOnTheChild() {
+            consents.record(ConsentCommand.grant("a", "marketing").build());
+            consents.record(ConsentCommand.grant("b", "marketing").build());
+            consents.record(ConsentCommand.grant("c", "marketing.email").build());
+            clock.advance(Duration.ofSeconds(1));
+            consents.record(ConsentCommand.withdraw("b", "marketing.email").build());
+
+            assertThat(allowed(consents, "marketing.email")).containsExactly("a", "c");
+            assertThat(allowed(consents, "marketing")).containsExactly("a", "b");
+        }
+
+        @Test
+        void aNewerGrantOnTheChildWinsOverAWithdrawalOnTheParent() {
+            consents.record(ConsentCommand.grant("a", "marketing").build());
+            consents.record(ConsentCommand.grant("b", "marketing").build());
+            clock.advance(Duration.ofSeconds(1));
+            consents.record(ConsentCommand.withdraw("a", "marketing").build());
+            consents.record(ConsentCommand.withdraw("b", "marketing").build());
+            clock.advance(Duration.ofSeconds(1));
+            consents.record(ConsentCommand.grant("b", "marketing.email").build());
+
+            assertThat(allowed(consents, "marketing.email")).containsExactly("b");
+            assertThat(allowed(consents, "marketing")).isEmpty();
+        }
+
+        @Test
+        void aLapsedGrantLeavesTheAudienceWhenTheClockPassesItsExpiry() {
+            consents.record(ConsentCommand.grant("early", "marketing.email").build());
+            clock.advance(Duration.ofDays(60));
+            consents.record(ConsentCommand.grant("late", "marketing.email").build());
+
+            assertThat(allowed(consents, "marketing.email")).containsExactly("early", "late");
+            clock.advance(Duration.ofDays(13 * 31 - 60));
+            assertThat(consents.check("early", "marketing.email").reason()).isEqualTo(DecisionReason.EXPIRED);
+            assertThat(allowed(consents, "marketing.email")).containsExactly("late");
+        }
+
+        @Test
+        void grantsBelowTheReconsentVersionAndPendingGrantsAreNotInTheAudience() {
+            Purpose v1 = Purpose.builder("profiling").basis(LegalBasis.CONSENT).build();
+            Purpose v2 = Purpose.builder("profiling")
+                    .version(2)
+                    .basis(LegalBasis.CONSENT)
+                    .reconsentFromVersion(2)
+                    .build();
+            ConsentManager versioned = ConsentManager.builder()
+                    .purposes(v1, v2)
+                    .store(store)
+                    .clock(clock)
+                    .pseudonymKey(KEY)
+                    .build();
+            versioned.record(
+                    ConsentCommand.grant("old", "profiling").purposeVersion(1).build());
+            versioned.record(ConsentCommand.grant("new", "profiling").build());
+            versioned.record(ConsentCommand.grant("waiting", "profiling")
+                    .pendingConfirmation(true)
+                    .build());
+
+            assertThat(versioned.check("old", "profiling").reason()).isEqualTo(DecisionReason.RECONSENT_REQUIRED);
+            assertThat(allowed(versioned, "profiling")).containsExactly("new");
+        }
+
+        @Test
+        void legitimateInterestsListEveryKnownSubjectWithoutAnObjectionInForce() {
+            consents.record(ConsentCommand.grant("granted", "analytics").build());
+            consents.record(ConsentCommand.optOut("objected", "analytics").build());
+            consents.record(ConsentCommand.grant("elsewhere", "marketing").build());
+            consents.setPreference("prefs-only", "newsletter.frequency", "weekly", web());
+            consents.record(ConsentCommand.optOut("changed-mind", "analytics").build());
+            clock.advance(Duration.ofSeconds(1));
+            consents.record(ConsentCommand.grant("changed-mind", "analytics").build());
+
+            assertThat(allowed(consents, "analytics"))
+                    .containsExactly("changed-mind", "elsewhere", "granted", "prefs-only");
+        }
+
+        @Test
+        void aBasisIndependentOfChoiceListsEveryKnownSubject() {
+            consents.record(ConsentCommand.deny("a", "marketing").build());
+            consents.record(ConsentCommand.optOut("b", "analytics").build());
+
+            assertThat(allowed(consents, "billing")).containsExactly("a", "b");
+        }
+
+        @Test
+        void erasedSubjectsAndOtherTenantsAreNeverInTheAudience() {
+            consents.record(ConsentCommand.grant("kept", "marketing.email").build());
+            consents.record(ConsentCommand.grant("gone", "marketing.email").build());
+            consents.record(ConsentCommand.grant("gone", "analytics").build());
+            consents.erase("gone", "art17-request");
+            ConsentManager brandB = manager("brand-b");
+            brandB.record(ConsentCommand.grant("other", "marketing.email").build());
+            brandB.record(ConsentCommand.grant("other", "analytics").build());
+
+            assertThat(allowed(consents, "marketing.email")).containsExactly("kept");
+            assertThat(allowed(consents, "analytics")).containsExactly("kept");
+            assertThat(allowed(consents, "billing")).containsExactly("kept");
+            assertThat(allowed(brandB, "marketing.email")).containsExactly("other");
+        }
+
+        @Test
+        void theAudienceStreamsManySubjectsOnceEachInIdOrder() {
+            List<ConsentCommand> grants = new ArrayList<>();
+            for (int i = 0; i < 1500; i++) {
+                grants.add(
+                        ConsentCommand.grant(String.format("s-%04d", i), i % 2 == 0 ? "marketing" : "marketing.email")
+                                .build());
+            }
+            consents.recordAll(grants);
+            List<String> audience = allowed(consents, "marketing.email");
+
+            assertThat(audience).hasSize(1500).doesNotHaveDuplicates().isSorted();
+            try (Stream<SubjectId> s = consents.allowedSubjects(PurposeId.of("marketing.email"))) {
+                assertThat(s.limit(3).map(SubjectId::value)).containsExactly("s-0000", "s-0001", "s-0002");
+            }
+        }
+
+        @Test
+        void theAudienceIsEverySubjectACheckAllows() {
+            java.util.Random random = new java.util.Random(20261203L);
+            List<String> purposeNames = List.of("marketing.email", "marketing", "analytics", "ads.sale", "billing");
+            ConsentStatus[] statuses = {
+                ConsentStatus.GRANTED, ConsentStatus.DENIED, ConsentStatus.WITHDRAWN, ConsentStatus.OPTED_OUT
+            };
+            List<String> subjects =
+                    IntStream.range(0, 60).mapToObj(i -> "r-" + i).toList();
+            for (int round = 0; round < 4; round++) {
+                List<ConsentCommand> batch = new ArrayList<>();
+                for (String subject : subjects) {
+                    if (random.nextInt(3) == 0) {
+                        continue;
+                    }
+                    String purpose = purposeNames.get(random.nextInt(4));
+                    ConsentStatus status = statuses[random.nextInt(statuses.length)];
+                    ConsentCommand.Builder command = switch (status) {
+                        case GRANTED ->
+                            ConsentCommand.grant(subject, purpose).pendingConfirmation(random.nextInt(6) == 0);
+                        case DENIED -> ConsentCommand.deny(subject, purpose);
+                        case WITHDRAWN -> ConsentCommand.withdraw(subject, purpose);
+                        default -> ConsentCommand.optOut(subject, purpose);
+                    };
+                    if (random.nextInt(5) == 0) {
+                        command.effectiveAt(clock.instant().minus(Duration.ofDays(random.nextInt(400))));
+                    }
+                    batch.add(command.build());
+                }
+                try {
+                    consents.recordAll(batch);
+                } catch (ObjectionInForceException e) {
+                    batch.forEach(c -> {
+                        try {
+                            consents.record(c);
+                        } catch (ObjectionInForceException refused) {
+                            // a grant that may not lift a direct-marketing objection: the rules refuse it
+                        }
+                    });
+                }
+                clock.advance(Duration.ofDays(100));
+            }
+            consents.erase("r-7", "art17-request");
+            consents.erase("r-8", "art17-request");
+
+            for (String purpose : purposeNames) {
+                List<String> expected = subjects.stream()
+                        .filter(s -> !historyOf(s).isEmpty())
+                        .filter(s -> consents.check(s, purpose).allowed())
+                        .toList();
+                assertThat(allowed(consents, purpose))
+                        .as(purpose)
+                        .doesNotHaveDuplicates()
+                        .containsExactlyInAnyOrderElementsOf(expected);
+            }
+        }
+    }
+
+    @Nested
     class Flows {
 
         @Test

@@ -16,10 +16,12 @@ import dev.consentkit.core.spi.ChangeFeed;
 import dev.consentkit.core.spi.CheckpointLeaf;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.DecidingRecord;
 import dev.consentkit.core.spi.KeyedRecord;
 import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
+import dev.consentkit.core.spi.SubjectRecords;
 import dev.consentkit.core.spi.SubjectState;
 import java.time.Duration;
 import java.time.Instant;
@@ -159,6 +161,23 @@ public final class CachingConsentStore implements ConsentStore, ChangeFeed.Liste
             }
         });
         return result;
+    }
+
+    /** The deciding values, from cached states when the cache is trusted, else from the store's own narrow read. */
+    @Override
+    public Map<SubjectId, List<DecidingRecord>> decidingRecords(
+            String tenant, Collection<SubjectId> subjects, Collection<PurposeId> purposes) {
+        if (!trusted) {
+            bypasses.add(subjects.size());
+            return store.decidingRecords(tenant, subjects, purposes);
+        }
+        return ConsentStore.super.decidingRecords(tenant, subjects, purposes);
+    }
+
+    /** Audiences stream the whole tenant: always from the store, never from (or into) the cache. */
+    @Override
+    public Stream<SubjectRecords> audience(String tenant, Collection<PurposeId> purposes, boolean everySubject) {
+        return store.audience(tenant, purposes, everySubject);
     }
 
     @Override

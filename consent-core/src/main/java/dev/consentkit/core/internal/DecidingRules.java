@@ -11,6 +11,7 @@ import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.Source;
+import dev.consentkit.core.spi.DecidingRecord;
 import dev.consentkit.core.spi.SubjectState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,38 +82,90 @@ public final class DecidingRules {
      * (a pending grant waits for its confirmation).
      */
     public ConsentDecision decide(Purpose p, @Nullable ConsentRecord effective, boolean erased, Instant at) {
+        DecisionReason reason = effective == null
+                ? reason(p, null, p.id(), 0, null, erased, at)
+                : reason(
+                        p,
+                        effective.status(),
+                        effective.purpose(),
+                        effective.purposeVersion(),
+                        effective.expiresAt().orElse(null),
+                        erased,
+                        at);
+        boolean carriesRecord = reason != DecisionReason.ERASED && reason != DecisionReason.LEGAL_BASIS;
+        return decision(p, reason, carriesRecord ? effective : null, at);
+    }
+
+    /**
+     * Whether {@link #decide} allows {@code p} at {@code at} for a subject whose record in force has the deciding
+     * values {@code effective} (or who has none): the same rules, for bulk reads that carry no whole records.
+     */
+    public boolean allows(Purpose p, @Nullable DecidingRecord effective, boolean erased, Instant at) {
+        DecisionReason reason = effective == null
+                ? reason(p, null, p.id(), 0, null, erased, at)
+                : reason(
+                        p,
+                        effective.status(),
+                        effective.purpose(),
+                        effective.purposeVersion(),
+                        effective.expiresAt().orElse(null),
+                        erased,
+                        at);
+        return reason.allows();
+    }
+
+    /** The record in force among {@code records} (deciding values on covering purposes; see {@link #inForce}). */
+    public static @Nullable DecidingRecord inForceAmongDeciding(List<DecidingRecord> records) {
+        DecidingRecord latest = null;
+        for (DecidingRecord r : records) {
+            if (latest == null || r.supersedes(latest)) {
+                latest = r;
+            }
+        }
+        return latest;
+    }
+
+    /**
+     * The rules of {@link #decide} on the deciding values of the record in force: its status (null without one),
+     * the purpose it was made on, that purpose's version and its expiry.
+     */
+    private DecisionReason reason(
+            Purpose p,
+            @Nullable ConsentStatus status,
+            PurposeId madeOn,
+            int purposeVersion,
+            @Nullable Instant expiresAt,
+            boolean erased,
+            Instant at) {
         if (erased) {
-            return decision(p, DecisionReason.ERASED, null, at);
+            return DecisionReason.ERASED;
         }
         if (p.basis().independentOfChoice()) {
-            return decision(p, DecisionReason.LEGAL_BASIS, null, at);
+            return DecisionReason.LEGAL_BASIS;
         }
         if (p.basis() == LegalBasis.LEGITIMATE_INTERESTS) {
-            if (effective != null && effective.status().isRefusal()) {
-                return decision(p, refusalReason(effective.status()), effective, at);
-            }
-            return decision(p, DecisionReason.NOT_OBJECTED, effective, at);
+            return status != null && status.isRefusal() ? refusalReason(status) : DecisionReason.NOT_OBJECTED;
         }
-        if (effective == null) {
-            return decision(p, DecisionReason.NO_RECORD, null, at);
+        if (status == null) {
+            return DecisionReason.NO_RECORD;
         }
-        switch (effective.status()) {
+        switch (status) {
             case GRANTED:
                 int reconsentFrom = purposes.registry()
-                        .current(effective.purpose())
+                        .current(madeOn)
                         .map(Purpose::reconsentFromVersion)
                         .orElse(1);
-                if (effective.purposeVersion() < reconsentFrom) {
-                    return decision(p, DecisionReason.RECONSENT_REQUIRED, effective, at);
+                if (purposeVersion < reconsentFrom) {
+                    return DecisionReason.RECONSENT_REQUIRED;
                 }
-                if (effective.isExpiredAt(at)) {
-                    return decision(p, DecisionReason.EXPIRED, effective, at);
+                if (expiresAt != null && !at.isBefore(expiresAt)) {
+                    return DecisionReason.EXPIRED;
                 }
-                return decision(p, DecisionReason.GRANTED, effective, at);
+                return DecisionReason.GRANTED;
             case PENDING:
-                return decision(p, DecisionReason.PENDING_CONFIRMATION, effective, at);
+                return DecisionReason.PENDING_CONFIRMATION;
             default:
-                return decision(p, refusalReason(effective.status()), effective, at);
+                return refusalReason(status);
         }
     }
 

@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Pseudonyms {
 
-    private static final String PREFIX = "erased-";
+    /** What every pseudonym starts with. */
+    public static final String PREFIX = "erased-";
+
     private static final Pattern SHAPE = Pattern.compile("erased-[0-9a-f]{64}");
 
     private final String tenant;

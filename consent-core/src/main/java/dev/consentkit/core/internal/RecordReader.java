@@ -13,7 +13,9 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectConsents;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.spi.ConsentStore;
+import dev.consentkit.core.spi.DecidingRecord;
 import dev.consentkit.core.spi.DecisionObserver;
+import dev.consentkit.core.spi.SubjectRecords;
 import dev.consentkit.core.spi.SubjectState;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -140,11 +142,11 @@ public final class RecordReader {
     /** The candidates allowed for {@code p} now, in order, from one bulk read. */
     public Set<SubjectId> filterAllowed(Purpose p, List<SubjectId> ids, Instant now) {
         List<PurposeId> cover = purposes.cover(p.id());
-        // one narrow read of the records on the purpose and its ancestors; pseudonyms (erased subjects asked
-        // about by their keyed id) need their whole state, which carries the erasure
+        // one narrow read of the deciding values of the records on the purpose and its ancestors; pseudonyms
+        // (erased subjects asked about by their keyed id) need their whole state, which carries the erasure
         List<SubjectId> asPseudonyms =
                 ids.stream().filter(Pseudonyms::isPseudonym).toList();
-        Map<SubjectId, Map<PurposeId, ConsentRecord>> statements = store.currentRecords(tenant, ids, cover);
+        Map<SubjectId, List<DecidingRecord>> statements = store.decidingRecords(tenant, ids, cover);
         Map<SubjectId, SubjectState> pseudonymStates =
                 asPseudonyms.isEmpty() ? Map.of() : store.states(tenant, asPseudonyms);
         // without a record a consent purpose is denied anyway, so only other bases look for erasures
@@ -156,21 +158,34 @@ public final class RecordReader {
         Set<SubjectId> allowed = new LinkedHashSet<>();
         for (SubjectId id : ids) {
             SubjectState pseudonymState = pseudonymStates.get(id);
-            ConsentRecord effective;
-            boolean isErased;
+            boolean allows;
             if (pseudonymState != null) {
-                effective = rules.inForce(pseudonymState.current(), p.id());
-                isErased = pseudonymState.erased();
+                allows = rules.decide(p, rules.inForce(pseudonymState.current(), p.id()), pseudonymState.erased(), now)
+                        .allowed();
             } else {
-                Map<PurposeId, ConsentRecord> current = statements.get(id);
-                effective = current == null ? null : rules.inForce(current, p.id());
-                isErased = erased.contains(id);
+                List<DecidingRecord> current = statements.get(id);
+                DecidingRecord effective = current == null ? null : DecidingRules.inForceAmongDeciding(current);
+                allows = rules.allows(p, effective, erased.contains(id), now);
             }
-            if (rules.decide(p, effective, isErased, now).allowed()) {
+            if (allows) {
                 allowed.add(id);
             }
         }
         return allowed;
+    }
+
+    /**
+     * Every subject the store knows that is allowed {@code p} at {@code now}, streamed from the store's current
+     * records of the purpose and its ancestors, by the rules of {@link #check}. For consent purposes only subjects
+     * with a record on them can be allowed, so only those are read; legitimate interests and the bases independent
+     * of choice allow without a record, so every subject with a chain is read. Erased subjects never come (the
+     * store streams them under their pseudonym, marked erased). Must be closed.
+     */
+    public Stream<SubjectId> allowedSubjects(Purpose p, Instant now) {
+        boolean everySubject = p.basis() != LegalBasis.CONSENT;
+        return store.audience(tenant, purposes.cover(p.id()), everySubject)
+                .filter(s -> rules.allows(p, DecidingRules.inForceAmongDeciding(s.records()), s.erased(), now))
+                .map(SubjectRecords::subject);
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.VerificationReport;
 import dev.consentkit.core.internal.AuditChain;
+import dev.consentkit.core.internal.ChainReplay;
 import dev.consentkit.core.internal.StateVerifier;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -91,6 +93,38 @@ public interface ConsentStore {
             }
         });
         return result;
+    }
+
+    /**
+     * The deciding values of many subjects' current records on {@code purposes} only: what {@code filterAllowed}
+     * reads. Subjects without a record on any of them are absent; an erased subject's identifier has none. The
+     * default narrows {@link #currentRecords(String, Collection, Collection)}; database stores read the deciding
+     * values of those state rows only, one statement per chunk of subjects.
+     */
+    default Map<SubjectId, List<DecidingRecord>> decidingRecords(
+            String tenant, Collection<SubjectId> subjects, Collection<PurposeId> purposes) {
+        Map<SubjectId, List<DecidingRecord>> result = new LinkedHashMap<>();
+        currentRecords(tenant, subjects, purposes)
+                .forEach((subject, records) -> result.put(
+                        subject,
+                        records.values().stream().map(DecidingRecord::of).toList()));
+        return result;
+    }
+
+    /**
+     * Streams the subjects of {@code tenant} with their current records on {@code purposes} (a purpose and its
+     * ancestors): what {@code allowedSubjects} decides from, without a list of candidates. With
+     * {@code everySubject} every subject the store holds a chain for is streamed, also those without a record on
+     * these purposes (a purpose that allows without a record needs them); without it only subjects with at least
+     * one such record. Each subject comes once (in the order of {@link #chains} for the default; the shipped stores
+     * order by subject id); erased subjects come under their pseudonym with {@link SubjectRecords#erased()} set. The stream may hold a database cursor: callers must close it.
+     *
+     * <p>The default replays {@link #chains} (one stream, no query per subject); database stores read their state
+     * rows of those purposes in one statement.
+     */
+    default Stream<SubjectRecords> audience(String tenant, Collection<PurposeId> purposes, boolean everySubject) {
+        Stream<AuditEntry> entries = chains(tenant, Optional.empty());
+        return ChainReplay.audience(entries, Set.copyOf(purposes), everySubject);
     }
 
     /**

@@ -51,8 +51,17 @@ public record SubjectState(
      * when it took effect later, or at the same instant (it was appended later).
      */
     public static boolean supersedes(ConsentRecord candidate, ConsentRecord existing) {
-        int byTime = candidate.effectiveAt().compareTo(existing.effectiveAt());
-        return byTime > 0
-                || (byTime == 0 && candidate.link().sequence() > existing.link().sequence());
+        return supersedes(
+                candidate.effectiveAt(),
+                candidate.link().sequence(),
+                existing.effectiveAt(),
+                existing.link().sequence());
+    }
+
+    /** {@link #supersedes(ConsentRecord, ConsentRecord)} on the effective times and chain sequences alone. */
+    public static boolean supersedes(
+            Instant candidateEffectiveAt, long candidateSequence, Instant existingEffectiveAt, long existingSequence) {
+        int byTime = candidateEffectiveAt.compareTo(existingEffectiveAt);
+        return byTime > 0 || (byTime == 0 && candidateSequence > existingSequence);
     }
 }

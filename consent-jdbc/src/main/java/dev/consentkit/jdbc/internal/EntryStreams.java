@@ -12,15 +12,19 @@ import dev.consentkit.core.VerificationReport.Problem;
 import dev.consentkit.core.internal.AuditChain;
 import dev.consentkit.core.internal.StateVerifier;
 import dev.consentkit.core.spi.CheckpointLeaf;
+import dev.consentkit.core.spi.DecidingRecord;
+import dev.consentkit.core.spi.SubjectRecords;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,6 +86,78 @@ public final class EntryStreams {
                 sql.chains(subject.isPresent()),
                 parameters(tenant, subject),
                 result -> rows.reader(result)::read);
+    }
+
+    /**
+     * The tenant's subjects with their current records on {@code purposes}, from one streamed statement over the
+     * deciding values of the state rows ordered by subject (see {@link SqlStatements#audience}); the rows of one
+     * subject are put together as they arrive, so nothing but one subject is held.
+     */
+    public Stream<SubjectRecords> audience(String tenant, Collection<PurposeId> purposes, boolean everySubject) {
+        List<PurposeId> asked = List.copyOf(new LinkedHashSet<>(purposes));
+        if (asked.isEmpty()) {
+            return Stream.empty();
+        }
+        List<Object> params = new ArrayList<>();
+        if (!everySubject) {
+            params.add(tenant);
+        }
+        asked.forEach(p -> params.add(p.value()));
+        if (everySubject) {
+            params.add(tenant);
+        }
+        Stream<AudienceRow> rows = stream("audience", sql.audience(asked.size(), everySubject), params, result -> {
+            DecidingRows deciding = new DecidingRows(sql, result, asked);
+            int erased = result.findColumn("erased");
+            return rs -> new AudienceRow(deciding.subject(rs), deciding.read(rs), rs.getBoolean(erased));
+        });
+        return groupBySubject(rows);
+    }
+
+    /** One row of an audience statement: a subject, one of its records (or none) and its erased flag. */
+    private record AudienceRow(String subject, @Nullable DecidingRecord record, boolean erased) {}
+
+    /** Consecutive rows of one subject as one {@link SubjectRecords}; closing the result closes {@code rows}. */
+    private static Stream<SubjectRecords> groupBySubject(Stream<AudienceRow> rows) {
+        Iterator<AudienceRow> it = rows.iterator();
+        Spliterator<SubjectRecords> grouped =
+                new Spliterators.AbstractSpliterator<SubjectRecords>(
+                        Long.MAX_VALUE, Spliterator.ORDERED | Spliterator.NONNULL) {
+                    private @Nullable AudienceRow pending;
+
+                    @Override
+                    public boolean tryAdvance(Consumer<? super SubjectRecords> action) {
+                        AudienceRow first = pending;
+                        pending = null;
+                        if (first == null) {
+                            if (!it.hasNext()) {
+                                return false;
+                            }
+                            first = it.next();
+                        }
+                        List<DecidingRecord> records = new ArrayList<>(2);
+                        boolean erased = first.erased();
+                        AudienceRow row = first;
+                        while (true) {
+                            DecidingRecord r = row.record();
+                            if (r != null) {
+                                records.add(r);
+                            }
+                            if (!it.hasNext()) {
+                                break;
+                            }
+                            AudienceRow next = it.next();
+                            if (!next.subject().equals(first.subject())) {
+                                pending = next;
+                                break;
+                            }
+                            row = next;
+                        }
+                        action.accept(new SubjectRecords(new SubjectId(first.subject()), records, erased));
+                        return true;
+                    }
+                };
+        return StreamSupport.stream(grouped, false).onClose(rows::close);
     }
 
     /**

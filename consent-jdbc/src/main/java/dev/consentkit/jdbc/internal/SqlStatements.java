@@ -1,5 +1,6 @@
 package dev.consentkit.jdbc.internal;
 
+import dev.consentkit.core.internal.Pseudonyms;
 import dev.consentkit.jdbc.Dialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -385,6 +386,58 @@ public class SqlStatements {
     String recordsOfSubjects(int subjects, int purposes) {
         return selectLog() + " JOIN " + tables.state() + " s ON s.entry_id = l.entry_id"
                 + " WHERE s.tenant = ? AND s.subject" + subjectsIn(subjects) + " AND s.purpose_id" + in(purposes);
+    }
+
+    // ------------------------------------------------------------------ deciding values: filterAllowed, audiences
+
+    /** The deciding values every statement below reads from {@link #decidingState()}, by these names. */
+    static final String DECIDING_COLUMNS =
+            "d.purpose_id, d.status, d.purpose_version, d.effective_at, d.expires_at, d.seq";
+
+    /** The prefix of the pseudonyms under which erased subjects' rows live. */
+    static final String PSEUDONYM_PREFIX = Pseudonyms.PREFIX;
+
+    /**
+     * The current records' deciding values as one table with the columns {@code tenant, subject, purpose_id,
+     * status, purpose_version, effective_at, expires_at, seq}, to be aliased {@code d}: the only place that says
+     * where they come from. Schema version 1: a state row only points at its log entry, so the values are read
+     * from the log by {@code entry_id}. Schema version 2 writes them into the state table's own columns of those
+     * names with every state row; then this returns the state table itself and no other statement changes.
+     */
+    String decidingState() {
+        return "(SELECT s.tenant, s.subject, s.purpose_id, l.status, l.purpose_version, l.effective_at,"
+                + " l.expires_at, l.seq FROM " + tables.state() + " s JOIN " + tables.log()
+                + " l ON l.entry_id = s.entry_id)";
+    }
+
+    /**
+     * Several subjects' deciding values on some purposes: {@code subject} and {@link #DECIDING_COLUMNS}.
+     * Parameters: tenant, the subjects, the purposes.
+     */
+    String decidingRecordsOfSubjects(int subjects, int purposes) {
+        return "SELECT d.subject, " + DECIDING_COLUMNS + " FROM " + decidingState() + " d WHERE d.tenant = ?"
+                + " AND d.subject" + subjectsIn(subjects) + " AND d.purpose_id" + in(purposes);
+    }
+
+    /**
+     * A tenant's current records on some purposes ordered by subject: {@code subject}, {@link #DECIDING_COLUMNS}
+     * (null for a subject without any of them) and {@code erased}. With {@code everySubject} every subject with a
+     * head comes, also without such records (parameters: the purposes, then the tenant); without it only subjects
+     * with one (parameters: the tenant, then the purposes), and only rows under a pseudonym look their subject row
+     * up for the erased flag: an erased subject's rows are moved to its pseudonym, no other subject is erased.
+     */
+    String audience(int purposes, boolean everySubject) {
+        if (everySubject) {
+            return "SELECT h.subject, " + DECIDING_COLUMNS + ", h.erased FROM " + tables.subject() + " h"
+                    + " LEFT JOIN " + decidingState() + " d ON d.tenant = h.tenant AND d.subject = h.subject"
+                    + " AND d.purpose_id" + in(purposes)
+                    + " WHERE h.tenant = ? AND h.head_seq > 0 ORDER BY h.subject";
+        }
+        return "SELECT d.subject, " + DECIDING_COLUMNS + ", CASE WHEN d.subject LIKE '" + PSEUDONYM_PREFIX + "%'"
+                + " THEN (SELECT h.erased FROM " + tables.subject() + " h WHERE h.tenant = d.tenant"
+                + " AND h.subject = d.subject) ELSE FALSE END AS erased"
+                + " FROM " + decidingState() + " d WHERE d.tenant = ? AND d.purpose_id" + in(purposes)
+                + " ORDER BY d.subject";
     }
 
     String insertState() {

@@ -7,6 +7,7 @@ import dev.consentkit.core.PreferenceRecord;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
+import dev.consentkit.core.spi.DecidingRecord;
 import dev.consentkit.core.spi.SubjectState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -146,6 +147,44 @@ public final class StoreQueries {
                 c, tenant, List.copyOf(subjects), n -> sql.recordsOfSubjects(n, purposeIds.size()), purposeIds, rs -> {
                     ConsentRecord r = (ConsentRecord) rowsOf.reader(rs).read(rs);
                     result.computeIfAbsent(r.subject(), k -> new HashMap<>()).put(r.purpose(), r);
+                });
+        return result;
+    }
+
+    /**
+     * Many subjects' deciding values on {@code purposes}, read from {@link SqlStatements#decidingState()} only;
+     * subjects without any are absent. One statement (per chunk of subjects without array parameters).
+     */
+    public Map<SubjectId, List<DecidingRecord>> decidingRecords(
+            Connection c, String tenant, Collection<SubjectId> subjects, Collection<PurposeId> purposes)
+            throws SQLException {
+        List<String> purposeIds =
+                purposes.stream().map(PurposeId::value).distinct().toList();
+        Map<String, SubjectId> asked = new HashMap<>();
+        subjects.forEach(s -> asked.put(s.value(), s));
+        Map<SubjectId, List<DecidingRecord>> result = new HashMap<>();
+        DecidingRows[] reader = new DecidingRows[1];
+        ResultSet[] readerOf = new ResultSet[1];
+        forSubjects(
+                c,
+                tenant,
+                List.copyOf(asked.values()),
+                n -> sql.decidingRecordsOfSubjects(n, purposeIds.size()),
+                purposeIds,
+                rs -> {
+                    if (readerOf[0] != rs) {
+                        reader[0] = new DecidingRows(sql, rs, purposes);
+                        readerOf[0] = rs;
+                    }
+                    DecidingRows rows = reader[0];
+                    DecidingRecord d = rows.read(rs);
+                    String value = rows.subject(rs);
+                    SubjectId subject = asked.get(value);
+                    if (d != null) {
+                        result.computeIfAbsent(
+                                        subject != null ? subject : new SubjectId(value), k -> new ArrayList<>(2))
+                                .add(d);
+                    }
                 });
         return result;
     }
