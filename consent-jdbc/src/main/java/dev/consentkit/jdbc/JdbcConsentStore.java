@@ -33,6 +33,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -192,6 +193,15 @@ public final class JdbcConsentStore implements ConsentStore {
     @Override
     public Optional<ConsentRecord> findRecord(String tenant, UUID id) {
         return transactions.withConnection("findRecord", c -> queries.findRecord(c, tenant, id));
+    }
+
+    /** One query on the log's unique entry ids, whichever subject's chain holds them now. */
+    @Override
+    public Set<UUID> entryIdsAmong(String tenant, SubjectId subject, Collection<UUID> entryIds) {
+        if (entryIds.isEmpty()) {
+            return Set.of();
+        }
+        return transactions.withConnection("entryIdsAmong", c -> queries.entryIdsAmong(c, tenant, entryIds));
     }
 
     @Override

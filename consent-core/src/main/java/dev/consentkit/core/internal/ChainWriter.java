@@ -38,11 +38,14 @@ public final class ChainWriter {
 
     private final ConsentStore store;
     private final ChainTimeline timeline;
+    /** Settles a write whose commit was in doubt (a connection lost at commit) by looking its entries up. */
+    private final InDoubtWrites inDoubt;
 
     /** A writer whose entries keep time running forward along each chain with {@code timeline}. */
     public ChainWriter(ConsentStore store, ChainTimeline timeline) {
         this.store = store;
         this.timeline = timeline;
+        this.inDoubt = new InDoubtWrites(store);
     }
 
     /** A writer with {@link ChainTimeline#withDefaults()}. */
@@ -58,13 +61,25 @@ public final class ChainWriter {
     /**
      * Appends the requests as one unit: all are written or none. Requests for the same subject see each other's
      * entries in order. For a request whose idempotency key is already known in its tenant (in the store or
-     * earlier in this batch) the earlier record is returned and nothing is written.
+     * earlier in this batch) the earlier record is returned and nothing is written. A commit in doubt is settled
+     * by looking the written entries up (see {@link InDoubtWrites}): found, this returns as if it had committed.
      */
     public List<AppendResult> appendAll(List<AppendRequest> requests) {
         if (requests.isEmpty()) {
             return List.of();
         }
-        return store.inWriteTransaction("append", tx -> appendIn(tx, requests));
+        return inDoubt.write("append", tx -> appendIn(tx, requests), ChainWriter::writtenBy);
+    }
+
+    /** The entries the results wrote: none for a replayed idempotency key. */
+    private static List<AuditEntry> writtenBy(List<AppendResult> results) {
+        List<AuditEntry> written = new ArrayList<>();
+        for (AppendResult r : results) {
+            if (!r.replayed()) {
+                written.addAll(r.entries());
+            }
+        }
+        return written;
     }
 
     /**
@@ -178,28 +193,33 @@ public final class ChainWriter {
     /**
      * Erases a subject in one transaction: locks the subject and its pseudonym, has the store pseudonymise every
      * row of the subject, then appends the entry {@code erasure} builds from the pseudonymised state, sealed on
-     * the same chain. Empty if the store holds nothing for the subject.
+     * the same chain. Empty if the store holds nothing for the subject. A commit in doubt is settled like an
+     * append's, by looking the erasure entry up under the pseudonym.
      */
     public Optional<ErasureRecord> erase(
             String tenant, SubjectId subject, SubjectId pseudonym, Function<SubjectState, ErasureRecord> erasure) {
-        return store.inWriteTransaction("erase", tx -> {
-            List<SubjectId> both = new ArrayList<>(new TreeSet<>(List.of(subject, pseudonym)));
-            SubjectState state = tx.lock(tenant, both).get(subject);
-            if (state == null || state.head().isEmpty()) {
-                return Optional.<ErasureRecord>empty();
-            }
-            tx.pseudonymise(tenant, subject, pseudonym);
-            Map<PurposeId, ConsentRecord> current = new HashMap<>();
-            state.current().forEach((purpose, r) -> current.put(purpose, (ConsentRecord) r.erased(pseudonym)));
-            Working w = new Working(
-                    new SubjectState(tenant, pseudonym, state.head(), state.headRecordedAt(), current, state.erased()),
-                    false);
-            w.known = true;
-            ErasureRecord sealed = (ErasureRecord) sealAfterHead(erasure.apply(w.snapshot()), w, false);
-            w.add(tx, sealed);
-            tx.write(List.of(w.changes()));
-            return Optional.of(sealed);
-        });
+        return inDoubt.write(
+                "erase",
+                tx -> {
+                    List<SubjectId> both = new ArrayList<>(new TreeSet<>(List.of(subject, pseudonym)));
+                    SubjectState state = tx.lock(tenant, both).get(subject);
+                    if (state == null || state.head().isEmpty()) {
+                        return Optional.<ErasureRecord>empty();
+                    }
+                    tx.pseudonymise(tenant, subject, pseudonym);
+                    Map<PurposeId, ConsentRecord> current = new HashMap<>();
+                    state.current().forEach((purpose, r) -> current.put(purpose, (ConsentRecord) r.erased(pseudonym)));
+                    Working w = new Working(
+                            new SubjectState(
+                                    tenant, pseudonym, state.head(), state.headRecordedAt(), current, state.erased()),
+                            false);
+                    w.known = true;
+                    ErasureRecord sealed = (ErasureRecord) sealAfterHead(erasure.apply(w.snapshot()), w, false);
+                    w.add(tx, sealed);
+                    tx.write(List.of(w.changes()));
+                    return Optional.of(sealed);
+                },
+                erased -> erased.<List<AuditEntry>>map(List::of).orElse(List.of()));
     }
 
     /** A tenant and a name in it (a subject id or an idempotency key). */

@@ -176,6 +176,27 @@ public class SqlStatements {
         return false;
     }
 
+    /**
+     * Whether the failure, or one it carries, means the connection was lost or the server ended the session: the
+     * driver's connection-exception classes, SQLState class 08, and PostgreSQL's {@code admin_shutdown},
+     * {@code crash_shutdown} and {@code cannot_connect_now} (57P01 to 57P03). A statement that fails so before the
+     * commit was sent leaves nothing committed (the server rolls the transaction back when the session ends); a
+     * commit that fails so may or may not have committed.
+     */
+    public boolean isConnectionFailure(SQLException e) {
+        return anyFailure(e, this::isConnectionFailureOne);
+    }
+
+    protected boolean isConnectionFailureOne(SQLException s) {
+        if (s instanceof java.sql.SQLNonTransientConnectionException
+                || s instanceof java.sql.SQLTransientConnectionException
+                || s instanceof java.sql.SQLRecoverableException) {
+            return true;
+        }
+        String state = s.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
+    }
+
     protected boolean isRetryableFailure(SQLException s) {
         String state = s.getSQLState();
         return state != null && (state.equals("40001") || state.equals("40P01") || state.startsWith("23"));
@@ -247,6 +268,11 @@ public class SqlStatements {
 
     String recordsByIdempotencyKey(int keys) {
         return selectLog() + " WHERE l.tenant = ? AND l.idempotency_key" + in(keys);
+    }
+
+    /** The ids among {@code count} entry ids that the tenant's log holds (in any subject's chain). */
+    String entryIdsAmong(int count) {
+        return "SELECT entry_id FROM " + tables.log() + " WHERE tenant = ? AND entry_id" + in(count);
     }
 
     String selectRecord() {
