@@ -39,6 +39,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ConsentStore} on PostgreSQL, MariaDB/MySQL or H2 over a plain {@link DataSource}; no ORM.
@@ -72,6 +74,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JdbcConsentStore implements ConsentStore {
 
+    private static final Logger log = LoggerFactory.getLogger(JdbcConsentStore.class);
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
 
     private final Dialect dialect;
@@ -86,6 +89,7 @@ public final class JdbcConsentStore implements ConsentStore {
     private JdbcConsentStore(Builder b, DataSource dataSource, Dialect dialect) {
         this.dialect = dialect;
         SqlStatements sql = SqlStatements.of(dialect, Tables.of(b.schema, b.tablePrefix));
+        warnIfTheDriverQuotesBoundValues(dataSource, sql);
         EntryRows rows = new EntryRows(sql);
         this.transactions = new Transactions(dataSource, sql, b.maxAttempts, b.lockTimeout);
         this.queries = new StoreQueries(sql, rows);
@@ -94,6 +98,26 @@ public final class JdbcConsentStore implements ConsentStore {
         this.outbox = new Outbox(transactions, sql, rows);
         this.writes = new JdbcTransaction.Runner(transactions, sql, rows, queries, b.clock);
         this.clock = b.clock;
+    }
+
+    /**
+     * Warns once per store when the driver writes bound values into its failures' messages (PostgreSQL's
+     * {@code logServerErrorDetail}, on by default): ConsentKit's exceptions never carry those messages, but a pool
+     * that logs broken connections (HikariCP at WARN, with the driver's exception) would write subject ids and
+     * evidence to the log.
+     */
+    private static void warnIfTheDriverQuotesBoundValues(DataSource dataSource, SqlStatements sql) {
+        try (Connection c = dataSource.getConnection()) {
+            if (sql.driverQuotesBoundValues(c)) {
+                log.warn("The JDBC driver quotes bound values (subject ids, evidence) in its failures, and "
+                        + "connection pools log those failures: set logServerErrorDetail=false in the PostgreSQL "
+                        + "JDBC URL (see docs/jdbc.md)");
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.debug(
+                    "Could not ask the driver whether it quotes bound values: {}",
+                    e.getClass().getName());
+        }
     }
 
     /** A builder; {@link Builder#dataSource(DataSource)} is required. */

@@ -128,6 +128,14 @@ public class SqlStatements {
      */
     public void beganTransaction(Connection c, Duration lockTimeout) throws SQLException {}
 
+    /**
+     * Whether the driver on {@code c} quotes bound values (subject ids, evidence) in its failures' messages, which
+     * connection pools log; false unless the dialect can tell.
+     */
+    public boolean driverQuotesBoundValues(Connection c) throws SQLException {
+        return false;
+    }
+
     /** Called after the commit or rollback of a transaction {@link #beganTransaction} began. */
     public void endedTransaction(Connection c) throws SQLException {}
 
