@@ -89,7 +89,9 @@ public final class JdbcConsentStore implements ConsentStore {
     private JdbcConsentStore(Builder b, DataSource dataSource, Dialect dialect) {
         this.dialect = dialect;
         SqlStatements sql = SqlStatements.of(dialect, Tables.of(b.schema, b.tablePrefix));
-        warnIfTheDriverQuotesBoundValues(dataSource, sql);
+        if (dialect == Dialect.POSTGRESQL) {
+            warnIfTheDriverQuotesBoundValues(dataSource, sql);
+        }
         EntryRows rows = new EntryRows(sql);
         this.transactions = new Transactions(dataSource, sql, b.maxAttempts, b.lockTimeout);
         this.queries = new StoreQueries(sql, rows);
