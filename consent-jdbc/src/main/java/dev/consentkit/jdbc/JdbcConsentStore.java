@@ -75,6 +75,8 @@ import org.slf4j.LoggerFactory;
 public final class JdbcConsentStore implements ConsentStore {
 
     private static final Logger log = LoggerFactory.getLogger(JdbcConsentStore.class);
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_BOUND_VALUES =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
 
     private final Dialect dialect;
@@ -89,9 +91,6 @@ public final class JdbcConsentStore implements ConsentStore {
     private JdbcConsentStore(Builder b, DataSource dataSource, Dialect dialect) {
         this.dialect = dialect;
         SqlStatements sql = SqlStatements.of(dialect, Tables.of(b.schema, b.tablePrefix));
-        if (dialect == Dialect.POSTGRESQL) {
-            warnIfTheDriverQuotesBoundValues(dataSource, sql);
-        }
         EntryRows rows = new EntryRows(sql);
         this.transactions = new Transactions(dataSource, sql, b.maxAttempts, b.lockTimeout);
         this.queries = new StoreQueries(sql, rows);
@@ -103,14 +102,15 @@ public final class JdbcConsentStore implements ConsentStore {
     }
 
     /**
-     * Warns once per store when the driver writes bound values into its failures' messages (PostgreSQL's
+     * Warns, once per JVM, when the driver writes bound values into its failures' messages (PostgreSQL's
      * {@code logServerErrorDetail}, on by default): ConsentKit's exceptions never carry those messages, but a pool
      * that logs broken connections (HikariCP at WARN, with the driver's exception) would write subject ids and
-     * evidence to the log.
+     * evidence to the log. Asked on the connection that detects the dialect.
      */
-    private static void warnIfTheDriverQuotesBoundValues(DataSource dataSource, SqlStatements sql) {
-        try (Connection c = dataSource.getConnection()) {
-            if (sql.driverQuotesBoundValues(c)) {
+    private static void warnIfTheDriverQuotesBoundValues(Connection c, Dialect dialect) {
+        try {
+            if (SqlStatements.of(dialect, Tables.of(null, "")).driverQuotesBoundValues(c)
+                    && WARNED_BOUND_VALUES.compareAndSet(false, true)) {
                 log.warn("The JDBC driver quotes bound values (subject ids, evidence) in its failures, and "
                         + "connection pools log those failures: set logServerErrorDetail=false in the PostgreSQL "
                         + "JDBC URL (see docs/jdbc.md)");
@@ -367,6 +367,7 @@ public final class JdbcConsentStore implements ConsentStore {
             if (d == null) {
                 try (Connection c = ds.getConnection()) {
                     d = Dialect.detect(c);
+                    warnIfTheDriverQuotesBoundValues(c, d);
                 } catch (SQLException e) {
                     throw Transactions.failure("detectDialect", e);
                 }

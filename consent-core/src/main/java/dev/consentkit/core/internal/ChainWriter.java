@@ -9,6 +9,7 @@ import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.StoreTransaction;
+import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
 import java.time.Instant;
@@ -198,28 +199,26 @@ public final class ChainWriter {
      */
     public Optional<ErasureRecord> erase(
             String tenant, SubjectId subject, SubjectId pseudonym, Function<SubjectState, ErasureRecord> erasure) {
+        StoreWork<Optional<ErasureRecord>> work = tx -> {
+            List<SubjectId> both = new ArrayList<>(new TreeSet<>(List.of(subject, pseudonym)));
+            SubjectState state = tx.lock(tenant, both).get(subject);
+            if (state == null || state.head().isEmpty()) {
+                return Optional.<ErasureRecord>empty();
+            }
+            tx.pseudonymise(tenant, subject, pseudonym);
+            Map<PurposeId, ConsentRecord> current = new HashMap<>();
+            state.current().forEach((purpose, r) -> current.put(purpose, (ConsentRecord) r.erased(pseudonym)));
+            Working w = new Working(
+                    new SubjectState(tenant, pseudonym, state.head(), state.headRecordedAt(), current, state.erased()),
+                    false);
+            w.known = true;
+            ErasureRecord sealed = (ErasureRecord) sealAfterHead(erasure.apply(w.snapshot()), w, false);
+            w.add(tx, sealed);
+            tx.write(List.of(w.changes()));
+            return Optional.of(sealed);
+        };
         return inDoubt.write(
-                "erase",
-                tx -> {
-                    List<SubjectId> both = new ArrayList<>(new TreeSet<>(List.of(subject, pseudonym)));
-                    SubjectState state = tx.lock(tenant, both).get(subject);
-                    if (state == null || state.head().isEmpty()) {
-                        return Optional.<ErasureRecord>empty();
-                    }
-                    tx.pseudonymise(tenant, subject, pseudonym);
-                    Map<PurposeId, ConsentRecord> current = new HashMap<>();
-                    state.current().forEach((purpose, r) -> current.put(purpose, (ConsentRecord) r.erased(pseudonym)));
-                    Working w = new Working(
-                            new SubjectState(
-                                    tenant, pseudonym, state.head(), state.headRecordedAt(), current, state.erased()),
-                            false);
-                    w.known = true;
-                    ErasureRecord sealed = (ErasureRecord) sealAfterHead(erasure.apply(w.snapshot()), w, false);
-                    w.add(tx, sealed);
-                    tx.write(List.of(w.changes()));
-                    return Optional.of(sealed);
-                },
-                erased -> erased.<List<AuditEntry>>map(List::of).orElse(List.of()));
+                "erase", work, erased -> erased.<List<AuditEntry>>map(List::of).orElse(List.of()));
     }
 
     /** A tenant and a name in it (a subject id or an idempotency key). */
