@@ -39,11 +39,14 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link ConsentStore} on PostgreSQL, MariaDB/MySQL or H2 over a plain {@link DataSource}; no ORM.
@@ -77,6 +80,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class JdbcConsentStore implements ConsentStore {
 
+    private static final Logger log = LoggerFactory.getLogger(JdbcConsentStore.class);
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED_BOUND_VALUES =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
 
     private final Dialect dialect;
@@ -105,6 +111,27 @@ public final class JdbcConsentStore implements ConsentStore {
         this.clock = b.clock;
         this.dataSource = dataSource;
         this.sql = sql;
+    }
+
+    /**
+     * Warns, once per JVM, when the driver writes bound values into its failures' messages (PostgreSQL's
+     * {@code logServerErrorDetail}, on by default): ConsentKit's exceptions never carry those messages, but a pool
+     * that logs broken connections (HikariCP at WARN, with the driver's exception) would write subject ids and
+     * evidence to the log. Asked on the connection that detects the dialect.
+     */
+    private static void warnIfTheDriverQuotesBoundValues(Connection c, Dialect dialect) {
+        try {
+            if (SqlStatements.of(dialect, Tables.of(null, "")).driverQuotesBoundValues(c)
+                    && WARNED_BOUND_VALUES.compareAndSet(false, true)) {
+                log.warn("The JDBC driver quotes bound values (subject ids, evidence) in its failures, and "
+                        + "connection pools log those failures: set logServerErrorDetail=false in the PostgreSQL "
+                        + "JDBC URL (see docs/jdbc.md)");
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.debug(
+                    "Could not ask the driver whether it quotes bound values: {}",
+                    e.getClass().getName());
+        }
     }
 
     /** A builder; {@link Builder#dataSource(DataSource)} is required. */
@@ -242,6 +269,15 @@ public final class JdbcConsentStore implements ConsentStore {
     @Override
     public Optional<ConsentRecord> findRecord(String tenant, UUID id) {
         return transactions.withConnection("findRecord", c -> queries.findRecord(c, tenant, id));
+    }
+
+    /** One query on the log's unique entry ids, whichever subject's chain holds them now. */
+    @Override
+    public Set<UUID> entryIdsAmong(String tenant, SubjectId subject, Collection<UUID> entryIds) {
+        if (entryIds.isEmpty()) {
+            return Set.of();
+        }
+        return transactions.withConnection("entryIdsAmong", c -> queries.entryIdsAmong(c, tenant, entryIds));
     }
 
     @Override
@@ -416,6 +452,7 @@ public final class JdbcConsentStore implements ConsentStore {
             if (d == null) {
                 try (Connection c = ds.getConnection()) {
                     d = Dialect.detect(c);
+                    warnIfTheDriverQuotesBoundValues(c, d);
                 } catch (SQLException e) {
                     throw Transactions.failure("detectDialect", e);
                 }

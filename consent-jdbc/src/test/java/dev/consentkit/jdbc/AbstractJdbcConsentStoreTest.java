@@ -464,7 +464,9 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
                         .as("failing at statement %d", failAt)
                         .isInstanceOf(ConsentStoreException.class)
                         .hasMessageContaining("append")
-                        .hasMessageNotContaining("cust-1");
+                        .hasMessageNotContaining("cust-1")
+                        .extracting(e -> ((ConsentStoreException) e).outcome())
+                        .isEqualTo(ConsentStoreException.Outcome.NOT_WRITTEN);
                 assertThat(count("log"))
                         .as("log rows after failing at %d", failAt)
                         .isEqualTo(afterOne);
@@ -540,6 +542,130 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
                     .build()
                     .record(ConsentCommand.grant("cust-3", "marketing.email").build());
             assertThat(heard).as("own transaction: heard at once").containsExactly(hooked, own);
+        }
+
+        @Test
+        void aCommitThatLosesItsConnectionAfterCommittingIsFoundAndReturnedAsWrittenAndHeardOnce() {
+            AtomicInteger commits = new AtomicInteger(-1);
+            List<AuditEntry> heard = new ArrayList<>();
+            ConsentManager lossy = managerBuilderOnCommitting(losingCommits(commits, true, 1))
+                    .listener(heard::add)
+                    .build();
+            lossy.savePurposes();
+            commits.set(0);
+
+            ConsentRecord r = lossy.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
+
+            assertThat(commits.get()).as("commits that lost their connection").isEqualTo(1);
+            assertThat(historyOf("cust-1")).extracting(AuditEntry::id).containsExactly(r.id());
+            assertThat(heard).extracting(AuditEntry::id).containsExactly(r.id());
+            assertThat(consents.check("cust-1", "marketing.email").allowed()).isTrue();
+            assertThat(consents.verify().intact()).isTrue();
+        }
+
+        @Test
+        void aCommitThatLosesItsConnectionBeforeCommittingIsFoundAbsentAndWrittenAgainOnce() {
+            AtomicInteger commits = new AtomicInteger(-1);
+            List<AuditEntry> heard = new ArrayList<>();
+            ConsentManager lossy = managerBuilderOnCommitting(losingCommits(commits, false, 1))
+                    .listener(heard::add)
+                    .build();
+            lossy.savePurposes();
+            commits.set(0);
+
+            ConsentRecord r = lossy.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
+
+            assertThat(commits.get()).isEqualTo(1);
+            assertThat(historyOf("cust-1")).extracting(AuditEntry::id).containsExactly(r.id());
+            assertThat(heard).extracting(AuditEntry::id).containsExactly(r.id());
+            assertThat(consents.verify().intact()).isTrue();
+        }
+
+        @Test
+        void aWriteWhoseCommitsAllFailUncommittedIsReportedNotWritten() throws SQLException {
+            AtomicInteger commits = new AtomicInteger(-1);
+            ConsentManager lossy = managerBuilderOnCommitting(losingCommits(commits, false, Integer.MAX_VALUE))
+                    .build();
+            lossy.savePurposes();
+            commits.set(0);
+
+            Throwable thrown = catchThrowable(() -> lossy.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build()));
+
+            assertThat(thrown).isInstanceOf(ConsentStoreException.class).hasMessageNotContaining("cust-1");
+            assertThat(((ConsentStoreException) thrown).outcome()).isEqualTo(ConsentStoreException.Outcome.NOT_WRITTEN);
+            assertThat(count("log")).isZero();
+        }
+
+        @Test
+        void aCommitInDoubtWhileTheDatabaseStaysUnreachableIsReportedUnknown() throws SQLException {
+            AtomicInteger commits = new AtomicInteger(-1);
+            java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+            DataSource lossy = losingCommits(commits, true, 1);
+            DataSource goingDown = dataSource(() -> {
+                if (down.get()) {
+                    throw new SQLException("connection refused", "08001");
+                }
+                Connection c = lossy.getConnection();
+                return (Connection) Proxy.newProxyInstance(
+                        Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                            try {
+                                return invoke(c, method, args);
+                            } finally {
+                                if (method.getName().equals("commit") && commits.get() > 0) {
+                                    down.set(true);
+                                }
+                            }
+                        });
+            });
+            List<AuditEntry> heard = new ArrayList<>();
+            ConsentManager manager =
+                    managerBuilderOnCommitting(goingDown).listener(heard::add).build();
+            manager.savePurposes();
+            commits.set(0);
+
+            Throwable thrown = catchThrowable(() -> manager.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build()));
+
+            assertThat(thrown).isInstanceOf(ConsentStoreException.class).hasMessageNotContaining("cust-1");
+            assertThat(((ConsentStoreException) thrown).outcome()).isEqualTo(ConsentStoreException.Outcome.UNKNOWN);
+            assertThat(heard).isEmpty();
+            assertThat(count("log")).as("it did commit").isEqualTo(1);
+        }
+
+        @Test
+        void anErasureWhoseCommitLosesItsConnectionAfterCommittingIsReturnedAsDone() {
+            consents.record(ConsentCommand.grant("cust-1", "marketing.email").build());
+            AtomicInteger commits = new AtomicInteger(-1);
+            List<AuditEntry> heard = new ArrayList<>();
+            ConsentManager lossy = managerBuilderOnCommitting(losingCommits(commits, true, 1))
+                    .listener(heard::add)
+                    .build();
+            lossy.savePurposes();
+            commits.set(0);
+
+            Optional<dev.consentkit.core.ErasureRecord> erased = lossy.erase("cust-1", "art17-request");
+
+            assertThat(commits.get()).isEqualTo(1);
+            assertThat(erased).isPresent();
+            assertThat(heard)
+                    .extracting(AuditEntry::id)
+                    .containsExactly(erased.orElseThrow().id());
+            assertThat(consents.verify().intact()).isTrue();
+        }
+
+        private ConsentManagerBuilder managerBuilderOnCommitting(DataSource ds) {
+            return ConsentManager.builder()
+                    .purposes(NEWSLETTER, MARKETING, ANALYTICS, AD_SALE, BILLING)
+                    .store(db().storeBuilder()
+                            .dataSource(ds)
+                            .dialect(db().dialect)
+                            .clock(clock)
+                            .build())
+                    .clock(clock)
+                    .pseudonymKey(KEY);
         }
 
         private ConsentManager managerOn(DataSource ds) {
@@ -1080,6 +1206,32 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
                                     });
                         }
                         return result;
+                    });
+        });
+    }
+
+    /**
+     * A DataSource over the test database whose commits, while {@code counter} is not negative, fail with a
+     * connection-failure SQLException for the first {@code lost} of them (counted in {@code counter}): after
+     * committing when {@code afterCommitting}, else after rolling back, as a connection cut while the commit was
+     * in flight would, on either side of the server's commit.
+     */
+    DataSource losingCommits(AtomicInteger counter, boolean afterCommitting, int lost) {
+        DataSource real = db().dataSource;
+        return dataSource(() -> {
+            Connection c = real.getConnection();
+            return (Connection) Proxy.newProxyInstance(
+                    Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("commit") && counter.get() >= 0 && counter.get() < lost) {
+                            counter.incrementAndGet();
+                            if (afterCommitting) {
+                                c.commit();
+                            } else {
+                                c.rollback();
+                            }
+                            throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
+                        }
+                        return invoke(c, method, args);
                     });
         });
     }

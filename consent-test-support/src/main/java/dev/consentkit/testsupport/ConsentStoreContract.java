@@ -147,6 +147,18 @@ public abstract class ConsentStoreContract {
                 .build();
     }
 
+    @Test
+    void entryIdsAmongNamesTheStoredEntriesOnly() {
+        ConsentRecord stored =
+                consents.record(ConsentCommand.grant("cust-1", "marketing").build());
+        java.util.UUID never = java.util.UUID.randomUUID();
+
+        assertThat(store.entryIdsAmong("default", SubjectId.of("cust-1"), List.of(stored.id(), never)))
+                .containsExactly(stored.id());
+        assertThat(store.entryIdsAmong("other", SubjectId.of("cust-1"), List.of(stored.id())))
+                .isEmpty();
+    }
+
     protected List<ConsentRecord> historyOf(String subject) {
         try (Stream<ConsentRecord> s = consents.history(HistoryQuery.forSubject(subject))) {
             return s.toList();

@@ -471,6 +471,11 @@ public final class CachingConsentStore implements ConsentStore, ChangeFeed.Liste
     }
 
     @Override
+    public Set<UUID> entryIdsAmong(String tenant, SubjectId subject, Collection<UUID> entryIds) {
+        return store.entryIdsAmong(tenant, subject, entryIds);
+    }
+
+    @Override
     public Stream<CheckpointLeaf> checkpointLeaves(String tenant, Instant until) {
         return store.checkpointLeaves(tenant, until);
     }

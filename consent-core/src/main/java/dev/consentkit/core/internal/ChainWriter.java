@@ -11,6 +11,7 @@ import dev.consentkit.core.SubjectId;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.KeyedRecord;
 import dev.consentkit.core.spi.StoreTransaction;
+import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
 import java.time.Instant;
@@ -42,11 +43,14 @@ public final class ChainWriter {
 
     private final ConsentStore store;
     private final ChainTimeline timeline;
+    /** Settles a write whose commit was in doubt (a connection lost at commit) by looking its entries up. */
+    private final InDoubtWrites inDoubt;
 
     /** A writer whose entries keep time running forward along each chain with {@code timeline}. */
     public ChainWriter(ConsentStore store, ChainTimeline timeline) {
         this.store = store;
         this.timeline = timeline;
+        this.inDoubt = new InDoubtWrites(store);
     }
 
     /** A writer with {@link ChainTimeline#withDefaults()}. */
@@ -65,7 +69,8 @@ public final class ChainWriter {
      * tenant with the same command digest (or with none, for records stored before digests were kept) the earlier
      * record is returned and nothing is written for it; with another digest the whole unit is refused with
      * {@link IdempotencyConflictException} and nothing is written. Two requests of one unit may not carry the
-     * same key.
+     * same key. A commit in doubt is settled by looking the written entries up (see {@link InDoubtWrites}):
+     * found, this returns as if it had committed.
      *
      * @throws IllegalArgumentException if two requests carry the same idempotency key in one tenant
      */
@@ -80,7 +85,18 @@ public final class ChainWriter {
                 throw new IllegalArgumentException("two requests of one batch carry the same idempotency key");
             }
         }
-        return store.inWriteTransaction("append", tx -> appendIn(tx, requests));
+        return inDoubt.write("append", tx -> appendIn(tx, requests), ChainWriter::writtenBy);
+    }
+
+    /** The entries the results wrote: none for a replayed idempotency key. */
+    private static List<AuditEntry> writtenBy(List<AppendResult> results) {
+        List<AuditEntry> written = new ArrayList<>();
+        for (AppendResult r : results) {
+            if (!r.replayed()) {
+                written.addAll(r.entries());
+            }
+        }
+        return written;
     }
 
     /**
@@ -211,11 +227,12 @@ public final class ChainWriter {
     /**
      * Erases a subject in one transaction: locks the subject and its pseudonym, has the store pseudonymise every
      * row of the subject, then appends the entry {@code erasure} builds from the pseudonymised state, sealed on
-     * the same chain. Empty if the store holds nothing for the subject.
+     * the same chain. Empty if the store holds nothing for the subject. A commit in doubt is settled like an
+     * append's, by looking the erasure entry up under the pseudonym.
      */
     public Optional<ErasureRecord> erase(
             String tenant, SubjectId subject, SubjectId pseudonym, Function<SubjectState, ErasureRecord> erasure) {
-        return store.inWriteTransaction("erase", tx -> {
+        StoreWork<Optional<ErasureRecord>> work = tx -> {
             List<SubjectId> both = new ArrayList<>(new TreeSet<>(List.of(subject, pseudonym)));
             SubjectState state = tx.lock(tenant, both).get(subject);
             if (state == null || state.head().isEmpty()) {
@@ -232,7 +249,9 @@ public final class ChainWriter {
             w.add(tx, sealed);
             tx.write(List.of(w.changes()));
             return Optional.of(sealed);
-        });
+        };
+        return inDoubt.write(
+                "erase", work, erased -> erased.<List<AuditEntry>>map(List::of).orElse(List.of()));
     }
 
     /** A tenant and a name in it (a subject id or an idempotency key). */

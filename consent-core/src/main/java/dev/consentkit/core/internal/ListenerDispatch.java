@@ -2,6 +2,7 @@ package dev.consentkit.core.internal;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.ConsentStoreException;
 import dev.consentkit.core.spi.CommitHook;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.core.spi.ConsentStore;
@@ -42,7 +43,22 @@ public final class ListenerDispatch {
         if (commitHook != null && commitHook.afterCommit(() -> deliver(written))) {
             return;
         }
-        if (store.joinsCallerTransaction()) {
+        boolean joined;
+        try {
+            joined = store.joinsCallerTransaction();
+        } catch (ConsentStoreException e) {
+            // the write is stored; only whether it sits in a caller's transaction cannot be told now (the store
+            // became unreachable): listeners must not hear of a write that may roll back, so they are not called,
+            // and the write still succeeds. The outbox carries it.
+            log.warn(
+                    "Consent listeners not called for {} committed entries: the store could not tell whether the"
+                            + " write joined a caller's transaction (SQLState in the cause); first entry {}",
+                    written.size(),
+                    written.get(0).id(),
+                    e);
+            return;
+        }
+        if (joined) {
             if (warnedListenersSkipped.compareAndSet(false, true)) {
                 log.warn("A write joined the caller's transaction and no CommitHook is configured, so consent "
                         + "listeners are not called for such writes (they could still roll back); configure "

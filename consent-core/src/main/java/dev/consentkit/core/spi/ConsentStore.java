@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,8 +33,13 @@ import java.util.stream.Stream;
  * streams. Implementations must be thread-safe and must serialise writers of one subject (a row
  * lock on the chain head, not a JVM lock, when several application instances share the store).
  *
- * <p>Failures are reported as {@link dev.consentkit.core.ConsentStoreException}; a failed write leaves
- * nothing written.
+ * <p>Failures are reported as {@link dev.consentkit.core.ConsentStoreException} with the
+ * {@link dev.consentkit.core.ConsentStoreException#outcome() outcome} the store can vouch for: a write that
+ * failed before or during its transaction, or whose transaction rolled back, is
+ * {@link dev.consentkit.core.ConsentStoreException.Outcome#NOT_WRITTEN NOT_WRITTEN}; a write whose commit was in
+ * flight when the connection was lost is {@link dev.consentkit.core.ConsentStoreException.Outcome#UNKNOWN UNKNOWN},
+ * and ConsentKit's chain protocol then looks its entries up with {@link #entryIdsAmong} once the subjects' locks
+ * can be had again, and reports the write as written or not.
  */
 public interface ConsentStore {
 
@@ -141,6 +147,25 @@ public interface ConsentStore {
 
     /** The subject's current preferences by key. */
     Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject);
+
+    /**
+     * Which of {@code entryIds} name entries the store holds (committed) in {@code tenant}: how ConsentKit's chain
+     * protocol tells whether a write whose commit was in doubt was written. {@code subject} is the chain the entries
+     * were written to. The default reads that subject's history; database stores look the ids up across the tenant
+     * (an erasure may since have moved the entries under a pseudonym).
+     */
+    default Set<UUID> entryIdsAmong(String tenant, SubjectId subject, Collection<UUID> entryIds) {
+        Set<UUID> wanted = Set.copyOf(entryIds);
+        Set<UUID> found = new HashSet<>();
+        try (Stream<AuditEntry> entries = history(tenant, HistoryQuery.forSubject(subject.value()))) {
+            entries.forEach(e -> {
+                if (wanted.contains(e.id())) {
+                    found.add(e.id());
+                }
+            });
+        }
+        return found;
+    }
 
     /** One consent record by id. */
     Optional<ConsentRecord> findRecord(String tenant, UUID id);

@@ -23,6 +23,12 @@ final class H2SqlStatements extends SqlStatements {
         }
     }
 
+    /** And H2's {@code CONNECTION_BROKEN_1} (90067), the client's report of a lost server connection. */
+    @Override
+    protected boolean isConnectionFailureOne(SQLException s) {
+        return super.isConnectionFailureOne(s) || s.getErrorCode() == 90067;
+    }
+
     /** H2 has no {@code SKIP LOCKED}: run one relay. */
     @Override
     protected String outboxLock() {

@@ -19,6 +19,12 @@ final class PostgresSqlStatements extends SqlStatements {
         super(tables);
     }
 
+    /** The driver's {@code logServerErrorDetail} property, on by default. */
+    @Override
+    public boolean driverQuotesBoundValues(Connection c) throws SQLException {
+        return PostgresStatements.quotesBoundValues(c);
+    }
+
     @Override
     public Instant earliestStorable() {
         return EARLIEST;

@@ -1,8 +1,10 @@
 package dev.consentkit.jdbc.internal;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import org.postgresql.PGStatement;
+import org.postgresql.core.BaseConnection;
 
 /**
  * PostgreSQL-only statement settings; loaded only when the dialect is PostgreSQL, so the driver is an optional
@@ -32,5 +34,16 @@ final class PostgresStatements {
         if (ps.isWrapperFor(PGStatement.class)) {
             ps.unwrap(PGStatement.class).setPrepareThreshold(-1);
         }
+    }
+
+    /**
+     * Whether the driver puts bound values and the server's detail lines into its failures' messages (its
+     * {@code logServerErrorDetail} property, on unless the URL turns it off): a failed batch's
+     * {@code BatchUpdateException} then quotes the whole row, subject id, comment, user agent and IP address, and a
+     * pool that logs broken connections (HikariCP at WARN) writes it to the log.
+     */
+    static boolean quotesBoundValues(Connection c) throws SQLException {
+        return c.isWrapperFor(BaseConnection.class)
+                && c.unwrap(BaseConnection.class).getLogServerErrorDetail();
     }
 }

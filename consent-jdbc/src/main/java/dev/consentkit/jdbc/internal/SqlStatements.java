@@ -129,6 +129,14 @@ public class SqlStatements {
      */
     public void beganTransaction(Connection c, Duration lockTimeout) throws SQLException {}
 
+    /**
+     * Whether the driver on {@code c} quotes bound values (subject ids, evidence) in its failures' messages, which
+     * connection pools log; false unless the dialect can tell.
+     */
+    public boolean driverQuotesBoundValues(Connection c) throws SQLException {
+        return false;
+    }
+
     /** Called after the commit or rollback of a transaction {@link #beganTransaction} began. */
     public void endedTransaction(Connection c) throws SQLException {}
 
@@ -175,6 +183,27 @@ public class SqlStatements {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the failure, or one it carries, means the connection was lost or the server ended the session: the
+     * driver's connection-exception classes, SQLState class 08, and PostgreSQL's {@code admin_shutdown},
+     * {@code crash_shutdown} and {@code cannot_connect_now} (57P01 to 57P03). A statement that fails so before the
+     * commit was sent leaves nothing committed (the server rolls the transaction back when the session ends); a
+     * commit that fails so may or may not have committed.
+     */
+    public boolean isConnectionFailure(SQLException e) {
+        return anyFailure(e, this::isConnectionFailureOne);
+    }
+
+    protected boolean isConnectionFailureOne(SQLException s) {
+        if (s instanceof java.sql.SQLNonTransientConnectionException
+                || s instanceof java.sql.SQLTransientConnectionException
+                || s instanceof java.sql.SQLRecoverableException) {
+            return true;
+        }
+        String state = s.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
     }
 
     protected boolean isRetryableFailure(SQLException s) {
@@ -251,6 +280,11 @@ public class SqlStatements {
     String recordsByIdempotencyKey(int keys) {
         return "SELECT " + logColumns + ", l.command_digest FROM " + tables.log() + " l"
                 + " WHERE l.tenant = ? AND l.idempotency_key" + in(keys);
+    }
+
+    /** The ids among {@code count} entry ids that the tenant's log holds (in any subject's chain). */
+    String entryIdsAmong(int count) {
+        return "SELECT entry_id FROM " + tables.log() + " WHERE tenant = ? AND entry_id" + in(count);
     }
 
     String selectRecord() {

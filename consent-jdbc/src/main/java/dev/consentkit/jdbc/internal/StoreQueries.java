@@ -19,6 +19,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -203,6 +204,24 @@ public final class StoreQueries {
             });
         }
         return result;
+    }
+
+    /** Which of {@code ids} the tenant's log holds, whichever chain they are in: one query per 1,000 ids. */
+    public Set<UUID> entryIdsAmong(Connection c, String tenant, Collection<UUID> ids) throws SQLException {
+        List<UUID> all = List.copyOf(new LinkedHashSet<>(ids));
+        Set<UUID> found = new HashSet<>();
+        for (int from = 0; from < all.size(); from += SqlStatements.IN_LIST_CHUNK) {
+            List<UUID> chunk = all.subList(from, Math.min(all.size(), from + SqlStatements.IN_LIST_CHUNK));
+            try (PreparedStatement ps = c.prepareStatement(sql.entryIdsAmong(chunk.size()))) {
+                ps.setString(1, tenant);
+                int i = 2;
+                for (UUID id : chunk) {
+                    ps.setString(i++, id.toString());
+                }
+                run(ps, rs -> found.add(UUID.fromString(rs.getString(1).trim())));
+            }
+        }
+        return found;
     }
 
     public Optional<ConsentRecord> findRecord(Connection c, String tenant, UUID id) throws SQLException {

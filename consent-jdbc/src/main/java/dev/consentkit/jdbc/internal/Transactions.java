@@ -64,7 +64,14 @@ public final class Transactions {
         });
     }
 
-    /** As {@link #inTransaction(String, SqlAction)}, returning what {@code work} returns. */
+    /**
+     * As {@link #inTransaction(String, SqlAction)}, returning what {@code work} returns. A statement that fails
+     * because the connection was lost, before the commit was sent, left nothing committed: the work is tried again
+     * on a fresh connection, within the attempts. A commit that fails so may have committed: that is reported
+     * with {@link ConsentStoreException.Outcome#UNKNOWN} and not retried here, for the caller to look the write up
+     * (ConsentKit's chain protocol does, see {@code ChainWriter}). Every other failure reports
+     * {@link ConsentStoreException.Outcome#NOT_WRITTEN}.
+     */
     public <T> T inTransaction(String operation, SqlWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             Connection c;
@@ -74,6 +81,7 @@ public final class Transactions {
                 throw failure(operation, e);
             }
             boolean owned = false;
+            boolean committing = false;
             try {
                 owned = c.getAutoCommit();
                 if (owned) {
@@ -82,16 +90,37 @@ public final class Transactions {
                 }
                 T result = work.run(c);
                 if (owned) {
+                    committing = true;
                     c.commit();
                 }
                 return result;
             } catch (SQLException e) {
+                if (committing && sql.isConnectionFailure(e)) {
+                    // the commit may have reached the server before the connection went: only a lookup can tell
+                    throw failure(
+                            operation,
+                            ConsentStoreException.Reason.OTHER,
+                            ConsentStoreException.Outcome.UNKNOWN,
+                            "connection lost while committing, ",
+                            e);
+                }
                 rollbackQuietly(c, owned);
                 if (sql.isLockTimeout(e)) {
-                    throw failure(operation, ConsentStoreException.Reason.LOCK_TIMEOUT, e);
+                    throw failure(
+                            operation,
+                            ConsentStoreException.Reason.LOCK_TIMEOUT,
+                            ConsentStoreException.Outcome.NOT_WRITTEN,
+                            "lock timeout, ",
+                            e);
                 }
-                if (owned && attempt < maxAttempts && sql.isRetryable(e)) {
-                    log.debug("Retrying {} after SQLState {} (attempt {})", operation, e.getSQLState(), attempt);
+                boolean lostConnection = sql.isConnectionFailure(e);
+                if (owned && attempt < maxAttempts && (lostConnection || sql.isRetryable(e))) {
+                    log.debug(
+                            "Retrying {} after SQLState {}{} (attempt {})",
+                            operation,
+                            e.getSQLState(),
+                            lostConnection ? " (connection lost before the commit)" : "",
+                            attempt);
                     backOff(attempt);
                     continue;
                 }
@@ -146,15 +175,26 @@ public final class Transactions {
         }
     }
 
-    /** Never includes the driver's message: it may quote subject ids from the failing row. */
+    /**
+     * A failure that wrote nothing. Never includes the driver's message, which may quote bound values (subject
+     * ids, comments, user agents, IP addresses) of the failing row: the message names the SQLState and vendor
+     * code, and the cause is a {@link ScrubbedSqlException} that keeps only those and the driver's class names.
+     */
     public static ConsentStoreException failure(String operation, SQLException e) {
-        return failure(operation, ConsentStoreException.Reason.OTHER, e);
+        return failure(operation, ConsentStoreException.Reason.OTHER, ConsentStoreException.Outcome.NOT_WRITTEN, "", e);
     }
 
     private static ConsentStoreException failure(
-            String operation, ConsentStoreException.Reason reason, SQLException e) {
-        String what = reason == ConsentStoreException.Reason.LOCK_TIMEOUT ? "lock timeout, " : "";
+            String operation,
+            ConsentStoreException.Reason reason,
+            ConsentStoreException.Outcome outcome,
+            String what,
+            SQLException e) {
         return new ConsentStoreException(
-                operation, reason, what + "SQLState " + e.getSQLState() + ", vendor code " + e.getErrorCode(), e);
+                operation,
+                reason,
+                outcome,
+                what + "SQLState " + e.getSQLState() + ", vendor code " + e.getErrorCode(),
+                ScrubbedSqlException.of(e));
     }
 }
