@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.consentkit.core.AuditEntry;
 import dev.consentkit.core.ChainLink;
+import dev.consentkit.core.Checkpoint;
 import dev.consentkit.core.ConsentCommand;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.HistoryQuery;
@@ -17,8 +18,10 @@ import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectState;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -102,6 +105,21 @@ class DefaultAudienceContractTest extends ConsentStoreContract {
         @Override
         public void savePurposes(String tenant, Collection<Purpose> purposes) {
             delegate.savePurposes(tenant, purposes);
+        }
+
+        @Override
+        public void saveCheckpoint(Checkpoint checkpoint) {
+            delegate.saveCheckpoint(checkpoint);
+        }
+
+        @Override
+        public List<Checkpoint> checkpoints(String tenant) {
+            return delegate.checkpoints(tenant);
+        }
+
+        @Override
+        public Set<UUID> entryIdsAmong(String tenant, SubjectId subject, Collection<UUID> entryIds) {
+            return delegate.entryIdsAmong(tenant, subject, entryIds);
         }
     }
 }
