@@ -66,6 +66,7 @@ CREATE TABLE consent_subject (
     head_seq   BIGINT       NOT NULL,
     head_hash  CHAR(64)     NOT NULL,
     erased     BOOLEAN      NOT NULL,
+    head_recorded_at DATETIME(6),
     CONSTRAINT consent_subject_pk PRIMARY KEY (tenant, subject)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
 
@@ -74,8 +75,15 @@ CREATE TABLE consent_state (
     subject    VARCHAR(255) NOT NULL,
     purpose_id VARCHAR(128) NOT NULL,
     entry_id   CHAR(36)     NOT NULL,
+    status          VARCHAR(16)  NOT NULL,
+    purpose_version INTEGER      NOT NULL,
+    effective_at    DATETIME(6) NOT NULL,
+    expires_at      DATETIME(6),
+    conflict        BOOLEAN      NOT NULL,
+    seq             BIGINT       NOT NULL,
     CONSTRAINT consent_state_pk PRIMARY KEY (tenant, subject, purpose_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
+CREATE INDEX consent_state_audience_ix ON consent_state (tenant, purpose_id, subject);
 
 CREATE TABLE consent_preference (
     tenant   VARCHAR(64)  NOT NULL,

@@ -64,6 +64,7 @@ CREATE TABLE consent_subject (
     head_seq   BIGINT       NOT NULL,
     head_hash  CHAR(64)     NOT NULL,
     erased     BOOLEAN      NOT NULL,
+    head_recorded_at TIMESTAMP WITH TIME ZONE,
     CONSTRAINT consent_subject_pk PRIMARY KEY (tenant, subject)
 );
 
@@ -72,8 +73,16 @@ CREATE TABLE consent_state (
     subject    VARCHAR(255) NOT NULL,
     purpose_id VARCHAR(128) NOT NULL,
     entry_id   CHAR(36)     NOT NULL,
+    status          VARCHAR(16)  NOT NULL,
+    purpose_version INTEGER      NOT NULL,
+    effective_at    TIMESTAMP WITH TIME ZONE NOT NULL,
+    expires_at      TIMESTAMP WITH TIME ZONE,
+    conflict        BOOLEAN      NOT NULL,
+    seq             BIGINT       NOT NULL,
     CONSTRAINT consent_state_pk PRIMARY KEY (tenant, subject, purpose_id)
 );
+CREATE INDEX consent_state_audience_ix ON consent_state (tenant, purpose_id, subject)
+    INCLUDE (status, purpose_version, effective_at, expires_at, conflict, seq, entry_id);
 
 CREATE TABLE consent_preference (
     tenant   VARCHAR(64)  NOT NULL,

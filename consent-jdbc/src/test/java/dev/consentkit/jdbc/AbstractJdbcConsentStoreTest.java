@@ -895,11 +895,15 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         }
 
         @Test
-        void flywayMigrationIsTheSchemaScript() throws Exception {
+        void flywayMigrationsAreTheVersion1ScriptUnchangedAndTheMigrationTo2() throws Exception {
             String platform = db().dialect.platform();
+            // V1__ must keep the checksum Flyway recorded when it was applied: the version-1 script, byte for byte
             assertThat(resource("db/migration/consentkit/" + platform + "/V1__consentkit_schema.sql"))
-                    .isEqualTo(resource("dev/consentkit/jdbc/schema-" + platform + ".sql"))
-                    .contains("CREATE TABLE consent_log");
+                    .isEqualTo(resource("schema-v1/schema-" + platform + ".sql"))
+                    .contains("(version 1)");
+            assertThat(resource("db/migration/consentkit/" + platform + "/V2__consentkit_schema_2.sql"))
+                    .isEqualTo(resource("dev/consentkit/jdbc/migrate-1-to-2-" + platform + ".sql"))
+                    .contains("ALTER TABLE consent_state");
         }
 
         @Test
