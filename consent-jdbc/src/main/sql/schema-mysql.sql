@@ -2,6 +2,10 @@
 -- schema-mariadb.sql only in the collation (utf8mb4_0900_bin, MySQL's binary no-pad one). Times are DATETIME(6) in UTC; the
 -- binary collation keeps subject ids exact (case and trailing spaces matter). Plain statements: paste into a Flyway or Liquibase
 -- migration, or let JdbcConsentStore.Builder#createSchemaIfMissing() run them. Table prefix: consent_.
+-- Version 2: each consent_state row carries the deciding columns of the record it points at (status,
+-- purpose_version, effective_at, expires_at, conflict, seq), written with the log row, so that a check picks the
+-- record in force from the state rows and reads one log row; consent_subject keeps the head entry's time. Tables
+-- at version 1 are migrated with migrate-1-to-2-mysql.sql (see docs/jdbc.md).
 CREATE TABLE consent_purpose (
     tenant                 VARCHAR(64)   NOT NULL,
     purpose_id             VARCHAR(128)  NOT NULL,

@@ -218,6 +218,29 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         }
 
         @Test
+        void decidingColumnsEditedAwayFromTheirLogRowAreFoundByVerify() throws SQLException {
+            ConsentRecord parent =
+                    consents.record(ConsentCommand.grant("victim", "marketing").build());
+            clock.advance(Duration.ofSeconds(1));
+            consents.record(ConsentCommand.deny("victim", "marketing.email").build());
+            assertThat(consents.check("victim", "marketing.email").allowed()).isFalse();
+
+            // the parent's grant made to look later than the child's refusal: a check picks its record by these
+            assertThat(sql(
+                            "UPDATE " + db().table("state")
+                                    + " SET seq = 99, effective_at = effective_at + INTERVAL '1' DAY" + where()
+                                    + " AND purpose_id = 'marketing'",
+                            "victim"))
+                    .isEqualTo(1);
+            assertThat(consents.check("victim", "marketing.email").record()).contains(parent); // the edit took effect
+
+            assertThat(consents.verify().brokenChains()).singleElement().satisfies(b -> {
+                assertThat(b.problem()).isEqualTo(Problem.STATE_MISMATCH);
+                assertThat(b.subject()).isEqualTo(SubjectId.of("victim"));
+            });
+        }
+
+        @Test
         void stateRowPointedAtAnotherSubjectsRecordIsFoundByVerify() throws SQLException {
             threeRecords("victim");
             ConsentRecord other = consents.record(

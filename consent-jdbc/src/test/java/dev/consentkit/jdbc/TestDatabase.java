@@ -102,7 +102,7 @@ final class TestDatabase implements AutoCloseable {
             if (schema != null) {
                 st.execute("DROP SCHEMA " + schema + " CASCADE");
             } else {
-                for (String t : List.of("outbox", "preference", "state", "subject", "log", "purpose")) {
+                for (String t : List.of("outbox", "preference", "state", "subject", "log", "purpose", "checkpoint")) {
                     st.execute("DROP TABLE IF EXISTS " + table(t));
                 }
             }
