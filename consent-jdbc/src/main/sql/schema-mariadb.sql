@@ -1,6 +1,10 @@
 -- ConsentKit schema for MariaDB (version 2); the JDBC integration tests load it on MariaDB 10.11. For MySQL use
 -- schema-mysql.sql. Times are DATETIME(6) in UTC; the binary no-pad collation keeps subject ids exact (case and trailing spaces matter). Plain statements: paste into a Flyway or Liquibase
 -- migration, or let JdbcConsentStore.Builder#createSchemaIfMissing() run them. Table prefix: consent_.
+-- Version 2: each consent_state row carries the deciding columns of the record it points at (status,
+-- purpose_version, effective_at, expires_at, conflict, seq), written with the log row, so that a check picks the
+-- record in force from the state rows and reads one log row; consent_subject keeps the head entry's time. Tables
+-- at version 1 are migrated with migrate-1-to-2-mariadb.sql (see docs/jdbc.md).
 CREATE TABLE consent_purpose (
     tenant                 VARCHAR(64)   NOT NULL,
     purpose_id             VARCHAR(128)  NOT NULL,
@@ -65,6 +69,7 @@ CREATE TABLE consent_subject (
     head_seq   BIGINT       NOT NULL,
     head_hash  CHAR(64)     NOT NULL,
     erased     BOOLEAN      NOT NULL,
+    head_recorded_at DATETIME(6),
     CONSTRAINT consent_subject_pk PRIMARY KEY (tenant, subject)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
 
@@ -73,8 +78,15 @@ CREATE TABLE consent_state (
     subject    VARCHAR(255) NOT NULL,
     purpose_id VARCHAR(128) NOT NULL,
     entry_id   CHAR(36)     NOT NULL,
+    status          VARCHAR(16)  NOT NULL,
+    purpose_version INTEGER      NOT NULL,
+    effective_at    DATETIME(6) NOT NULL,
+    expires_at      DATETIME(6),
+    conflict        BOOLEAN      NOT NULL,
+    seq             BIGINT       NOT NULL,
     CONSTRAINT consent_state_pk PRIMARY KEY (tenant, subject, purpose_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+CREATE INDEX consent_state_audience_ix ON consent_state (tenant, purpose_id, subject);
 
 CREATE TABLE consent_preference (
     tenant   VARCHAR(64)  NOT NULL,

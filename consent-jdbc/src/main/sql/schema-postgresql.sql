@@ -1,5 +1,9 @@
 -- ConsentKit schema for PostgreSQL (version 2). Plain statements: paste into a Flyway or Liquibase
 -- migration, or let JdbcConsentStore.Builder#createSchemaIfMissing() run them. Table prefix: consent_.
+-- Version 2: each consent_state row carries the deciding columns of the record it points at (status,
+-- purpose_version, effective_at, expires_at, conflict, seq), written with the log row, so that a check picks the
+-- record in force from the state rows and reads one log row; consent_subject keeps the head entry's time. Tables
+-- at version 1 are migrated with migrate-1-to-2-postgresql.sql (see docs/jdbc.md).
 CREATE TABLE consent_purpose (
     tenant                 VARCHAR(64)   NOT NULL,
     purpose_id             VARCHAR(128)  NOT NULL,
@@ -64,6 +68,7 @@ CREATE TABLE consent_subject (
     head_seq   BIGINT       NOT NULL,
     head_hash  CHAR(64)     NOT NULL,
     erased     BOOLEAN      NOT NULL,
+    head_recorded_at TIMESTAMP WITH TIME ZONE,
     CONSTRAINT consent_subject_pk PRIMARY KEY (tenant, subject)
 );
 
@@ -72,8 +77,16 @@ CREATE TABLE consent_state (
     subject    VARCHAR(255) NOT NULL,
     purpose_id VARCHAR(128) NOT NULL,
     entry_id   CHAR(36)     NOT NULL,
+    status          VARCHAR(16)  NOT NULL,
+    purpose_version INTEGER      NOT NULL,
+    effective_at    TIMESTAMP WITH TIME ZONE NOT NULL,
+    expires_at      TIMESTAMP WITH TIME ZONE,
+    conflict        BOOLEAN      NOT NULL,
+    seq             BIGINT       NOT NULL,
     CONSTRAINT consent_state_pk PRIMARY KEY (tenant, subject, purpose_id)
 );
+CREATE INDEX consent_state_audience_ix ON consent_state (tenant, purpose_id, subject)
+    INCLUDE (status, purpose_version, effective_at, expires_at, conflict, seq, entry_id);
 
 CREATE TABLE consent_preference (
     tenant   VARCHAR(64)  NOT NULL,

@@ -87,20 +87,25 @@ final class RawJdbc {
                 ps.setObject(5, now);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + p + "state SET entry_id = ?"
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + p + "state SET entry_id = ?, status = ?,"
+                    + " purpose_version = 1, effective_at = ?, expires_at = NULL, conflict = false, seq = ?"
                     + " WHERE tenant = ? AND subject = ? AND purpose_id = ?")) {
                 ps.setString(1, id);
-                ps.setString(2, tenant);
-                ps.setString(3, subject);
-                ps.setString(4, purpose);
+                ps.setString(2, status);
+                ps.setObject(3, now);
+                ps.setLong(4, seq);
+                ps.setString(5, tenant);
+                ps.setString(6, subject);
+                ps.setString(7, purpose);
                 ps.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE " + p + "subject SET head_seq = ?, head_hash = ?" + " WHERE tenant = ? AND subject = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + p + "subject SET head_seq = ?, head_hash = ?,"
+                    + " head_recorded_at = ? WHERE tenant = ? AND subject = ?")) {
                 ps.setLong(1, seq);
                 ps.setString(2, ChainLink.GENESIS);
-                ps.setString(3, tenant);
-                ps.setString(4, subject);
+                ps.setObject(3, now);
+                ps.setString(4, tenant);
+                ps.setString(5, subject);
                 ps.executeUpdate();
             }
             c.commit();
@@ -117,10 +122,11 @@ final class RawJdbc {
         c.setAutoCommit(false);
         try (PreparedStatement log = c.prepareStatement(insertLog);
                 PreparedStatement outbox = c.prepareStatement(insertOutbox);
-                PreparedStatement state = c.prepareStatement(
-                        "INSERT INTO " + p + "state (tenant, subject, purpose_id," + " entry_id) VALUES (?, ?, ?, ?)");
+                PreparedStatement state = c.prepareStatement("INSERT INTO " + p + "state (tenant, subject, purpose_id,"
+                        + " entry_id, status, purpose_version, effective_at, conflict, seq)"
+                        + " VALUES (?, ?, ?, ?, 'GRANTED', 1, ?, false, 1)");
                 PreparedStatement head = c.prepareStatement("INSERT INTO " + p + "subject (tenant, subject, head_seq,"
-                        + " head_hash, erased) VALUES (?, ?, 1, ?, false)")) {
+                        + " head_hash, erased, head_recorded_at) VALUES (?, ?, 1, ?, false, ?)")) {
             Object now = time(Instant.now());
             for (String s : subjects) {
                 String id = UUID.randomUUID().toString();
@@ -146,10 +152,12 @@ final class RawJdbc {
                 state.setString(2, s);
                 state.setString(3, purpose);
                 state.setString(4, id);
+                state.setObject(5, now);
                 state.addBatch();
                 head.setString(1, tenant);
                 head.setString(2, s);
                 head.setString(3, ChainLink.GENESIS);
+                head.setObject(4, now);
                 head.addBatch();
             }
             log.executeBatch();

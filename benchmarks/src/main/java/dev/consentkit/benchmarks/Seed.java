@@ -77,7 +77,7 @@ public final class Seed {
                 present = BenchData.seededSubjects(c);
                 c.commit();
             }
-            if (present == subjects) {
+            if (present == subjects && atSchemaVersion2(pg)) {
                 log("PostgreSQL schema %s already holds %,d subjects: reused", schema, subjects);
             } else {
                 seedPostgres(pg);
@@ -88,6 +88,20 @@ public final class Seed {
             seedMariaDb(maria);
         }
         log("done");
+    }
+
+    /** Whether the seeded tables have schema version 2's columns; older seeds are seeded again. */
+    private boolean atSchemaVersion2(HikariDataSource pg) {
+        try (Connection c = pg.getConnection();
+                Statement st = c.createStatement()) {
+            st.executeQuery("SELECT s.seq, h.head_recorded_at FROM " + schema + ".consent_state s, " + schema
+                            + ".consent_subject h WHERE 1 = 0")
+                    .close();
+            return true;
+        } catch (SQLException e) {
+            log("PostgreSQL schema %s is at schema version 1: seeded again", schema);
+            return false;
+        }
     }
 
     private void seedPostgres(HikariDataSource pg) throws Exception {
@@ -215,6 +229,12 @@ public final class Seed {
         int purposes = BenchData.PURPOSE_IDS.size();
         String[] heads = new String[subjects];
         String[][] current = new String[subjects][purposes];
+        // the deciding columns of each current record (schema version 2): status, effective time (= the log
+        // counter n, see below), sequence; and each head's recorded time
+        ConsentStatus[][] currentStatus = new ConsentStatus[subjects][purposes];
+        long[][] currentAt = new long[subjects][purposes];
+        long[][] currentSeq = new long[subjects][purposes];
+        long[] headAt = new long[subjects];
         Evidence evidence = BenchData.evidence();
         List<PurposeId> ids = BenchData.PURPOSE_IDS.stream().map(PurposeId::new).toList();
         SplittableRandom random = new SplittableRandom(7);
@@ -282,29 +302,44 @@ public final class Seed {
                     w.endRow();
                     heads[i] = link.hash();
                     current[i][p] = id.toString();
+                    currentStatus[i][p] = status;
+                    currentAt[i][p] = n;
+                    currentSeq[i][p] = link.sequence();
+                    headAt[i] = n;
                 }
                 log("log round %d of %d copied (%,d rows)", round + 1, BenchData.RECORDS_PER_SUBJECT, n);
             }
         }
-        try (CopyWriter w = new CopyWriter(c, schema + ".consent_state", "tenant, subject, purpose_id, entry_id")) {
+        try (CopyWriter w = new CopyWriter(
+                c,
+                schema + ".consent_state",
+                "tenant, subject, purpose_id, entry_id, status, purpose_version, effective_at, expires_at, conflict,"
+                        + " seq")) {
             for (int i = 0; i < subjects; i++) {
                 for (int p = 0; p < purposes; p++) {
                     w.value(BenchData.TENANT)
                             .value(BenchData.subject(i))
                             .value(BenchData.PURPOSE_IDS.get(p))
-                            .value(current[i][p]);
+                            .value(current[i][p])
+                            .value(currentStatus[i][p].name())
+                            .value(1)
+                            .value(BenchData.EPOCH.plusMillis(currentAt[i][p]))
+                            .value(null)
+                            .value("f")
+                            .value(currentSeq[i][p]);
                     w.endRow();
                 }
             }
         }
-        try (CopyWriter w =
-                new CopyWriter(c, schema + ".consent_subject", "tenant, subject, head_seq, head_hash, erased")) {
+        try (CopyWriter w = new CopyWriter(
+                c, schema + ".consent_subject", "tenant, subject, head_seq, head_hash, erased, head_recorded_at")) {
             for (int i = 0; i < subjects; i++) {
                 w.value(BenchData.TENANT)
                         .value(BenchData.subject(i))
                         .value(BenchData.RECORDS_PER_SUBJECT)
                         .value(heads[i])
-                        .value("f");
+                        .value("f")
+                        .value(BenchData.EPOCH.plusMillis(headAt[i]));
                 w.endRow();
             }
         }
@@ -440,7 +475,9 @@ public final class Seed {
         try (Connection c = maria.getConnection();
                 Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery(
-                    "SELECT COUNT(*) FROM " + prefix + "subject WHERE tenant = '" + BenchData.WRITE_RAW + "'")) {
+                    // head_recorded_at: tables at schema version 1 fail the query and are seeded again
+                    "SELECT COUNT(*), MAX(head_recorded_at) FROM " + prefix + "subject WHERE tenant = '"
+                            + BenchData.WRITE_RAW + "'")) {
                 if (rs.next() && rs.getInt(1) == writePool) {
                     log("MariaDB tables %s* already seeded: reused", prefix);
                     return;
@@ -448,7 +485,7 @@ public final class Seed {
             } catch (SQLException missing) {
                 // not there yet
             }
-            for (String t : List.of("log", "state", "subject", "preference", "outbox", "purpose")) {
+            for (String t : List.of("log", "state", "subject", "preference", "outbox", "purpose", "checkpoint")) {
                 st.execute("DROP TABLE IF EXISTS " + prefix + t);
             }
         }

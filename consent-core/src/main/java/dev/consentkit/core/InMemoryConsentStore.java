@@ -90,6 +90,24 @@ public final class InMemoryConsentStore implements ConsentStore {
         return new Narrowed(l.state.current(), purposes);
     }
 
+    /** The record in force among the current snapshot's records on {@code purposes}; nothing is copied. */
+    @Override
+    public Optional<ConsentRecord> recordInForce(String tenant, SubjectId subject, Collection<PurposeId> purposes) {
+        SubjectLog l = subjects.get(new Key(tenant, subject));
+        if (l == null || l.state.head().isEmpty()) {
+            return Optional.empty();
+        }
+        Map<PurposeId, ConsentRecord> current = l.state.current();
+        ConsentRecord best = null;
+        for (PurposeId p : purposes) {
+            ConsentRecord r = current.get(p);
+            if (r != null && (best == null || SubjectState.supersedes(r, best))) {
+                best = r;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
     /** An unmodifiable view of {@code current} restricted to the keys in {@code keys}. */
     private static final class Narrowed extends java.util.AbstractMap<PurposeId, ConsentRecord> {
         private final Map<PurposeId, ConsentRecord> current;

@@ -25,6 +25,7 @@ import dev.consentkit.jdbc.internal.EntryStreams;
 import dev.consentkit.jdbc.internal.JdbcTransaction;
 import dev.consentkit.jdbc.internal.Outbox;
 import dev.consentkit.jdbc.internal.SchemaScripts;
+import dev.consentkit.jdbc.internal.SchemaVersion;
 import dev.consentkit.jdbc.internal.SqlStatements;
 import dev.consentkit.jdbc.internal.StoreQueries;
 import dev.consentkit.jdbc.internal.Tables;
@@ -90,6 +91,7 @@ public final class JdbcConsentStore implements ConsentStore {
     private final StoreQueries queries;
     private final EntryStreams streams;
     private final SchemaScripts scripts;
+    private final SchemaVersion version;
     private final Outbox outbox;
     private final JdbcTransaction.Runner writes;
     private final Clock clock;
@@ -104,10 +106,11 @@ public final class JdbcConsentStore implements ConsentStore {
         this.transactions = new Transactions(dataSource, sql, b.maxAttempts, b.lockTimeout);
         this.queries = new StoreQueries(sql, rows);
         this.streams = new EntryStreams(transactions, sql, rows, b.fetchSize);
-        this.scripts = new SchemaScripts(dialect, sql, transactions);
+        this.version = new SchemaVersion(dialect, sql);
+        this.scripts = new SchemaScripts(dialect, sql, transactions, version);
         this.outbox = new Outbox(transactions, sql, rows);
         this.notices = b.notifyChanges && dialect == Dialect.POSTGRESQL ? new ChangeNotices(sql.tables()) : null;
-        this.writes = new JdbcTransaction.Runner(transactions, sql, rows, queries, b.clock, notices);
+        this.writes = new JdbcTransaction.Runner(transactions, sql, rows, queries, b.clock, version, notices);
         this.clock = b.clock;
         this.dataSource = dataSource;
         this.sql = sql;
@@ -204,10 +207,11 @@ public final class JdbcConsentStore implements ConsentStore {
 
     @Override
     public Optional<SubjectState> state(String tenant, SubjectId subject) {
-        return transactions.withConnection(
-                "state",
-                c -> Optional.ofNullable(
-                        queries.states(c, tenant, List.of(subject)).get(subject)));
+        return transactions.withConnection("state", c -> {
+            version.require(c);
+            return Optional.ofNullable(
+                    queries.states(c, tenant, List.of(subject)).get(subject));
+        });
     }
 
     @Override
@@ -217,6 +221,21 @@ public final class JdbcConsentStore implements ConsentStore {
             return Map.of();
         }
         return transactions.withConnection("state", c -> queries.statements(c, tenant, subject, List.copyOf(purposes)));
+    }
+
+    /**
+     * One statement: the state rows' deciding columns pick the record in force among the purposes, and only that
+     * record's log row is read.
+     */
+    @Override
+    public Optional<ConsentRecord> recordInForce(String tenant, SubjectId subject, Collection<PurposeId> purposes) {
+        if (purposes.isEmpty()) {
+            return Optional.empty();
+        }
+        return transactions.withConnection("check", c -> {
+            version.require(c);
+            return queries.statementInForce(c, tenant, subject, List.copyOf(purposes));
+        });
     }
 
     /** One query (per chunk of 1,000 subjects without array parameters) over the state rows of those purposes. */
@@ -258,7 +277,10 @@ public final class JdbcConsentStore implements ConsentStore {
         if (subjects.isEmpty()) {
             return Map.of();
         }
-        return transactions.withConnection("states", c -> queries.states(c, tenant, subjects));
+        return transactions.withConnection("states", c -> {
+            version.require(c);
+            return queries.states(c, tenant, subjects);
+        });
     }
 
     @Override

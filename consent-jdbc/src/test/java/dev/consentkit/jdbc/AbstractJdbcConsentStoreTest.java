@@ -308,6 +308,29 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         }
 
         @Test
+        void decidingColumnsEditedAwayFromTheirLogRowAreFoundByVerify() throws SQLException {
+            ConsentRecord parent =
+                    consents.record(ConsentCommand.grant("victim", "marketing").build());
+            clock.advance(Duration.ofSeconds(1));
+            consents.record(ConsentCommand.deny("victim", "marketing.email").build());
+            assertThat(consents.check("victim", "marketing.email").allowed()).isFalse();
+
+            // the parent's grant made to look later than the child's refusal: a check picks its record by these
+            assertThat(sql(
+                            "UPDATE " + db().table("state")
+                                    + " SET seq = 99, effective_at = effective_at + INTERVAL '1' DAY" + where()
+                                    + " AND purpose_id = 'marketing'",
+                            "victim"))
+                    .isEqualTo(1);
+            assertThat(consents.check("victim", "marketing.email").record()).contains(parent); // the edit took effect
+
+            assertThat(consents.verify().brokenChains()).singleElement().satisfies(b -> {
+                assertThat(b.problem()).isEqualTo(Problem.STATE_MISMATCH);
+                assertThat(b.subject()).isEqualTo(SubjectId.of("victim"));
+            });
+        }
+
+        @Test
         void stateRowPointedAtAnotherSubjectsRecordIsFoundByVerify() throws SQLException {
             threeRecords("victim");
             ConsentRecord other = consents.record(
@@ -1111,11 +1134,15 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         }
 
         @Test
-        void flywayMigrationIsTheSchemaScript() throws Exception {
+        void flywayMigrationsAreTheVersion1ScriptUnchangedAndTheMigrationTo2() throws Exception {
             String platform = db().dialect.platform();
+            // V1__ must keep the checksum Flyway recorded when it was applied: the version-1 script, byte for byte
             assertThat(resource("db/migration/consentkit/" + platform + "/V1__consentkit_schema.sql"))
-                    .isEqualTo(resource("dev/consentkit/jdbc/schema-" + platform + ".sql"))
-                    .contains("CREATE TABLE consent_log");
+                    .isEqualTo(resource("schema-v1/schema-" + platform + ".sql"))
+                    .contains("(version 1)");
+            assertThat(resource("db/migration/consentkit/" + platform + "/V2__consentkit_schema_2.sql"))
+                    .isEqualTo(resource("dev/consentkit/jdbc/migrate-1-to-2-" + platform + ".sql"))
+                    .contains("ALTER TABLE consent_state");
         }
 
         @Test

@@ -605,6 +605,51 @@ public abstract class ConsentStoreContract {
         }
 
         @Test
+        void recordInForceIsTheLatestByEffectiveTimeThenSequenceAmongThePurposesAsked() {
+            String tenant = consents.tenant();
+            SubjectId cust = SubjectId.of("cust-1");
+            List<PurposeId> cover = List.of(NEWSLETTER.id(), MARKETING.id());
+            assertThat(store.recordInForce(tenant, cust, cover)).isEmpty();
+
+            ConsentRecord parent =
+                    consents.record(ConsentCommand.grant("cust-1", "marketing").build());
+            assertThat(store.recordInForce(tenant, cust, cover)).contains(parent);
+            clock.advance(Duration.ofSeconds(1));
+            ConsentRecord child = consents.record(
+                    ConsentCommand.deny("cust-1", "marketing.email").build());
+            assertThat(store.recordInForce(tenant, cust, cover)).contains(child);
+            assertThat(store.recordInForce(tenant, cust, List.of(MARKETING.id())))
+                    .contains(parent);
+            // an import that took effect before the child's record is appended later, and still does not decide
+            clock.advance(Duration.ofSeconds(1));
+            consents.record(ConsentCommand.grant("cust-1", "marketing")
+                    .effectiveAt(START.plusMillis(500))
+                    .build());
+            assertThat(store.recordInForce(tenant, cust, cover)).contains(child);
+            // the same effective time on both purposes: the later in the chain decides
+            clock.advance(Duration.ofSeconds(1));
+            List<ConsentRecord> same = consents.recordAll(List.of(
+                    ConsentCommand.withdraw("cust-1", "marketing.email")
+                            .effectiveAt(clock.instant())
+                            .build(),
+                    ConsentCommand.grant("cust-1", "marketing")
+                            .effectiveAt(clock.instant())
+                            .build()));
+            assertThat(same.get(0).effectiveAt()).isEqualTo(same.get(1).effectiveAt());
+            assertThat(store.recordInForce(tenant, cust, cover)).contains(same.get(1));
+            assertThat(consents.check("cust-1", "marketing.email").record()).contains(same.get(1));
+            assertThat(store.recordInForce(tenant, cust, List.of(ANALYTICS.id())))
+                    .isEmpty();
+            assertThat(store.recordInForce(tenant, SubjectId.of("nobody"), cover))
+                    .isEmpty();
+            assertThat(store.recordInForce("other-tenant", cust, cover)).isEmpty();
+
+            consents.erase("cust-1", "request");
+            assertThat(store.recordInForce(tenant, cust, cover)).isEmpty();
+            assertThat(consents.check("cust-1", "marketing.email").reason()).isEqualTo(DecisionReason.ERASED);
+        }
+
+        @Test
         void currentRecordsOfManySubjectsAreNarrowedToThePurposesAsked() {
             ConsentRecord parent =
                     consents.record(ConsentCommand.grant("cust-1", "marketing").build());
@@ -880,6 +925,48 @@ public abstract class ConsentStoreContract {
 
             assertThat(granted.status()).isEqualTo(ConsentStatus.GRANTED);
             assertThat(consents.check("cust-1", "marketing.email").record()).contains(granted);
+        }
+
+        @Test
+        void writesThatReadSomePurposesOnlyKeepEveryOtherRecordAndTheStateVerifies() {
+            ConsentRecord analytics =
+                    consents.record(ConsentCommand.grant("cust-1", "analytics").build());
+            ConsentRecord parent =
+                    consents.record(ConsentCommand.grant("cust-1", "marketing").build());
+            clock.advance(Duration.ofSeconds(1));
+            // the subject objects to the newsletter (direct marketing)
+            consents.record(ConsentCommand.optOut("cust-1", "marketing.email").build());
+            consents.setPreference("cust-1", "newsletter.frequency", "weekly", web());
+            ConsentRecord pending = consents.record(ConsentCommand.grant("cust-1", "billing")
+                    .pendingConfirmation(true)
+                    .build());
+            consents.confirm(pending.id().toString());
+            consents.applyGlobalPrivacyControl("cust-1", web());
+            // a grant on the parent by a system covers the newsletter under objection: refused, so the write had
+            // to read the covered purpose's record although it writes the parent's
+            assertThatThrownBy(() -> consents.record(ConsentCommand.grant("cust-1", "marketing")
+                            .evidence(Evidence.builder()
+                                    .source(Source.IMPORT)
+                                    .collectionPoint("crm")
+                                    .actor(Actor.system("crm-import"))
+                                    .build())
+                            .build()))
+                    .isInstanceOf(ObjectionInForceException.class);
+            clock.advance(Duration.ofSeconds(1));
+            ConsentRecord again = consents.record(
+                    ConsentCommand.grant("cust-1", "marketing.email").build());
+
+            SubjectState state = store.state("default", SubjectId.of("cust-1")).orElseThrow();
+            assertThat(state.current())
+                    .containsEntry(ANALYTICS.id(), analytics)
+                    .containsEntry(MARKETING.id(), parent)
+                    .containsEntry(NEWSLETTER.id(), again)
+                    .containsKeys(BILLING.id(), AD_SALE.id())
+                    .hasSize(5);
+            assertThat(state.headRecordedAt()).contains(again.recordedAt());
+            assertThat(consents.check("cust-1", "ads.sale").reason()).isEqualTo(DecisionReason.OPTED_OUT);
+            assertThat(consents.preference("cust-1", "newsletter.frequency")).contains("weekly");
+            assertThat(store.verify("default", Optional.empty()).intact()).isTrue();
         }
 
         @Test

@@ -163,6 +163,16 @@ public final class CachingConsentStore implements ConsentStore, ChangeFeed.Liste
         return result;
     }
 
+    /** The record in force, from the cached state when the cache is trusted (see {@link #currentRecords}). */
+    @Override
+    public Optional<ConsentRecord> recordInForce(String tenant, SubjectId subject, Collection<PurposeId> purposes) {
+        if (!trusted) {
+            bypasses.increment();
+            return store.recordInForce(tenant, subject, purposes);
+        }
+        return ConsentStore.super.recordInForce(tenant, subject, purposes);
+    }
+
     /** The deciding values, from cached states when the cache is trusted, else from the store's own narrow read. */
     @Override
     public Map<SubjectId, List<DecidingRecord>> decidingRecords(
@@ -396,6 +406,12 @@ public final class CachingConsentStore implements ConsentStore, ChangeFeed.Liste
         public Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects) {
             subjects.forEach(s -> touched.add(new Key(tenant, s.value())));
             return tx.lock(tenant, subjects);
+        }
+
+        @Override
+        public Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects, Set<PurposeId> purposes) {
+            subjects.forEach(s -> touched.add(new Key(tenant, s.value())));
+            return tx.lock(tenant, subjects, purposes);
         }
 
         @Override

@@ -127,6 +127,14 @@ public final class ChainWriter {
             if (!planned.isEmpty() && w.erasedUnderPseudonym) {
                 throw new IllegalStateException("a write plan returned entries for an erased subject");
             }
+            Optional<Set<PurposeId>> reads = r.plan().reads();
+            if (reads.isPresent()
+                    && planned.stream()
+                            .anyMatch(e ->
+                                    e instanceof ConsentRecord c && !reads.get().contains(c.purpose()))) {
+                // the lock read the current records of the declared purposes only: the write would misplace its row
+                throw new IllegalStateException("a write plan wrote a record on a purpose it did not declare");
+            }
             List<AuditEntry> sealed = new ArrayList<>(planned.size());
             for (AuditEntry e : planned) {
                 AuditEntry s = sealAfterHead(e, w, r.keptEffectiveTimes().contains(e.id()));
@@ -163,19 +171,33 @@ public final class ChainWriter {
     }
 
     /**
-     * Locks every subject of the batch, tenant by tenant, in sorted order. A subject the store has never seen
+     * Locks every subject of the batch, tenant by tenant, in sorted order, reading the current records of the
+     * purposes the tenant's plans declare (every purpose when one plan declares none). A subject the store has never seen
      * whose pseudonym names an erased chain gets an erased state: its plan must refuse, and nothing is stored
      * under the identifier, so a write racing an erasure cannot bring the identifier back.
      */
     private static Map<Key, Working> lockAll(StoreTransaction tx, List<AppendRequest> requests) {
         Map<String, Map<SubjectId, Optional<SubjectId>>> byTenant = new TreeMap<>();
+        // per tenant the purposes the plans read; absent once a plan reads every purpose
+        Map<String, Optional<Set<PurposeId>>> readsByTenant = new HashMap<>();
         for (AppendRequest r : requests) {
             byTenant.computeIfAbsent(r.tenant(), t -> new TreeMap<>())
                     .merge(r.subject(), r.pseudonym(), (a, b) -> a.isPresent() ? a : b);
+            Optional<Set<PurposeId>> reads = r.plan().reads();
+            readsByTenant.merge(r.tenant(), reads.map(s -> (Set<PurposeId>) new TreeSet<>(s)), (a, b) -> {
+                if (a.isEmpty() || b.isEmpty()) {
+                    return Optional.empty();
+                }
+                a.get().addAll(b.get());
+                return a;
+            });
         }
         Map<Key, Working> working = new HashMap<>();
         byTenant.forEach((tenant, subjects) -> {
-            Map<SubjectId, SubjectState> states = tx.lock(tenant, List.copyOf(subjects.keySet()));
+            List<SubjectId> ordered = List.copyOf(subjects.keySet());
+            Optional<Set<PurposeId>> reads = readsByTenant.getOrDefault(tenant, Optional.empty());
+            Map<SubjectId, SubjectState> states =
+                    reads.isPresent() ? tx.lock(tenant, ordered, reads.get()) : tx.lock(tenant, ordered);
             Map<SubjectId, SubjectId> unseenByPseudonym = new HashMap<>();
             subjects.forEach((subject, pseudonym) -> {
                 SubjectState state = states.get(subject);

@@ -7,6 +7,8 @@ import dev.consentkit.core.UnknownPurposeException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,6 +20,8 @@ public final class PurposeIndex {
     private final PurposeRegistry registry;
     private final Map<String, Purpose> byName;
     private final Map<PurposeId, List<PurposeId>> covering;
+    private final Map<PurposeId, Set<PurposeId>> coveringOfCovered;
+    private final Set<PurposeId> coveringSaleOrShare;
 
     public PurposeIndex(PurposeRegistry registry) {
         this.registry = registry;
@@ -29,6 +33,36 @@ public final class PurposeIndex {
         }
         this.byName = Map.copyOf(names);
         this.covering = Map.copyOf(cover);
+        Map<PurposeId, Set<PurposeId>> subtrees = new LinkedHashMap<>();
+        Set<PurposeId> saleOrShare = new TreeSet<>();
+        for (Purpose p : registry.currentPurposes()) {
+            Set<PurposeId> read = new TreeSet<>(cover.get(p.id()));
+            for (Purpose q : registry.currentPurposes()) {
+                if (p.id().covers(q.id())) {
+                    read.addAll(cover.get(q.id()));
+                }
+            }
+            subtrees.put(p.id(), Set.copyOf(read));
+            if (p.saleOrShare()) {
+                saleOrShare.addAll(cover.get(p.id()));
+            }
+        }
+        this.coveringOfCovered = Map.copyOf(subtrees);
+        this.coveringSaleOrShare = Set.copyOf(saleOrShare);
+    }
+
+    /**
+     * The purposes whose records a write on {@code id} reads: the purpose, its ancestors, and every declared purpose
+     * it covers with their ancestors (the direct-marketing objection rule looks at what a grant covers).
+     */
+    public Set<PurposeId> coveringOfCovered(PurposeId id) {
+        Set<PurposeId> read = coveringOfCovered.get(id);
+        return read != null ? read : Set.copyOf(id.selfAndAncestors());
+    }
+
+    /** Every sale-or-share purpose with its ancestors: what the Global Privacy Control rule reads. */
+    public Set<PurposeId> coveringSaleOrShare() {
+        return coveringSaleOrShare;
     }
 
     /** Every declared purpose with every version. */

@@ -95,12 +95,13 @@ public final class RecordReader {
                     state.map(SubjectState::erased).orElse(false),
                     now);
         }
-        Map<PurposeId, ConsentRecord> current = store.currentRecords(tenant, subject, purposes.cover(p.id()));
-        if (current.isEmpty()) {
+        // the store picks the record in force among the purpose and its ancestors (the same rule as inForce)
+        Optional<ConsentRecord> inForce = store.recordInForce(tenant, subject, purposes.cover(p.id()));
+        if (inForce.isEmpty()) {
             // an erased subject's records live under its pseudonym; an erased subject is denied on every basis
             return rules.decide(p, null, isErased(subject), now);
         }
-        return rules.decide(p, rules.inForce(current, p.id()), false, now);
+        return rules.decide(p, inForce.get(), false, now);
     }
 
     /**

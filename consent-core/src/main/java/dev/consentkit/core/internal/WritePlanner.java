@@ -164,7 +164,7 @@ public final class WritePlanner {
         Purpose current = purposes.require(c.purpose());
         ConsentStatus status = record.status();
         Evidence evidence = record.evidence();
-        return state -> {
+        return WritePlan.reading(purposes.coveringOfCovered(current.id()), state -> {
             if (state.erased()) {
                 throw new SubjectErasedException();
             }
@@ -173,7 +173,7 @@ public final class WritePlanner {
                 throw new ObjectionInForceException(current.id());
             }
             return List.of(record);
-        };
+        });
     }
 
     /** Applies a validated Global Privacy Control signal; the opt-outs written (none for an erased subject). */
@@ -182,7 +182,11 @@ public final class WritePlanner {
         Evidence gpc = evidencePolicy.apply(validated);
         purposesSavedBeforeWriting();
         AppendResult result = writer.append(new AppendRequest(
-                tenant, subject, Optional.empty(), pseudonyms.ifAvailable(subject), state -> {
+                tenant,
+                subject,
+                Optional.empty(),
+                pseudonyms.ifAvailable(subject),
+                WritePlan.reading(purposes.coveringSaleOrShare(), state -> {
                     if (state.erased()) {
                         return List.of();
                     }
@@ -194,7 +198,7 @@ public final class WritePlanner {
                                 .build());
                     }
                     return planned;
-                }));
+                })));
         listeners.publish(result.entries());
         return result.entries().stream().map(ConsentRecord.class::cast).toList();
     }
@@ -215,16 +219,17 @@ public final class WritePlanner {
                 .evidence(evidence)
                 .build();
         purposesSavedBeforeWriting();
-        AppendResult result = writer.append(new AppendRequest(tenant, pending.subject(), Optional.empty(), state -> {
-            if (state.erased()) {
-                throw new SubjectErasedException();
-            }
-            ConsentRecord current = state.current().get(pending.purpose());
-            if (current == null || !current.id().equals(token)) {
-                throw new InvalidConfirmationException("The pending grant was already confirmed or superseded");
-            }
-            return List.of(granted);
-        }));
+        AppendResult result = writer.append(new AppendRequest(
+                tenant, pending.subject(), Optional.empty(), WritePlan.reading(Set.of(pending.purpose()), state -> {
+                    if (state.erased()) {
+                        throw new SubjectErasedException();
+                    }
+                    ConsentRecord current = state.current().get(pending.purpose());
+                    if (current == null || !current.id().equals(token)) {
+                        throw new InvalidConfirmationException("The pending grant was already confirmed or superseded");
+                    }
+                    return List.of(granted);
+                })));
         listeners.publish(result.entries());
         return (ConsentRecord) result.entries().get(0);
     }
@@ -234,13 +239,18 @@ public final class WritePlanner {
         PreferenceRecord entry =
                 RecordDraft.preference(tenant, subject, key, value, now, evidencePolicy.apply(evidence));
         purposesSavedBeforeWriting();
-        AppendResult result = writer.append(
-                new AppendRequest(tenant, subject, Optional.empty(), pseudonyms.ifAvailable(subject), state -> {
+        AppendResult result = writer.append(new AppendRequest(
+                tenant,
+                subject,
+                Optional.empty(),
+                pseudonyms.ifAvailable(subject),
+                // a preference reads no current record
+                WritePlan.reading(Set.of(), state -> {
                     if (state.erased()) {
                         throw new SubjectErasedException();
                     }
                     return List.of(entry);
-                }));
+                })));
         listeners.publish(result.entries());
         return (PreferenceRecord) result.entries().get(0);
     }

@@ -79,6 +79,23 @@ public interface ConsentStore {
     }
 
     /**
+     * The record in force among the subject's current records on {@code purposes} (a purpose and its ancestors):
+     * the latest by effective time, then by chain sequence ({@link SubjectState#supersedes}); empty if the subject
+     * has none on them (an erased subject's identifier has none). What a single {@code check} decides from. The
+     * default picks it from {@link #currentRecords(String, SubjectId, Collection)}; database stores pick it in
+     * the query and read that one record only.
+     */
+    default Optional<ConsentRecord> recordInForce(String tenant, SubjectId subject, Collection<PurposeId> purposes) {
+        ConsentRecord best = null;
+        for (ConsentRecord r : currentRecords(tenant, subject, purposes).values()) {
+            if (best == null || SubjectState.supersedes(r, best)) {
+                best = r;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /**
      * The current records of many subjects on {@code purposes} only, for bulk filtering
      * ({@code filterAllowed}): subjects without a record on any of them are absent. An erased subject's
      * identifier has none. The default narrows {@link #states}; database stores read only those rows.

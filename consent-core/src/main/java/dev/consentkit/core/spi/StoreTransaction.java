@@ -1,6 +1,7 @@
 package dev.consentkit.core.spi;
 
 import dev.consentkit.core.PreferenceRecord;
+import dev.consentkit.core.PurposeId;
 import dev.consentkit.core.SubjectId;
 import java.util.Collection;
 import java.util.List;
@@ -29,6 +30,18 @@ public interface StoreTransaction {
      * failing and the store retrying.
      */
     Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects);
+
+    /**
+     * {@link #lock(String, List)} for a write whose plans read and write the records on {@code purposes} only: each
+     * returned state's {@link SubjectState#current()} must hold the subject's current record on every one of
+     * {@code purposes} that has one, and may leave out (or hold) the others; head, its recorded time and the
+     * erased flag are as for the whole state. The protocol asks for the purposes its plans name (a grant's purpose,
+     * its ancestors and the purposes it covers with their ancestors), so that a database store reads those rows
+     * only. The default locks and returns the whole state.
+     */
+    default Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects, Set<PurposeId> purposes) {
+        return lock(tenant, subjects);
+    }
 
     /** Which of {@code pseudonyms} name an erased chain in {@code tenant}. */
     Set<SubjectId> erasedAmong(String tenant, Collection<SubjectId> pseudonyms);

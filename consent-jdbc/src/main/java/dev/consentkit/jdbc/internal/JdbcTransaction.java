@@ -66,9 +66,7 @@ public final class JdbcTransaction implements StoreTransaction {
         private final Clock clock;
         private final @Nullable ChangeNotices notices;
 
-        public Runner(Transactions transactions, SqlStatements sql, EntryRows rows, StoreQueries queries, Clock clock) {
-            this(transactions, sql, rows, queries, clock, null);
-        }
+        private final SchemaVersion version;
 
         /** With {@code notices}, every write also sends PostgreSQL change notifications (see {@link ChangeNotices}). */
         public Runner(
@@ -77,7 +75,9 @@ public final class JdbcTransaction implements StoreTransaction {
                 EntryRows rows,
                 StoreQueries queries,
                 Clock clock,
+                SchemaVersion version,
                 @Nullable ChangeNotices notices) {
+            this.version = version;
             this.transactions = transactions;
             this.sql = sql;
             this.rows = rows;
@@ -89,6 +89,7 @@ public final class JdbcTransaction implements StoreTransaction {
         /** Runs {@code work} with {@link Transactions#inTransaction}; it sees a {@link JdbcTransaction}. */
         public <T> T run(String operation, StoreWork<T> work) {
             return transactions.inTransaction(operation, c -> {
+                version.require(c); // tables at schema version 1 fail here, before anything is written
                 JdbcTransaction tx = new JdbcTransaction(c, this);
                 T result;
                 try {
@@ -114,6 +115,24 @@ public final class JdbcTransaction implements StoreTransaction {
      */
     @Override
     public Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects) {
+        return lock(tenant, subjects, (List<String>) null);
+    }
+
+    /**
+     * {@link #lock(String, List)} that reads the current statements on {@code purposes} only (the purposes a write
+     * plan reads and writes), instead of the subjects' whole state.
+     */
+    @Override
+    public Map<SubjectId, SubjectState> lock(String tenant, List<SubjectId> subjects, Set<PurposeId> purposes) {
+        return lock(
+                tenant,
+                subjects,
+                purposes.stream().map(PurposeId::value).sorted().toList());
+    }
+
+    /** Locks the subjects; reads the statements on {@code purposes} (on every purpose when null). */
+    private Map<SubjectId, SubjectState> lock(
+            String tenant, List<SubjectId> subjects, @Nullable List<String> purposes) {
         return unchecked(() -> {
             Map<SubjectId, Long> locked = lockRows(tenant, subjects);
             List<SubjectId> missing =
@@ -142,7 +161,12 @@ public final class JdbcTransaction implements StoreTransaction {
                     withHead.add(subject);
                 }
             });
-            return withHead.isEmpty() ? Map.of() : parts.queries.states(c, tenant, withHead);
+            if (withHead.isEmpty()) {
+                return Map.of();
+            }
+            return purposes == null
+                    ? parts.queries.states(c, tenant, withHead)
+                    : parts.queries.statesOn(c, tenant, withHead, purposes);
         });
     }
 
@@ -324,19 +348,32 @@ public final class JdbcTransaction implements StoreTransaction {
         }
     }
 
-    /** State rows by {@code recordsAdded} / {@code recordsReplaced}, then preference rows likewise. */
+    /**
+     * State rows by {@code recordsAdded} / {@code recordsReplaced}, each with the deciding columns of the record it
+     * points at, then preference rows likewise.
+     */
     private void writeKeyRows(List<SubjectChanges> changes) throws SQLException {
-        try (KeyRows state = new KeyRows(parts.sql.insertState(), parts.sql.updateState())) {
+        try (PreparedStatement insert = c.prepareStatement(parts.sql.insertState());
+                PreparedStatement update = c.prepareStatement(parts.sql.updateState())) {
+            int inserts = 0;
+            int updates = 0;
             for (SubjectChanges ch : changes) {
                 Map<PurposeId, ConsentRecord> current = ch.after().current();
-                ch.recordsAdded()
-                        .forEach(p -> state.add(
-                                true, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
-                ch.recordsReplaced()
-                        .forEach(p -> state.add(
-                                false, Objects.requireNonNull(current.get(p)).id(), ch, p.value()));
+                for (PurposeId p : ch.recordsAdded()) {
+                    bindState(insert, ch, Objects.requireNonNull(current.get(p)));
+                    inserts++;
+                }
+                for (PurposeId p : ch.recordsReplaced()) {
+                    bindState(update, ch, Objects.requireNonNull(current.get(p)));
+                    updates++;
+                }
             }
-            state.execute();
+            if (inserts > 0) {
+                insert.executeBatch();
+            }
+            if (updates > 0) {
+                update.executeBatch();
+            }
         }
         if (changes.stream()
                 .allMatch(ch -> ch.preferencesAdded().isEmpty()
@@ -357,6 +394,21 @@ public final class JdbcTransaction implements StoreTransaction {
         }
     }
 
+    /** Binds and batches a state row of {@link SqlStatements#insertState} or {@link SqlStatements#updateState}. */
+    private void bindState(PreparedStatement ps, SubjectChanges ch, ConsentRecord r) throws SQLException {
+        ps.setString(1, r.id().toString());
+        ps.setString(2, r.status().name());
+        ps.setInt(3, r.purposeVersion());
+        parts.sql.bindInstant(ps, 4, r.effectiveAt());
+        parts.sql.bindInstant(ps, 5, r.expiresAt().orElse(null));
+        ps.setBoolean(6, r.conflict());
+        ps.setLong(7, r.link().sequence());
+        ps.setString(8, ch.tenant());
+        ps.setString(9, ch.subject().value());
+        ps.setString(10, r.purpose().value());
+        ps.addBatch();
+    }
+
     private void writeHeads(List<SubjectChanges> changes) throws SQLException {
         try (PreparedStatement update = c.prepareStatement(parts.sql.updateSubject());
                 PreparedStatement insert = c.prepareStatement(parts.sql.insertSubject())) {
@@ -364,14 +416,16 @@ public final class JdbcTransaction implements StoreTransaction {
             int inserts = 0;
             for (SubjectChanges ch : changes) {
                 ChainLink head = ch.after().head().orElseThrow();
+                Instant headRecordedAt = ch.after().headRecordedAt().orElseThrow();
                 boolean erased = ch.after().erased();
                 boolean rowWithoutHead = headless.remove(new TenantSubject(ch.tenant(), ch.subject()));
                 if (ch.known() || rowWithoutHead) {
                     update.setLong(1, head.sequence());
                     update.setString(2, head.hash());
                     update.setBoolean(3, erased);
-                    update.setString(4, ch.tenant());
-                    update.setString(5, ch.subject().value());
+                    parts.sql.bindInstant(update, 4, headRecordedAt);
+                    update.setString(5, ch.tenant());
+                    update.setString(6, ch.subject().value());
                     update.addBatch();
                     updates++;
                 } else {
@@ -380,6 +434,7 @@ public final class JdbcTransaction implements StoreTransaction {
                     insert.setLong(3, head.sequence());
                     insert.setString(4, head.hash());
                     insert.setBoolean(5, erased);
+                    parts.sql.bindInstant(insert, 6, headRecordedAt);
                     insert.addBatch();
                     inserts++;
                 }

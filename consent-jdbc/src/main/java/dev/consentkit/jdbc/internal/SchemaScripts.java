@@ -25,17 +25,23 @@ public final class SchemaScripts {
     private final Dialect dialect;
     private final SqlStatements sql;
     private final Transactions transactions;
+    private final SchemaVersion version;
 
-    public SchemaScripts(Dialect dialect, SqlStatements sql, Transactions transactions) {
+    public SchemaScripts(Dialect dialect, SqlStatements sql, Transactions transactions, SchemaVersion version) {
+        this.version = version;
         this.dialect = dialect;
         this.sql = sql;
         this.transactions = transactions;
     }
 
-    /** Runs the schema script unless the log table already exists. */
+    /**
+     * Runs the schema script unless the log table already exists; fails with a {@link
+     * dev.consentkit.core.ConsentStoreException} naming the migration script if the tables are at schema version 1.
+     */
     public void createSchemaIfMissing() {
         transactions.inTransaction("createSchema", c -> {
             if (tableExists(c)) {
+                version.require(c); // tables at version 1 are reported with the migration script to run
                 return;
             }
             try (Statement st = c.createStatement()) {

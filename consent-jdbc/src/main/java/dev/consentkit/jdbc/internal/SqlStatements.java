@@ -321,10 +321,20 @@ public class SqlStatements {
                 + " FROM " + tables.log() + " l"
                 + " LEFT JOIN " + tables.subject() + " h ON h.tenant = l.tenant AND h.subject = l.subject"
                 + " LEFT JOIN " + tables.state() + " s ON s.tenant = l.tenant AND s.subject = l.subject"
-                + " AND s.purpose_id = l.purpose_id AND s.entry_id = l.entry_id"
+                + " AND s.purpose_id = l.purpose_id AND s.entry_id = l.entry_id" + decidingColumnsMatch()
                 + " LEFT JOIN " + tables.preference() + " p ON p.tenant = l.tenant AND p.subject = l.subject"
                 + " AND p.pref_key = l.pref_key AND p.entry_id = l.entry_id"
                 + " WHERE l.tenant = ?" + (subject ? " AND l.subject = ?" : "") + " ORDER BY l.subject, l.seq";
+    }
+
+    /**
+     * The state row's deciding columns hold what its log row holds: a row whose columns differ does not count as
+     * pointing at its record, so that {@code verify()} reports it (a check picks the deciding record by them).
+     */
+    private static String decidingColumnsMatch() {
+        return " AND s.status = l.status AND s.purpose_version = l.purpose_version AND s.effective_at = l.effective_at"
+                + " AND (s.expires_at = l.expires_at OR (s.expires_at IS NULL AND l.expires_at IS NULL))"
+                + " AND s.conflict = l.conflict AND s.seq = l.seq";
     }
 
     /** Subject rows with a head (or an erased flag) but no entries: {@code subject}, {@code head_seq}. */
@@ -383,12 +393,12 @@ public class SqlStatements {
 
     String insertSubject() {
         return "INSERT INTO " + tables.subject()
-                + " (tenant, subject, head_seq, head_hash, erased) VALUES (?, ?, ?, ?, ?)";
+                + " (tenant, subject, head_seq, head_hash, erased, head_recorded_at) VALUES (?, ?, ?, ?, ?, ?)";
     }
 
     String updateSubject() {
-        return "UPDATE " + tables.subject()
-                + " SET head_seq = ?, head_hash = ?, erased = ? WHERE tenant = ? AND subject = ?";
+        return "UPDATE " + tables.subject() + " SET head_seq = ?, head_hash = ?, erased = ?, head_recorded_at = ?"
+                + " WHERE tenant = ? AND subject = ?";
     }
 
     String selectHead() {
@@ -397,15 +407,30 @@ public class SqlStatements {
 
     /**
      * Heads and current statements of subjects, one row per statement (or one with null entry for none), with
-     * the head entry's recorded time (from the log row at the head's sequence, by the chain's unique key).
+     * the head entry's recorded time (kept on the subject row).
      */
     String selectStates(int subjects) {
-        return "SELECT h.subject AS h_subject, h.head_seq, h.head_hash, h.erased,"
-                + " hl.recorded_at AS head_recorded_at, " + logColumns
+        return "SELECT h.subject AS h_subject, h.head_seq, h.head_hash, h.erased, h.head_recorded_at, " + logColumns
                 + " FROM " + tables.subject() + " h"
-                + " LEFT JOIN " + tables.log() + " hl ON hl.tenant = h.tenant AND hl.subject = h.subject"
-                + " AND hl.seq = h.head_seq"
                 + " LEFT JOIN " + tables.state() + " s ON s.tenant = h.tenant AND s.subject = h.subject"
+                + " LEFT JOIN " + tables.log() + " l ON l.entry_id = s.entry_id"
+                + " WHERE h.tenant = ? AND h.subject" + subjectsIn(subjects);
+    }
+
+    /**
+     * {@link #selectStates} with the current statements on {@code purposes} only (none for 0): what a write plan
+     * reads. Parameters: the purposes, the tenant, the subjects.
+     */
+    String selectStatesOn(int subjects, int purposes) {
+        if (purposes == 0) {
+            return "SELECT h.subject AS h_subject, h.head_seq, h.head_hash, h.erased, h.head_recorded_at,"
+                    + " CAST(NULL AS CHAR(36)) AS entry_id FROM " + tables.subject() + " h"
+                    + " WHERE h.tenant = ? AND h.subject" + subjectsIn(subjects);
+        }
+        return "SELECT h.subject AS h_subject, h.head_seq, h.head_hash, h.erased, h.head_recorded_at, " + logColumns
+                + " FROM " + tables.subject() + " h"
+                + " LEFT JOIN " + tables.state() + " s ON s.tenant = h.tenant AND s.subject = h.subject"
+                + " AND s.purpose_id" + in(purposes)
                 + " LEFT JOIN " + tables.log() + " l ON l.entry_id = s.entry_id"
                 + " WHERE h.tenant = ? AND h.subject" + subjectsIn(subjects);
     }
@@ -414,6 +439,22 @@ public class SqlStatements {
     String statements(int purposes) {
         return selectLog() + " JOIN " + tables.state() + " s ON s.entry_id = l.entry_id"
                 + " WHERE s.tenant = ? AND s.subject = ? AND s.purpose_id" + in(purposes);
+    }
+
+    /**
+     * The statement in force among one subject's current statements on some purposes: the latest by effective
+     * time, then by chain sequence, picked from the state rows' deciding columns; the log row is read for that one
+     * only. Parameters: tenant, subject, the purposes.
+     */
+    String statementInForce(int purposes) {
+        return selectLog() + " JOIN (SELECT d.entry_id FROM " + tables.state() + " d"
+                + " WHERE d.tenant = ? AND d.subject = ? AND d.purpose_id" + in(purposes)
+                + " ORDER BY d.effective_at DESC, d.seq DESC" + firstRowOnly() + ") s ON s.entry_id = l.entry_id";
+    }
+
+    /** Limits a query to its first row. */
+    protected String firstRowOnly() {
+        return " LIMIT 1";
     }
 
     /** Several subjects' current statements on some purposes. */
@@ -434,14 +475,11 @@ public class SqlStatements {
     /**
      * The current records' deciding values as one table with the columns {@code tenant, subject, purpose_id,
      * status, purpose_version, effective_at, expires_at, seq}, to be aliased {@code d}: the only place that says
-     * where they come from. Schema version 1: a state row only points at its log entry, so the values are read
-     * from the log by {@code entry_id}. Schema version 2 writes them into the state table's own columns of those
-     * names with every state row; then this returns the state table itself and no other statement changes.
+     * where they come from. Since schema version 2 the state table carries them in its own columns of those names,
+     * written with every state row, so the statements below read the state rows alone and never the log.
      */
     String decidingState() {
-        return "(SELECT s.tenant, s.subject, s.purpose_id, l.status, l.purpose_version, l.effective_at,"
-                + " l.expires_at, l.seq FROM " + tables.state() + " s JOIN " + tables.log()
-                + " l ON l.entry_id = s.entry_id)";
+        return tables.state();
     }
 
     /**
@@ -474,13 +512,23 @@ public class SqlStatements {
                 + " ORDER BY d.subject";
     }
 
+    /**
+     * Inserts a current-record row with its deciding columns. Parameters: entry id, the deciding columns (status,
+     * purpose version, effective time, expiry, conflict, sequence), tenant, subject, purpose.
+     */
     String insertState() {
-        return "INSERT INTO " + tables.state() + " (entry_id, tenant, subject, purpose_id) VALUES (?, ?, ?, ?)";
+        return "INSERT INTO " + tables.state() + " (entry_id, " + STATE_DECIDING + ", tenant, subject, purpose_id)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     }
 
+    /** Points a current-record row at another record; parameters as {@link #insertState}. */
     String updateState() {
-        return "UPDATE " + tables.state() + " SET entry_id = ? WHERE tenant = ? AND subject = ? AND purpose_id = ?";
+        return "UPDATE " + tables.state() + " SET entry_id = ?, status = ?, purpose_version = ?, effective_at = ?,"
+                + " expires_at = ?, conflict = ?, seq = ? WHERE tenant = ? AND subject = ? AND purpose_id = ?";
     }
+
+    /** The state row's deciding columns, copied from the record it points at, in the order they are bound. */
+    static final String STATE_DECIDING = "status, purpose_version, effective_at, expires_at, conflict, seq";
 
     String selectPreferences() {
         return selectLog() + " JOIN " + tables.preference() + " p ON p.entry_id = l.entry_id"
@@ -554,6 +602,15 @@ public class SqlStatements {
 
     String deleteOutbox() {
         return "DELETE FROM " + tables.outbox() + " WHERE outbox_id = ?";
+    }
+
+    /**
+     * A query that fails unless the tables are at schema version 2: the state row's deciding columns and the
+     * subject row's head time exist.
+     */
+    String probeVersion2() {
+        return "SELECT s.seq, s.status, h.head_recorded_at FROM " + tables.state() + " s, " + tables.subject()
+                + " h WHERE 1 = 0";
     }
 
     /** A query that fails unless the log table exists. */

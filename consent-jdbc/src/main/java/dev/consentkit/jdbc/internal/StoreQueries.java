@@ -61,14 +61,31 @@ public final class StoreQueries {
             List<String> tail,
             RowConsumer consumer)
             throws SQLException {
+        forSubjects(c, tenant, List.of(), subjects, statement, tail, consumer);
+    }
+
+    /** {@link #forSubjects} with {@code leading} parameters bound before the tenant. */
+    void forSubjects(
+            Connection c,
+            String tenant,
+            List<String> leading,
+            List<SubjectId> subjects,
+            IntFunction<String> statement,
+            List<String> tail,
+            RowConsumer consumer)
+            throws SQLException {
         int chunkSize = sql.subjectsPerStatement();
         for (int from = 0; from < subjects.size(); from += chunkSize) {
             List<String> chunk = subjects.subList(from, Math.min(subjects.size(), from + chunkSize)).stream()
                     .map(SubjectId::value)
                     .toList();
             try (PreparedStatement ps = c.prepareStatement(statement.apply(chunk.size()))) {
-                ps.setString(1, tenant);
-                int next = sql.bindSubjects(c, ps, 2, chunk);
+                int first = 1;
+                for (String value : leading) {
+                    ps.setString(first++, value);
+                }
+                ps.setString(first, tenant);
+                int next = sql.bindSubjects(c, ps, first + 1, chunk);
                 for (String value : tail) {
                     ps.setString(next++, value);
                 }
@@ -88,9 +105,28 @@ public final class StoreQueries {
     /** Subjects' heads and current statements; subjects without a head are absent. */
     public Map<SubjectId, SubjectState> states(Connection c, String tenant, Collection<SubjectId> subjects)
             throws SQLException {
+        return states(c, tenant, subjects, sql::selectStates, List.of());
+    }
+
+    /**
+     * Subjects' heads and their current statements on {@code purposes} only (none when it is empty); subjects
+     * without a head are absent. The purposes are bound first, in the join.
+     */
+    public Map<SubjectId, SubjectState> statesOn(
+            Connection c, String tenant, Collection<SubjectId> subjects, List<String> purposes) throws SQLException {
+        return states(c, tenant, subjects, n -> sql.selectStatesOn(n, purposes.size()), purposes);
+    }
+
+    private Map<SubjectId, SubjectState> states(
+            Connection c,
+            String tenant,
+            Collection<SubjectId> subjects,
+            IntFunction<String> statement,
+            List<String> leading)
+            throws SQLException {
         Map<SubjectId, StateBuilder> builders = new LinkedHashMap<>();
         RowsOf rowsOf = new RowsOf();
-        forSubjects(c, tenant, List.copyOf(subjects), sql::selectStates, List.of(), rs -> {
+        forSubjects(c, tenant, leading, List.copyOf(subjects), statement, List.of(), rs -> {
             SubjectId subject = new SubjectId(rs.getString("h_subject"));
             StateBuilder b = builders.get(subject);
             if (b == null) {
@@ -134,6 +170,24 @@ public final class StoreQueries {
             });
         }
         return result;
+    }
+
+    /**
+     * The statement in force among one subject's current statements on {@code purposes} (the latest by effective
+     * time, then by sequence), with one statement that reads the log row of that record only.
+     */
+    public Optional<ConsentRecord> statementInForce(
+            Connection c, String tenant, SubjectId subject, List<PurposeId> purposes) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.statementInForce(purposes.size()))) {
+            ps.setString(1, tenant);
+            ps.setString(2, subject.value());
+            for (int i = 0; i < purposes.size(); i++) {
+                ps.setString(i + 3, purposes.get(i).value());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of((ConsentRecord) rows.read(rs)) : Optional.empty();
+            }
+        }
     }
 
     /** Many subjects' current statements on {@code purposes}; subjects without any are absent. */
