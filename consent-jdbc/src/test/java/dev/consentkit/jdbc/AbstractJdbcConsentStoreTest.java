@@ -239,13 +239,25 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             // the withdrawal and the later grant go; head and state point at the first grant again
             assertThat(sql("DELETE FROM " + db().table("log") + where() + " AND seq > 1", "victim"))
                     .isEqualTo(2);
+            String firstRow = " FROM " + db().table("log") + " WHERE entry_id = '" + first.id() + "')";
             assertThat(sql(
-                            "UPDATE " + db().table("subject") + " SET head_seq = 1, head_hash = ?" + where(),
+                            "UPDATE " + db().table("subject") + " SET head_seq = 1, head_hash = ?,"
+                                    + " head_recorded_at = (SELECT recorded_at" + firstRow + where(),
                             first.link().hash(),
                             "victim"))
                     .isEqualTo(1);
+            // a careful editor also copies the first grant's deciding columns, which verify() compares with the log
+            StringBuilder deciding = new StringBuilder();
+            for (String column :
+                    List.of("status", "purpose_version", "effective_at", "expires_at", "conflict", "seq")) {
+                deciding.append(", ")
+                        .append(column)
+                        .append(" = (SELECT ")
+                        .append(column)
+                        .append(firstRow);
+            }
             assertThat(sql(
-                            "UPDATE " + db().table("state") + " SET entry_id = ?" + where()
+                            "UPDATE " + db().table("state") + " SET entry_id = ?" + deciding + where()
                                     + " AND purpose_id = 'marketing.email'",
                             first.id().toString(),
                             "victim"))
