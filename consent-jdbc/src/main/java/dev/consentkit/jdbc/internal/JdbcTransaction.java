@@ -255,6 +255,7 @@ public final class JdbcTransaction implements StoreTransaction {
             for (int from = 0; from < keys.size(); from += SqlStatements.IN_LIST_CHUNK) {
                 List<String> chunk = keys.subList(from, Math.min(keys.size(), from + SqlStatements.IN_LIST_CHUNK));
                 try (PreparedStatement ps = c.prepareStatement(parts.sql.recordsByIdempotencyKey(chunk.size()))) {
+                    parts.sql.beforeKeyLookup(ps);
                     ps.setString(1, tenant);
                     for (int i = 0; i < chunk.size(); i++) {
                         ps.setString(i + 2, chunk.get(i));

@@ -123,6 +123,12 @@ public class SqlStatements {
     protected void beforeArrayQuery(PreparedStatement ps) throws SQLException {}
 
     /**
+     * Called on the idempotency-key lookup (which every consent write makes) before it runs: it must stay a probe
+     * of the (tenant, idempotency_key) index whatever plan the database has cached for it.
+     */
+    protected void beforeKeyLookup(PreparedStatement ps) throws SQLException {}
+
+    /**
      * Called once a connection's own transaction has begun (auto-commit off), before the work runs: sets how long
      * a statement of this transaction waits for another transaction's row lock before it fails with a lock
      * timeout (see {@link #isLockTimeout}). Every database overrides it: the SQL standard has no such setting.
