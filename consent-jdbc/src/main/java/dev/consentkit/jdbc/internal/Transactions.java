@@ -45,8 +45,23 @@ public final class Transactions {
         }
     }
 
-    /** True when the DataSource hands this thread a connection with auto-commit off. */
+    /**
+     * Whether this thread's last transaction here joined the caller's, remembered until it is asked (once), so that
+     * the manager can tell after a write without another connection: after a commit whose connection then broke,
+     * asking the DataSource would fail, and the committed write's listeners would go unheard.
+     */
+    private final ThreadLocal<Boolean> lastJoined = new ThreadLocal<>();
+
+    /**
+     * True when this thread's write that just returned joined the caller's transaction; asked with no such write
+     * on record, true when the DataSource hands this thread a connection with auto-commit off.
+     */
     public boolean joinsCallerTransaction() {
+        Boolean joined = lastJoined.get();
+        if (joined != null) {
+            lastJoined.remove();
+            return joined;
+        }
         return withConnection("joinsCallerTransaction", c -> !c.getAutoCommit());
     }
 
@@ -88,11 +103,13 @@ public final class Transactions {
                     c.setAutoCommit(false);
                     sql.beganTransaction(c, lockTimeout);
                 }
+                lastJoined.remove();
                 T result = work.run(c);
                 if (owned) {
                     committing = true;
                     c.commit();
                 }
+                lastJoined.set(!owned);
                 return result;
             } catch (SQLException e) {
                 if (committing && sql.isConnectionFailure(e)) {
