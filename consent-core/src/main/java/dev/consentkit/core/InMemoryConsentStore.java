@@ -1,6 +1,7 @@
 package dev.consentkit.core;
 
 import dev.consentkit.core.internal.DecidingTable;
+import dev.consentkit.core.internal.IdempotencyKeys;
 import dev.consentkit.core.spi.ConsentStore;
 import dev.consentkit.core.spi.DecidingRecord;
 import dev.consentkit.core.spi.KeyedRecord;
@@ -498,7 +499,9 @@ public final class InMemoryConsentStore implements ConsentStore {
                     log.put(position, e);
                     if (e instanceof ConsentRecord r) {
                         recordIndex.put(e.id(), target.key);
+                        // keys ConsentKit generated are never looked up (see ChainWriter): not indexed
                         r.idempotencyKey()
+                                .filter(k -> !IdempotencyKeys.isGenerated(k))
                                 .ifPresent(k -> idempotency.putIfAbsent(
                                         new IdempotencyKey(c.tenant(), k),
                                         new KeyedRecord(

@@ -231,4 +231,132 @@ class IdempotencyTest {
             assertThat(published).hasSize(3);
         }
     }
+
+    /**
+     * Keys ConsentKit generates are new by construction, so a write without a caller's key looks nothing up (no
+     * extra statement on a database, no store-wide lock in memory); callers may therefore not use their prefix.
+     */
+    @Nested
+    class GeneratedKeys {
+
+        @Test
+        void aCallersKeyWithTheGeneratedPrefixIsRefusedAndNothingIsWritten() {
+            assertThatThrownBy(() -> manager.record(grant("cust-1", "marketing.email", "ck:mine")))
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .satisfies(e -> assertThat(((InvalidConsentRequestException) e).violations())
+                            .anySatisfy(v -> assertThat(v.field()).isEqualTo("idempotencyKey")));
+            assertThatThrownBy(() -> manager.recordAll(List.of(
+                            grant("cust-1", "marketing.email", "fine"), grant("cust-2", "marketing.email", "ck:mine"))))
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .satisfies(e -> assertThat(((InvalidConsentRequestException) e).violations())
+                            .anySatisfy(v -> assertThat(v.field()).isEqualTo("commands[1].idempotencyKey")));
+            assertThat(historyCount(manager)).isZero();
+        }
+
+        @Test
+        void writesWithoutACallersKeyLookNoKeyUpWhileACallersKeyIsLookedUp() {
+            java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+            ConsentManager counted = ConsentManager.builder()
+                    .purposes(EMAIL, SMS)
+                    .store(new CountingLookups(store, lookups))
+                    .clock(CLOCK)
+                    .build();
+
+            ConsentRecord unkeyed = counted.record(ConsentCommand.grant("cust-1", "marketing.email")
+                    .evidence(Evidence.of(Source.WEB, "signup-form"))
+                    .build());
+            counted.recordAll(List.of(
+                    ConsentCommand.withdraw("cust-1", "marketing.email").build(),
+                    ConsentCommand.grant("cust-2", "marketing.sms").build()));
+
+            assertThat(unkeyed.idempotencyKey())
+                    .hasValueSatisfying(k -> assertThat(k).startsWith("ck:"));
+            assertThat(lookups).hasValue(0);
+            counted.record(grant("cust-3", "marketing.email", "form-1"));
+            assertThat(lookups).hasValue(1);
+            assertThat(historyCount(counted)).isEqualTo(4);
+        }
+    }
+
+    /** The in-memory store, counting the idempotency lookups its write transactions are asked for. */
+    private record CountingLookups(InMemoryConsentStore delegate, java.util.concurrent.atomic.AtomicInteger lookups)
+            implements dev.consentkit.core.spi.ConsentStore {
+
+        @Override
+        public <T> T inWriteTransaction(String operation, dev.consentkit.core.spi.StoreWork<T> work) {
+            return delegate.inWriteTransaction(
+                    operation,
+                    tx -> work.run(new dev.consentkit.core.spi.StoreTransaction() {
+                        @Override
+                        public java.util.Map<SubjectId, dev.consentkit.core.spi.SubjectState> lock(
+                                String tenant, List<SubjectId> subjects) {
+                            return tx.lock(tenant, subjects);
+                        }
+
+                        @Override
+                        public java.util.Map<SubjectId, dev.consentkit.core.spi.SubjectState> lock(
+                                String tenant, List<SubjectId> subjects, java.util.Set<PurposeId> purposes) {
+                            return tx.lock(tenant, subjects, purposes);
+                        }
+
+                        @Override
+                        public java.util.Set<SubjectId> erasedAmong(
+                                String tenant, java.util.Collection<SubjectId> pseudonyms) {
+                            return tx.erasedAmong(tenant, pseudonyms);
+                        }
+
+                        @Override
+                        public java.util.Map<String, dev.consentkit.core.spi.KeyedRecord> recordsByIdempotencyKey(
+                                String tenant, java.util.Collection<String> keys) {
+                            lookups.incrementAndGet();
+                            return tx.recordsByIdempotencyKey(tenant, keys);
+                        }
+
+                        @Override
+                        public java.util.Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject) {
+                            return tx.preferences(tenant, subject);
+                        }
+
+                        @Override
+                        public void pseudonymise(String tenant, SubjectId subject, SubjectId pseudonym) {
+                            tx.pseudonymise(tenant, subject, pseudonym);
+                        }
+
+                        @Override
+                        public void write(List<dev.consentkit.core.spi.SubjectChanges> changes) {
+                            tx.write(changes);
+                        }
+                    }));
+        }
+
+        @Override
+        public java.util.Optional<dev.consentkit.core.spi.SubjectState> state(String tenant, SubjectId subject) {
+            return delegate.state(tenant, subject);
+        }
+
+        @Override
+        public java.util.Map<String, PreferenceRecord> preferences(String tenant, SubjectId subject) {
+            return delegate.preferences(tenant, subject);
+        }
+
+        @Override
+        public java.util.Optional<ConsentRecord> findRecord(String tenant, java.util.UUID id) {
+            return delegate.findRecord(tenant, id);
+        }
+
+        @Override
+        public Stream<AuditEntry> history(String tenant, HistoryQuery query) {
+            return delegate.history(tenant, query);
+        }
+
+        @Override
+        public Stream<AuditEntry> chains(String tenant, java.util.Optional<SubjectId> subject) {
+            return delegate.chains(tenant, subject);
+        }
+
+        @Override
+        public java.util.Optional<ChainLink> head(String tenant, SubjectId subject) {
+            return delegate.head(tenant, subject);
+        }
+    }
 }

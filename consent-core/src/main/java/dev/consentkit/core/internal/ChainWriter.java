@@ -236,7 +236,11 @@ public final class ChainWriter {
     private static Map<Key, KeyedRecord> recordsByIdempotencyKey(StoreTransaction tx, List<AppendRequest> requests) {
         Map<String, Set<String>> byTenant = new TreeMap<>();
         for (AppendRequest r : requests) {
+            // a generated key is new by construction (callers may not use its prefix): nothing to look up, so a
+            // write without a caller's key costs no lookup (and, in memory, takes no store-wide lock); a commit in
+            // doubt is settled by its entry ids instead (InDoubtWrites)
             r.idempotencyKey()
+                    .filter(k -> !IdempotencyKeys.isGenerated(k))
                     .ifPresent(k -> byTenant.computeIfAbsent(r.tenant(), t -> new LinkedHashSet<>())
                             .add(k));
         }

@@ -102,6 +102,14 @@ public final class CommandValidator {
         List<Violation> found = new ArrayList<>(violations(validator.validate(c), prefix));
         // the id rules report null too (the @NotNull violations on subject and purpose are dropped)
         addProblem(found, prefix + "subject", IdRules.subjectProblem(c.subject()));
+        if (c.idempotencyKey() != null
+                && c.idempotencyKey().isPresent()
+                && IdempotencyKeys.isGenerated(c.idempotencyKey().get())) {
+            found.add(new Violation(
+                    prefix + "idempotencyKey",
+                    "must not start with " + IdempotencyKeys.GENERATED_PREFIX
+                            + ", which marks the keys ConsentKit generates"));
+        }
         String shape = IdRules.purposeProblem(c.purpose());
         if (shape != null) {
             found.add(new Violation(prefix + "purpose", shape));
