@@ -266,14 +266,10 @@ public final class ConsentManager {
 
     /** {@link #allowed(String, String)} for typed ids. */
     public boolean allowed(SubjectId subject, PurposeId purpose) {
-        TableDecider t = table;
-        if (t != null && subject != null && purpose != null) {
-            int decided = t.decide(subject.value(), purpose.value());
-            if (decided != TableDecider.UNDECIDED) {
-                return decided == TableDecider.ALLOW;
-            }
+        if (subject == null || purpose == null) {
+            return check(subject, purpose).allowed(); // refused, naming the parameter
         }
-        return check(subject, purpose).allowed();
+        return allowed(subject.value(), purpose.value());
     }
 
     /** Was processing allowed at {@code at}, from everything recorded so far? */
