@@ -38,6 +38,7 @@ public class PostgresReadBenchmark {
         int subjects;
         String checkSql;
         String stateSql;
+        String allowedSql;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -50,6 +51,8 @@ public class PostgresReadBenchmark {
             stateSql = "SELECT s.purpose_id, l.status, l.purpose_version, l.expires_at FROM " + s
                     + ".consent_state s JOIN " + s
                     + ".consent_log l ON l.entry_id = s.entry_id WHERE s.tenant = ? AND s.subject = ?";
+            allowedSql = "SELECT s.status, s.expires_at FROM " + s
+                    + ".consent_state s WHERE s.tenant = ? AND s.subject = ? AND s.purpose_id = ?";
         }
 
         @TearDown(Level.Trial)
@@ -78,6 +81,26 @@ public class PostgresReadBenchmark {
     public String checkRaw(Db db, Random r) throws SQLException {
         try (Connection c = db.ds.getConnection();
                 PreparedStatement ps = c.prepareStatement(db.checkSql)) {
+            ps.setString(1, BenchData.TENANT);
+            ps.setString(2, db.randomSubject(r.random));
+            ps.setString(3, "marketing.email");
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** {@code allowed}: the same question as {@code check}, answered from the state rows' deciding columns alone. */
+    @Benchmark
+    public boolean allowedKit(Db db, Random r) {
+        return db.consents.allowed(db.randomSubject(r.random), "marketing.email");
+    }
+
+    /** The floor for allowed: the subject's state row for the purpose by primary key, its status, nothing decided. */
+    @Benchmark
+    public String allowedRaw(Db db, Random r) throws SQLException {
+        try (Connection c = db.ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(db.allowedSql)) {
             ps.setString(1, BenchData.TENANT);
             ps.setString(2, db.randomSubject(r.random));
             ps.setString(3, "marketing.email");

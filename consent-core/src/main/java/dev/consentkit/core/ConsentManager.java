@@ -249,9 +249,11 @@ public final class ConsentManager {
      * May the subject's data be processed for {@code purpose} now? The same rules and the same answer as
      * {@code check(subject, purpose).allowed()}, for the hot path: with the default {@link InMemoryConsentStore}
      * (and no {@link ConsentManagerBuilder#decisionObserver decision observer}) it allocates nothing, reading a flat
-     * table of the records in force that the store republishes on every write; with any other store it is
-     * {@code check(subject, purpose).allowed()}. Never throws for a valid call; an invalid or null subject id or
-     * purpose name, or an undeclared purpose, throws as {@link #check(String, String)} does.
+     * table of the records in force that the store republishes on every write; with any other store it reads only
+     * the deciding values of the subject's current records (on a database, the state rows, never the audit log, so
+     * it costs less than a check, which also returns the deciding record with its evidence). Never throws for a
+     * valid call; an invalid or null subject id or purpose name, or an undeclared purpose, throws as
+     * {@link #check(String, String)} does.
      */
     public boolean allowed(String subject, String purpose) {
         TableDecider t = table;
@@ -261,7 +263,7 @@ public final class ConsentManager {
                 return decided == TableDecider.ALLOW;
             }
         }
-        return check(subject, purpose).allowed();
+        return reader.allowed(SubjectId.of(subject), purposes.require(purpose), now());
     }
 
     /** {@link #allowed(String, String)} for typed ids. */

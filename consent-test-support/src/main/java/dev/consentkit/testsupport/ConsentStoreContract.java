@@ -1530,4 +1530,155 @@ public abstract class ConsentStoreContract {
             }
         }
     }
+
+    /** Random histories {@link AllowedAgreesWithCheck} replays; the in-memory stores run more of them. */
+    protected int randomHistories() {
+        return 4;
+    }
+
+    /**
+     * Differential test of {@link ConsentManager#allowed(String, String)} (the in-memory store's flat table, or the
+     * store's deciding values alone) against {@code check(...).allowed()}: random histories of grants, refusals,
+     * pending grants and their confirmations, imports with earlier effective times, old purpose versions below the
+     * reconsent version, Global Privacy Control signals and erasures over a purpose hierarchy with every legal basis,
+     * with the clock moved back and forth across the grants' expiry (to the microsecond and within it). After every
+     * step both answers must agree for every subject (pseudonyms of erased subjects included) and every purpose.
+     */
+    @Nested
+    class AllowedAgreesWithCheck {
+
+        final List<Purpose> purposes = List.of(
+                Purpose.builder("mkt")
+                        .basis(LegalBasis.CONSENT)
+                        .validFor(Period.ofDays(30))
+                        .build(),
+                Purpose.builder("mkt.email")
+                        .basis(LegalBasis.CONSENT)
+                        .validFor(Period.ofDays(10))
+                        .directMarketing(true)
+                        .build(),
+                Purpose.builder("mkt.email.weekly").basis(LegalBasis.CONSENT).build(),
+                Purpose.builder("ads").basis(LegalBasis.CONSENT).version(1).build(),
+                Purpose.builder("ads")
+                        .basis(LegalBasis.CONSENT)
+                        .version(2)
+                        .reconsentFromVersion(2)
+                        .saleOrShare(true)
+                        .validFor(Period.ofDays(5))
+                        .build(),
+                Purpose.builder("stats").basis(LegalBasis.LEGITIMATE_INTERESTS).build(),
+                Purpose.builder("stats.deep").basis(LegalBasis.CONSENT).build(),
+                Purpose.builder("billing").basis(LegalBasis.CONTRACT).build(),
+                Purpose.builder("billing.reminders")
+                        .basis(LegalBasis.LEGITIMATE_INTERESTS)
+                        .build());
+
+        final List<String> purposeNames = List.of(
+                "mkt", "mkt.email", "mkt.email.weekly", "ads", "stats", "stats.deep", "billing", "billing.reminders");
+
+        @Test
+        void allowedEqualsCheckAfterEveryStepOfARandomHistory() {
+            for (int i = 0; i < randomHistories(); i++) {
+                long seed = 7919L * i + 13;
+                // every other history starts on a whole millisecond, so that expiries fall on millisecond boundaries
+                clock.set(seed % 2 == 0 ? START.truncatedTo(ChronoUnit.MILLIS) : START);
+                ConsentManager manager = ConsentManager.builder()
+                        .purposes(purposes)
+                        .store(store)
+                        .clock(clock)
+                        .tenant("allowed-" + i)
+                        .pseudonymKey(KEY)
+                        .build();
+                replay(manager, seed);
+            }
+        }
+
+        private void replay(ConsentManager manager, long seed) {
+            java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+            List<String> subjects = new ArrayList<>(List.of("s-0", "s-1", "s-2", " padded ", "\uD83D\uDE00-emoji"));
+            java.util.LinkedHashSet<String> asked = new java.util.LinkedHashSet<>(subjects);
+            asked.add("never-seen");
+            List<Instant> expiries = new ArrayList<>();
+            List<String> pendingTokens = new ArrayList<>();
+            for (int step = 0; step < 30; step++) {
+                String subject = subjects.get(random.nextInt(subjects.size()));
+                String purpose = purposeNames.get(random.nextInt(purposeNames.size()));
+                int action = random.nextInt(15);
+                try {
+                    switch (action) {
+                        case 0, 1, 2 -> record(manager, ConsentCommand.grant(subject, purpose), expiries);
+                        case 3 -> record(manager, ConsentCommand.withdraw(subject, purpose), expiries);
+                        case 4 -> record(manager, ConsentCommand.deny(subject, purpose), expiries);
+                        case 5 -> record(manager, ConsentCommand.optOut(subject, purpose), expiries);
+                        case 6 ->
+                            pendingTokens.add(record(
+                                            manager,
+                                            ConsentCommand.grant(subject, purpose)
+                                                    .pendingConfirmation(true),
+                                            expiries)
+                                    .id()
+                                    .toString());
+                        case 7 -> {
+                            if (!pendingTokens.isEmpty()) {
+                                manager.confirm(pendingTokens.remove(random.nextInt(pendingTokens.size())));
+                            }
+                        }
+                        case 8 ->
+                            record( // an import: took effect earlier than it is recorded
+                                    manager,
+                                    ConsentCommand.grant(subject, purpose)
+                                            .effectiveAt(clock.instant().minus(Duration.ofDays(random.nextInt(1, 40)))),
+                                    expiries);
+                        case 9 ->
+                            record( // the old version of "ads", below its reconsent version
+                                    manager,
+                                    ConsentCommand.grant(subject, "ads").purposeVersion(1),
+                                    expiries);
+                        case 10 -> manager.applyGlobalPrivacyControl(subject, Evidence.of(Source.GPC_SIGNAL, "header"));
+                        case 11 -> {
+                            if (random.nextInt(3) == 0) {
+                                Optional<ErasureRecord> erased = manager.erase(subject, "request");
+                                erased.ifPresent(e -> asked.add(e.subject().value()));
+                            }
+                        }
+                        case 12 -> clock.advance(Duration.ofHours(random.nextInt(1, 24 * 12)));
+                        case 13 -> clock.advance(Duration.ofNanos(random.nextLong(1, 3_000_000)));
+                        default -> {
+                            if (!expiries.isEmpty()) { // onto, just before or just after an expiry
+                                Instant expiry = expiries.get(random.nextInt(expiries.size()));
+                                long[] offsets = {-1_000, -1, 0, 1, 999, 1_000, -999_999, 1_000_000};
+                                clock.set(expiry.plusNanos(offsets[random.nextInt(offsets.length)]));
+                            }
+                        }
+                    }
+                } catch (ObjectionInForceException
+                        | dev.consentkit.core.SubjectErasedException
+                        | dev.consentkit.core.InvalidConfirmationException e) {
+                    // refused by the rules: nothing written, the answers must still agree
+                }
+                assertAgree(manager, asked, "seed " + seed + ", step " + step);
+            }
+        }
+
+        private ConsentRecord record(ConsentManager manager, ConsentCommand.Builder command, List<Instant> expiries) {
+            ConsentRecord r = manager.record(
+                    command.evidence(Evidence.of(Source.WEB, "form")).build());
+            r.expiresAt().ifPresent(expiries::add);
+            return r;
+        }
+
+        private void assertAgree(ConsentManager manager, Iterable<String> subjects, String where) {
+            for (String s : subjects) {
+                for (String p : purposeNames) {
+                    boolean expected = manager.check(s, p).allowed();
+                    assertThat(manager.allowed(s, p))
+                            .as("%s: allowed(%s, %s) at %s", where, s, p, clock.instant())
+                            .isEqualTo(expected);
+                    assertThat(manager.allowed(SubjectId.of(s), PurposeId.of(p)))
+                            .as("%s: typed allowed(%s, %s)", where, s, p)
+                            .isEqualTo(expected);
+                }
+            }
+        }
+    }
 }

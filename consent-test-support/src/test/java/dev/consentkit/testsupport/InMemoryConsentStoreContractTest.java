@@ -10,4 +10,9 @@ class InMemoryConsentStoreContractTest extends ConsentStoreContract {
     protected ConsentStore newStore() {
         return new InMemoryConsentStore();
     }
+
+    @Override
+    protected int randomHistories() {
+        return 60;
+    }
 }

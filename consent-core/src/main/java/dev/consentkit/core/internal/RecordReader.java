@@ -105,6 +105,24 @@ public final class RecordReader {
     }
 
     /**
+     * {@code check(subject, p, now).allowed()} without the deciding record: the store's deciding values of the
+     * subject's current records on the purpose and its ancestors (on a database, the state rows alone, never the
+     * log), decided by the same rules as {@link #filterAllowed}. With a decision observer, or for a pseudonym (an
+     * erased subject asked about by its keyed id, whose whole state carries the erasure), it is the check itself.
+     */
+    public boolean allowed(SubjectId subject, Purpose p, Instant now) {
+        if (observer != null || Pseudonyms.isPseudonym(subject)) {
+            return check(subject, p, now).allowed();
+        }
+        List<DecidingRecord> current = store.decidingRecords(tenant, List.of(subject), purposes.cover(p.id()))
+                .get(subject);
+        DecidingRecord effective = current == null ? null : DecidingRules.inForceAmongDeciding(current);
+        // without a record in force a consent purpose is denied anyway, so only other bases look for an erasure
+        boolean erased = effective == null && p.basis() != LegalBasis.CONSENT && isErased(subject);
+        return rules.allows(p, effective, erased, now);
+    }
+
+    /**
      * The decision on {@code p} at {@code at}, from what had been recorded by {@code asKnownAt}. A chain's time
      * may run ahead of this manager's clock (another writer's clock is ahead, or this one was stepped back: time
      * never runs backwards along a chain), so the reader's present ({@code now}) is not taken as a bound: asked as
