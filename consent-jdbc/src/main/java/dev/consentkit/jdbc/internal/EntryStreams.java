@@ -98,14 +98,8 @@ public final class EntryStreams {
         if (asked.isEmpty()) {
             return Stream.empty();
         }
-        List<Object> params = new ArrayList<>();
-        if (!everySubject) {
-            params.add(tenant);
-        }
-        asked.forEach(p -> params.add(p.value()));
-        if (everySubject) {
-            params.add(tenant);
-        }
+        List<Object> params = new ArrayList<>(sql.audienceParameters(
+                tenant, asked.stream().map(PurposeId::value).toList(), everySubject));
         Stream<AudienceRow> rows = stream("audience", sql.audience(asked.size(), everySubject), params, result -> {
             DecidingRows deciding = new DecidingRows(sql, result, asked);
             int erased = result.findColumn("erased");

@@ -6,6 +6,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Internal API; may change without notice. PostgreSQL: what differs from {@link SqlStatements}. */
 final class PostgresSqlStatements extends SqlStatements {
@@ -48,6 +50,47 @@ final class PostgresSqlStatements extends SqlStatements {
     @Override
     protected void beforeKeyLookup(PreparedStatement ps) throws SQLException {
         PostgresStatements.planForEachExecution(ps);
+    }
+
+    /**
+     * An audience of subjects with a record: one index-only scan of the audience index per purpose, each in subject
+     * order (a subquery the planner keeps apart, so that its tenant and purpose are constants of its own scan),
+     * merged by subject (Merge Append). The base statement's {@code purpose_id IN (...)} over the same index cannot
+     * come out in subject order, so PostgreSQL walked the whole tenant's primary key and its rows instead (1.0 s
+     * against 0.6 s for an audience of 1,000,000 subjects on two purposes).
+     */
+    @Override
+    String audience(int purposes, boolean everySubject) {
+        if (everySubject) {
+            return super.audience(purposes, true);
+        }
+        StringBuilder union = new StringBuilder();
+        for (int i = 0; i < purposes; i++) {
+            union.append(i == 0 ? "(" : " UNION ALL (")
+                    .append("SELECT d.tenant, d.subject, ")
+                    .append(DECIDING_COLUMNS)
+                    .append(" FROM ")
+                    .append(decidingState())
+                    .append(" d WHERE d.tenant = ? AND d.purpose_id = ? ORDER BY d.subject OFFSET 0)");
+        }
+        return "SELECT u.subject, " + DECIDING_COLUMNS.replace("d.", "u.") + ", CASE WHEN u.subject LIKE '"
+                + PSEUDONYM_PREFIX + "%' THEN (SELECT h.erased FROM " + tables.subject() + " h WHERE h.tenant ="
+                + " u.tenant AND h.subject = u.subject) ELSE FALSE END AS erased FROM (" + union + ") u"
+                + " ORDER BY u.subject";
+    }
+
+    /** Each purpose's subquery binds the tenant and its purpose. */
+    @Override
+    List<String> audienceParameters(String tenant, List<String> purposes, boolean everySubject) {
+        if (everySubject) {
+            return super.audienceParameters(tenant, purposes, true);
+        }
+        List<String> params = new ArrayList<>(2 * purposes.size());
+        for (String p : purposes) {
+            params.add(tenant);
+            params.add(p);
+        }
+        return params;
     }
 
     /** {@code SET LOCAL}: the timeout ends with the transaction. */

@@ -13,6 +13,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -504,6 +505,19 @@ public class SqlStatements {
      * with one (parameters: the tenant, then the purposes), and only rows under a pseudonym look their subject row
      * up for the erased flag: an erased subject's rows are moved to its pseudonym, no other subject is erased.
      */
+    /** The parameters of {@link #audience}, in the order its statement binds them. */
+    List<String> audienceParameters(String tenant, List<String> purposes, boolean everySubject) {
+        List<String> params = new ArrayList<>(purposes.size() + 1);
+        if (!everySubject) {
+            params.add(tenant);
+        }
+        params.addAll(purposes);
+        if (everySubject) {
+            params.add(tenant);
+        }
+        return params;
+    }
+
     String audience(int purposes, boolean everySubject) {
         if (everySubject) {
             return "SELECT h.subject, " + DECIDING_COLUMNS + ", h.erased FROM " + tables.subject() + " h"
