@@ -13,7 +13,10 @@ import picocli.CommandLine.Option;
         description = {
             "Stream the audit log as CSV or JSON Lines.",
             "Consent, preference and erasure entries with evidence and chain links, in append",
-            "order, in constant memory; CSV is RFC 4180 with formula cells neutralised."
+            "order, in constant memory. CSV is RFC 4180; ids, hashes, timestamps and the other key",
+            "columns hold the stored values exactly, while the free-text columns (collection_point,",
+            "user_agent, comment, erasure_reason) get an apostrophe in front of a value starting",
+            "with = + - @ tab, CR or an apostrophe: drop one leading apostrophe to get the value back."
         })
 final class ExportCommand implements Callable<Integer> {
 

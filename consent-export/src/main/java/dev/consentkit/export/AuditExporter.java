@@ -27,14 +27,44 @@ import tools.jackson.dataformat.csv.CsvSchema;
  *
  * <p>Both formats carry the same fields, named in {@link #COLUMNS}: every audit entry kind (consent,
  * preference, erasure), the evidence as stored (already minimised), and the chain link, so an auditor can
- * recompute the chain. CSV follows RFC 4180 (header row, CRLF, quoting where needed) and neutralises cells
- * that a spreadsheet would run as a formula (starting with {@code =}, {@code +}, {@code -}, {@code @}, tab or
- * carriage return) by prefixing an apostrophe.
+ * recompute the chain.
+ *
+ * <p>CSV follows RFC 4180 (header row, CRLF line ends, a field in double quotes when it holds a quote, comma, CR or
+ * LF, a quote inside doubled). Two kinds of columns:
+ *
+ * <ul>
+ *   <li>Key columns (every column not in {@link #CSV_TEXT_COLUMNS}: ids, tenant, subject, sequence, timestamps,
+ *       purpose and version, status, actor, IP address, proof reference, idempotency key, preference, digests and
+ *       hashes) hold the stored value byte for byte, so the chain can be recomputed and the export joined with
+ *       other data without decoding. A spreadsheet may evaluate such a cell if it starts with a formula
+ *       character; open the file as text columns (or read it with a CSV library) rather than double-clicking it.
+ *   <li>Free-text columns ({@link #CSV_TEXT_COLUMNS}: collection point, user agent, comment, erasure reason) are
+ *       neutralised reversibly. <b>Encoding:</b> a value whose first character is {@code =}, {@code +},
+ *       {@code -}, {@code @}, tab (U+0009), carriage return (U+000D) or the apostrophe {@code '} itself is
+ *       written with one apostrophe in front; every other value is written as stored. <b>Decoding</b>
+ *       ({@link #decodeCsvText(String)}): if the cell starts with an apostrophe, drop that one apostrophe;
+ *       otherwise the cell is the value. Because every stored value that starts with an apostrophe gets one
+ *       more, decoding restores every value exactly and two different values never export the same; and no
+ *       encoded cell starts with a formula character.
+ * </ul>
  */
 public final class AuditExporter {
 
     /** The fields of every exported entry, in CSV column order. */
     public static final List<String> COLUMNS = EntryFields.COLUMNS;
+
+    /**
+     * The free-text columns that the CSV export neutralises against spreadsheet formulas, reversibly (see the
+     * class description and {@link #decodeCsvText(String)}); every other CSV column holds the stored value
+     * exactly.
+     */
+    public static final List<String> CSV_TEXT_COLUMNS = EntryFields.FREE_TEXT_COLUMNS;
+
+    /** The escape character that the CSV export puts in front of a free-text value that needs it. */
+    public static final char CSV_TEXT_ESCAPE = '\'';
+
+    /** By column index: whether the CSV export neutralises the column (it is in {@link #CSV_TEXT_COLUMNS}). */
+    private static final boolean[] ESCAPED = escaped();
 
     private final ConsentManager consents;
     /** JSON Lines: each root object is followed by a line feed instead of Jackson's default space. */
@@ -106,23 +136,58 @@ public final class AuditExporter {
             return WriterThread.run(entries.iterator(), entry -> {
                 Object[] values = values(entry);
                 List<String> row = new ArrayList<>(values.length);
-                for (Object value : values) {
-                    row.add(value == null ? "" : neutralise(value.toString()));
+                for (int i = 0; i < values.length; i++) {
+                    Object value = values[i];
+                    if (value == null) {
+                        row.add("");
+                    } else {
+                        String cell = value.toString();
+                        row.add(ESCAPED[i] ? encodeCsvText(cell) : cell);
+                    }
                 }
                 writer.write(row);
             });
         }
     }
 
-    /** Prefixes an apostrophe to a cell a spreadsheet would evaluate as a formula. */
-    static String neutralise(String cell) {
-        if (cell.isEmpty()) {
-            return cell;
+    /**
+     * The CSV cell for a free-text value: the value with one {@link #CSV_TEXT_ESCAPE apostrophe} in front if it
+     * starts with {@code =}, {@code +}, {@code -}, {@code @}, tab, carriage return or an apostrophe, otherwise the
+     * value itself. {@link #decodeCsvText(String)} reverses it for every string.
+     */
+    static String encodeCsvText(String value) {
+        return !value.isEmpty() && needsEscape(value.charAt(0)) ? CSV_TEXT_ESCAPE + value : value;
+    }
+
+    /**
+     * The stored value of a cell of one of the {@link #CSV_TEXT_COLUMNS} (after RFC 4180 unquoting): the cell
+     * without its first character if that is an apostrophe, otherwise the cell itself. Not for the other columns,
+     * which hold the stored value as it is.
+     */
+    public static String decodeCsvText(String cell) {
+        return !cell.isEmpty() && cell.charAt(0) == CSV_TEXT_ESCAPE ? cell.substring(1) : cell;
+    }
+
+    /**
+     * Whether a free-text value starting with {@code first} gets the escape: a character that makes a spreadsheet
+     * read the cell as a formula, or the escape character itself (so that decoding is unambiguous).
+     */
+    private static boolean needsEscape(char first) {
+        return first == '='
+                || first == '+'
+                || first == '-'
+                || first == '@'
+                || first == '\t'
+                || first == '\r'
+                || first == CSV_TEXT_ESCAPE;
+    }
+
+    private static boolean[] escaped() {
+        boolean[] escaped = new boolean[COLUMNS.size()];
+        for (int i = 0; i < escaped.length; i++) {
+            escaped[i] = CSV_TEXT_COLUMNS.contains(COLUMNS.get(i));
         }
-        char first = cell.charAt(0);
-        return first == '=' || first == '+' || first == '-' || first == '@' || first == '\t' || first == '\r'
-                ? "'" + cell
-                : cell;
+        return escaped;
     }
 
     /** The exported fields of one entry by column name, in column order; absent fields map to {@code null}. */

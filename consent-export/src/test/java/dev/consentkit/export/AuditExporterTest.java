@@ -20,11 +20,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.Period;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -102,7 +104,8 @@ class AuditExporterTest {
         Map<String, String> m = new LinkedHashMap<>();
         AuditExporter.fields(e).forEach((k, v) -> {
             if (v != null) {
-                m.put(k, neutralised ? AuditExporter.neutralise(v.toString()) : v.toString());
+                boolean text = neutralised && AuditExporter.CSV_TEXT_COLUMNS.contains(k);
+                m.put(k, text ? AuditExporter.encodeCsvText(v.toString()) : v.toString());
             }
         });
         return m;
@@ -216,15 +219,57 @@ class AuditExporterTest {
 
             assertThat(row)
                     .containsEntry("comment", "'=HYPERLINK(\"http://x\")\nsecond line, with comma")
-                    .containsEntry("actor_id", "'-agent-7")
                     .containsEntry("user_agent", "'@evil")
-                    .containsEntry("proof_reference", "'+proof")
-                    .containsEntry("collection_point", "call, centre \"east\"");
+                    .containsEntry("collection_point", "call, centre \"east\"")
+                    // key columns hold the stored value exactly, formula-like or not
+                    .containsEntry("actor_id", "-agent-7")
+                    .containsEntry("proof_reference", "+proof");
             assertThat(text).contains("\"call, centre \"\"east\"\"\"");
-            assertThat(AuditExporter.neutralise("=1+1")).isEqualTo("'=1+1");
-            assertThat(AuditExporter.neutralise("\tx")).isEqualTo("'\tx");
-            assertThat(AuditExporter.neutralise("plain")).isEqualTo("plain");
-            assertThat(AuditExporter.neutralise("")).isEmpty();
+            assertThat(AuditExporter.CSV_TEXT_COLUMNS)
+                    .containsExactly("collection_point", "user_agent", "comment", "erasure_reason");
+            assertThat(AuditExporter.COLUMNS).containsAll(AuditExporter.CSV_TEXT_COLUMNS);
+        }
+
+        @Test
+        void freeTextEncodingIsReversibleAndInjective() {
+            assertThat(AuditExporter.encodeCsvText("=1+1")).isEqualTo("'=1+1");
+            assertThat(AuditExporter.encodeCsvText("\tx")).isEqualTo("'\tx");
+            assertThat(AuditExporter.encodeCsvText("\rx")).isEqualTo("'\rx");
+            assertThat(AuditExporter.encodeCsvText("'+49")).isEqualTo("''+49");
+            assertThat(AuditExporter.encodeCsvText("'")).isEqualTo("''");
+            assertThat(AuditExporter.encodeCsvText("x'")).isEqualTo("x'");
+            assertThat(AuditExporter.encodeCsvText("plain")).isEqualTo("plain");
+            assertThat(AuditExporter.encodeCsvText("")).isEmpty();
+            assertThat(AuditExporter.decodeCsvText("''x")).isEqualTo("'x");
+            assertThat(AuditExporter.decodeCsvText("x")).isEqualTo("x");
+            assertThat(AuditExporter.decodeCsvText("")).isEmpty();
+
+            // every string of up to three characters over an alphabet of the characters that matter
+            String alphabet = "'=+-@\t\r\nax\"," + "\uD83D\uDE00";
+            List<String> all = new ArrayList<>(List.of(""));
+            List<String> previous = List.of("");
+            for (int length = 1; length <= 3; length++) {
+                List<String> next = new ArrayList<>();
+                for (String p : previous) {
+                    for (char c : alphabet.toCharArray()) {
+                        next.add(p + c);
+                    }
+                }
+                all.addAll(next);
+                previous = next;
+            }
+            Set<String> cells = new HashSet<>();
+            for (String value : all) {
+                String cell = AuditExporter.encodeCsvText(value);
+                assertThat(AuditExporter.decodeCsvText(cell))
+                        .as("decode(encode(%s))", value)
+                        .isEqualTo(value);
+                assertThat(cell.isEmpty() || "=+-@\t\r".indexOf(cell.charAt(0)) < 0)
+                        .as(cell)
+                        .isTrue();
+                cells.add(cell);
+            }
+            assertThat(cells).hasSize(all.size());
         }
     }
 }

@@ -48,6 +48,15 @@ public final class EntryFields {
             "previous_hash",
             "hash");
 
+    /**
+     * The columns that hold free text (text a person or a browser wrote, which nothing joins on): the collection
+     * point, the user agent, the comment and the erasure reason. The CSV export neutralises spreadsheet formulas
+     * in these only; every other column is an id, a reference, a hash, a timestamp, an address or a value from
+     * a declared vocabulary that the chain or an auditor's join needs exactly.
+     */
+    public static final List<String> FREE_TEXT_COLUMNS =
+            List.of("collection_point", "user_agent", "comment", "erasure_reason");
+
     private EntryFields() {}
 
     /** The exported values of one entry in {@link #COLUMNS} order: String, Long, Integer, Boolean or null. */
