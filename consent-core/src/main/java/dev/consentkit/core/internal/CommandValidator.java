@@ -10,9 +10,11 @@ import dev.consentkit.core.Purpose;
 import dev.consentkit.core.SubjectId;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Path;
+import jakarta.validation.TraversableResolver;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
 import jakarta.validation.ValidatorFactory;
+import java.lang.annotation.ElementType;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -57,7 +58,9 @@ public final class CommandValidator {
     public void validateAll(@Nullable List<ConsentCommand> batch) {
         List<ConsentCommand> commands = required(batch, "commands");
         List<Violation> violations = new ArrayList<>();
-        Map<Evidence, List<Violation>> evidenceChecked = new IdentityHashMap<>();
+        // evidence is a value holding no time: equal evidence has equal violations, so commands that share it (one
+        // instance, or equal ones built per command) have it validated once
+        Map<Evidence, List<Violation>> evidenceChecked = new HashMap<>();
         for (int i = 0; i < commands.size(); i++) {
             String prefix = commands.size() == 1 ? "" : "commands[" + i + "].";
             ConsentCommand c = commands.get(i);
@@ -67,7 +70,6 @@ public final class CommandValidator {
             }
             List<Violation> found = validate(c, prefix);
             if (c.evidence() != null) {
-                // commands of a batch often share one evidence instance: validate it once
                 evidenceChecked
                         .computeIfAbsent(c.evidence(), e -> evidenceViolations(e, ""))
                         .forEach(v -> found.add(new Violation(prefix + "evidence." + v.field(), v.message())));
@@ -284,13 +286,34 @@ public final class CommandValidator {
         }
     }
 
-    /** One validator factory for all managers (building one takes long); each manager brings its own clock. */
+    /**
+     * One validator factory for all managers (building one takes long); each manager brings its own clock. Every
+     * property is reachable and cascadable: commands and evidence are plain values, never JPA entities with lazy
+     * state, so the JPA-aware resolver that Hibernate Validator picks when JPA is on the class path (it asks
+     * {@code Persistence.isLoaded} for every property, a third of a batch's validation) has nothing to find.
+     */
     private static final class Factory {
         static final ValidatorFactory INSTANCE = Validation.byProvider(HibernateValidator.class)
                 .configure()
                 .messageInterpolator(new ParameterMessageInterpolator())
+                .traversableResolver(new TraverseAll())
                 .buildValidatorFactory();
 
         private Factory() {}
+    }
+
+    /** Every property is reachable and cascadable. */
+    private static final class TraverseAll implements TraversableResolver {
+        @Override
+        public boolean isReachable(
+                Object bean, Path.Node property, Class<?> rootBean, Path pathToProperty, ElementType elementType) {
+            return true;
+        }
+
+        @Override
+        public boolean isCascadable(
+                Object bean, Path.Node property, Class<?> rootBean, Path pathToProperty, ElementType elementType) {
+            return true;
+        }
     }
 }

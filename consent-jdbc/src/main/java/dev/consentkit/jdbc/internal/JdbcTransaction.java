@@ -138,20 +138,25 @@ public final class JdbcTransaction implements StoreTransaction {
             List<SubjectId> missing =
                     subjects.stream().filter(s -> !locked.containsKey(s)).toList();
             if (!missing.isEmpty()) {
-                try (PreparedStatement ps = c.prepareStatement(parts.sql.insertSubjectIfAbsent())) {
-                    for (SubjectId s : missing) {
-                        ps.setString(1, tenant);
-                        ps.setString(2, s.value());
-                        ps.addBatch();
+                Set<SubjectId> insertedHere = insertWithoutHead(tenant, missing);
+                // a row this transaction inserted is locked by it already, and has no head: only the rows a
+                // concurrent first writer committed in between (or all, where the insert cannot tell) are locked
+                List<SubjectId> toLock = new ArrayList<>();
+                for (SubjectId s : missing) {
+                    if (insertedHere.contains(s)) {
+                        locked.put(s, 0L);
+                    } else {
+                        toLock.add(s);
                     }
-                    ps.executeBatch();
                 }
-                Map<SubjectId, Long> inserted = lockRows(tenant, missing);
-                if (inserted.size() < missing.size()) {
-                    // an erasure moved the row away between the insert and the lock: the transaction starts again
-                    throw new SQLException("a subject row moved while it was being locked", "40001");
+                if (!toLock.isEmpty()) {
+                    Map<SubjectId, Long> inserted = lockRows(tenant, toLock);
+                    if (inserted.size() < toLock.size()) {
+                        // an erasure moved the row away between the insert and the lock: the transaction starts again
+                        throw new SQLException("a subject row moved while it was being locked", "40001");
+                    }
+                    locked.putAll(inserted);
                 }
-                locked.putAll(inserted);
             }
             List<SubjectId> withHead = new ArrayList<>();
             locked.forEach((subject, headSeq) -> {
@@ -168,6 +173,58 @@ public final class JdbcTransaction implements StoreTransaction {
                     ? parts.queries.states(c, tenant, withHead)
                     : parts.queries.statesOn(c, tenant, withHead, purposes);
         });
+    }
+
+    /**
+     * Inserts the rows without a head of {@code missing} unless they exist: in one statement where the database
+     * has one (a multi-row insert takes {@link SqlStatements#IN_LIST_CHUNK} rows per statement), otherwise as a
+     * batch. Returns the subjects whose rows it is known to have inserted; empty where the database cannot tell.
+     */
+    private Set<SubjectId> insertWithoutHead(String tenant, List<SubjectId> missing) throws SQLException {
+        String returning = parts.sql.insertSubjectsIfAbsentReturning();
+        if (returning != null) {
+            Set<SubjectId> inserted = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement(returning)) {
+                parts.sql.beforeArrayQuery(ps);
+                ps.setString(1, tenant);
+                ps.setArray(
+                        2,
+                        c.createArrayOf(
+                                "VARCHAR",
+                                missing.stream().map(SubjectId::value).toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        inserted.add(new SubjectId(rs.getString(1)));
+                    }
+                }
+            }
+            return inserted;
+        }
+        if (parts.sql.insertSubjectsIfAbsent(1) != null) {
+            for (int from = 0; from < missing.size(); from += SqlStatements.IN_LIST_CHUNK) {
+                List<SubjectId> chunk =
+                        missing.subList(from, Math.min(missing.size(), from + SqlStatements.IN_LIST_CHUNK));
+                try (PreparedStatement ps =
+                        c.prepareStatement(Objects.requireNonNull(parts.sql.insertSubjectsIfAbsent(chunk.size())))) {
+                    int i = 1;
+                    for (SubjectId s : chunk) {
+                        ps.setString(i++, tenant);
+                        ps.setString(i++, s.value());
+                    }
+                    ps.executeUpdate();
+                }
+            }
+            return Set.of();
+        }
+        try (PreparedStatement ps = c.prepareStatement(parts.sql.insertSubjectIfAbsent())) {
+            for (SubjectId s : missing) {
+                ps.setString(1, tenant);
+                ps.setString(2, s.value());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        return Set.of();
     }
 
     /** The subjects' existing rows, locked in the order given, with their {@code head_seq}. */
@@ -410,42 +467,103 @@ public final class JdbcTransaction implements StoreTransaction {
         ps.addBatch();
     }
 
+    /**
+     * The subjects' new heads: updates of the rows they have (locked, or inserted without a head by {@link #lock}),
+     * inserts for those without one. Several updates run as one statement where the database has one for them
+     * ({@link SqlStatements#updateSubjectsFromArrays}, {@link SqlStatements#updateSubjects}), otherwise as a batch.
+     */
     private void writeHeads(List<SubjectChanges> changes) throws SQLException {
-        try (PreparedStatement update = c.prepareStatement(parts.sql.updateSubject());
-                PreparedStatement insert = c.prepareStatement(parts.sql.insertSubject())) {
-            int updates = 0;
-            int inserts = 0;
-            for (SubjectChanges ch : changes) {
-                ChainLink head = ch.after().head().orElseThrow();
-                Instant headRecordedAt = ch.after().headRecordedAt().orElseThrow();
-                boolean erased = ch.after().erased();
-                boolean rowWithoutHead = headless.remove(new TenantSubject(ch.tenant(), ch.subject()));
-                if (ch.known() || rowWithoutHead) {
+        List<SubjectChanges> toUpdate = new ArrayList<>();
+        List<SubjectChanges> toInsert = new ArrayList<>();
+        for (SubjectChanges ch : changes) {
+            boolean rowWithoutHead = headless.remove(new TenantSubject(ch.tenant(), ch.subject()));
+            (ch.known() || rowWithoutHead ? toUpdate : toInsert).add(ch);
+        }
+        if (toUpdate.size() > 1 && parts.sql.updateSubjectsFromArrays() != null) {
+            updateHeadsFromArrays(toUpdate);
+            toUpdate = List.of();
+        } else if (toUpdate.size() > 1 && parts.sql.updateSubjects(1) != null) {
+            for (int from = 0; from < toUpdate.size(); from += SqlStatements.IN_LIST_CHUNK) {
+                List<SubjectChanges> chunk =
+                        toUpdate.subList(from, Math.min(toUpdate.size(), from + SqlStatements.IN_LIST_CHUNK));
+                try (PreparedStatement ps =
+                        c.prepareStatement(Objects.requireNonNull(parts.sql.updateSubjects(chunk.size())))) {
+                    int first = 1;
+                    for (SubjectChanges ch : chunk) {
+                        bindSubjectRow(ps, first, ch);
+                        first += 6;
+                    }
+                    ps.executeUpdate();
+                }
+            }
+            toUpdate = List.of();
+        }
+        if (!toUpdate.isEmpty()) {
+            try (PreparedStatement update = c.prepareStatement(parts.sql.updateSubject())) {
+                for (SubjectChanges ch : toUpdate) {
+                    ChainLink head = ch.after().head().orElseThrow();
                     update.setLong(1, head.sequence());
                     update.setString(2, head.hash());
-                    update.setBoolean(3, erased);
-                    parts.sql.bindInstant(update, 4, headRecordedAt);
+                    update.setBoolean(3, ch.after().erased());
+                    parts.sql.bindInstant(update, 4, ch.after().headRecordedAt().orElseThrow());
                     update.setString(5, ch.tenant());
                     update.setString(6, ch.subject().value());
                     update.addBatch();
-                    updates++;
-                } else {
-                    insert.setString(1, ch.tenant());
-                    insert.setString(2, ch.subject().value());
-                    insert.setLong(3, head.sequence());
-                    insert.setString(4, head.hash());
-                    insert.setBoolean(5, erased);
-                    parts.sql.bindInstant(insert, 6, headRecordedAt);
-                    insert.addBatch();
-                    inserts++;
                 }
-            }
-            if (updates > 0) {
                 update.executeBatch();
             }
-            if (inserts > 0) {
+        }
+        if (!toInsert.isEmpty()) {
+            try (PreparedStatement insert = c.prepareStatement(parts.sql.insertSubject())) {
+                for (SubjectChanges ch : toInsert) {
+                    bindSubjectRow(insert, 1, ch);
+                    insert.addBatch();
+                }
                 insert.executeBatch();
             }
+        }
+    }
+
+    /** Binds a subject row as {@link SqlStatements#insertSubject} takes it, from parameter {@code first} on. */
+    private void bindSubjectRow(PreparedStatement ps, int first, SubjectChanges ch) throws SQLException {
+        ChainLink head = ch.after().head().orElseThrow();
+        ps.setString(first, ch.tenant());
+        ps.setString(first + 1, ch.subject().value());
+        ps.setLong(first + 2, head.sequence());
+        ps.setString(first + 3, head.hash());
+        ps.setBoolean(first + 4, ch.after().erased());
+        parts.sql.bindInstant(ps, first + 5, ch.after().headRecordedAt().orElseThrow());
+    }
+
+    /** {@link SqlStatements#updateSubjectsFromArrays}: the heads of {@code toUpdate} in one statement. */
+    private void updateHeadsFromArrays(List<SubjectChanges> toUpdate) throws SQLException {
+        int n = toUpdate.size();
+        Object[] tenants = new Object[n];
+        Object[] subjects = new Object[n];
+        Object[] seqs = new Object[n];
+        Object[] hashes = new Object[n];
+        Object[] erased = new Object[n];
+        Object[] recorded = new Object[n];
+        for (int i = 0; i < n; i++) {
+            SubjectChanges ch = toUpdate.get(i);
+            ChainLink head = ch.after().head().orElseThrow();
+            tenants[i] = ch.tenant();
+            subjects[i] = ch.subject().value();
+            seqs[i] = head.sequence();
+            hashes[i] = head.hash();
+            erased[i] = ch.after().erased();
+            recorded[i] =
+                    SqlStatements.timestampText(ch.after().headRecordedAt().orElseThrow());
+        }
+        try (PreparedStatement ps = c.prepareStatement(Objects.requireNonNull(parts.sql.updateSubjectsFromArrays()))) {
+            parts.sql.beforeArrayQuery(ps);
+            ps.setArray(1, c.createArrayOf("VARCHAR", tenants));
+            ps.setArray(2, c.createArrayOf("VARCHAR", subjects));
+            ps.setArray(3, c.createArrayOf("BIGINT", seqs));
+            ps.setArray(4, c.createArrayOf("VARCHAR", hashes));
+            ps.setArray(5, c.createArrayOf("BOOLEAN", erased));
+            ps.setArray(6, c.createArrayOf("TEXT", recorded));
+            ps.executeUpdate();
         }
     }
 

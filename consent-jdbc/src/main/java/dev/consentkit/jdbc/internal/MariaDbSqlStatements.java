@@ -85,6 +85,29 @@ final class MariaDbSqlStatements extends SqlStatements {
                 + " VALUES (?, ?, 0, '" + NO_HEAD_HASH + "', FALSE) ON DUPLICATE KEY UPDATE subject = subject";
     }
 
+    /**
+     * The multi-row form: the driver runs a batch of {@code INSERT ... ON DUPLICATE KEY UPDATE} row by row (about
+     * four times as long for 1,000 rows as one statement with 1,000 rows).
+     */
+    @Override
+    String insertSubjectsIfAbsent(int rows) {
+        return "INSERT INTO " + tables.subject() + " (tenant, subject, head_seq, head_hash, erased) VALUES "
+                + rows("(?, ?, 0, '" + NO_HEAD_HASH + "', FALSE)", rows) + " ON DUPLICATE KEY UPDATE subject = subject";
+    }
+
+    /**
+     * A multi-row insert whose every row meets its existing (locked) row and updates it instead: one statement
+     * for the batch, where a batch of updates runs row by row.
+     */
+    @Override
+    String updateSubjects(int rows) {
+        return "INSERT INTO " + tables.subject()
+                + " (tenant, subject, head_seq, head_hash, erased, head_recorded_at) VALUES "
+                + rows("(?, ?, ?, ?, ?, ?)", rows)
+                + " ON DUPLICATE KEY UPDATE head_seq = VALUES(head_seq), head_hash = VALUES(head_hash),"
+                + " erased = VALUES(erased), head_recorded_at = VALUES(head_recorded_at)";
+    }
+
     /** Also InnoDB's deadlock (1213). */
     @Override
     protected boolean isRetryableFailure(SQLException s) {

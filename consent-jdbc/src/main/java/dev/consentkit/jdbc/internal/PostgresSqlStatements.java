@@ -113,6 +113,24 @@ final class PostgresSqlStatements extends SqlStatements {
                 + " VALUES (?, ?, 0, '" + NO_HEAD_HASH + "', FALSE) ON CONFLICT DO NOTHING";
     }
 
+    /** One statement for all subjects, from an array, returning the subjects whose rows it inserted. */
+    @Override
+    String insertSubjectsIfAbsentReturning() {
+        return "INSERT INTO " + tables.subject() + " (tenant, subject, head_seq, head_hash, erased)"
+                + " SELECT ?, s, 0, '" + NO_HEAD_HASH + "', FALSE FROM unnest(CAST(? AS VARCHAR[])) AS s"
+                + " ON CONFLICT DO NOTHING RETURNING subject";
+    }
+
+    /** One {@code UPDATE ... FROM unnest(...)}: the server runs one statement instead of one per row. */
+    @Override
+    String updateSubjectsFromArrays() {
+        return "UPDATE " + tables.subject() + " h SET head_seq = v.seq, head_hash = v.hash, erased = v.erased,"
+                + " head_recorded_at = CAST(v.recorded AS TIMESTAMP WITH TIME ZONE)"
+                + " FROM unnest(CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), CAST(? AS BIGINT[]), CAST(? AS VARCHAR[]),"
+                + " CAST(? AS BOOLEAN[]), CAST(? AS TEXT[])) AS v(tenant, subject, seq, hash, erased, recorded)"
+                + " WHERE h.tenant = v.tenant AND h.subject = v.subject";
+    }
+
     /** Lets the optional log-protection trigger allow this transaction's updates. */
     @Override
     public void beforeErasure(Connection c) throws SQLException {

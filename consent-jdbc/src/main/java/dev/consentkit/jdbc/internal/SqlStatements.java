@@ -393,6 +393,70 @@ public class SqlStatements {
                 + " x WHERE x.tenant = n.t AND x.subject = n.s)";
     }
 
+    /**
+     * {@link #insertSubjectIfAbsent} for many subjects in one statement that also tells which rows it inserted: it
+     * returns the subject of each row it inserted (a row this transaction inserted is its own, locked until it
+     * ends, and needs no lock of its own). Parameters: tenant, then the subjects as one array. Null where the
+     * database has no such statement: then the subjects' rows are inserted by {@link #insertSubjectsIfAbsent} or
+     * one by one, and all of them are locked afterwards.
+     */
+    @Nullable
+    String insertSubjectsIfAbsentReturning() {
+        return null;
+    }
+
+    /**
+     * {@link #insertSubjectIfAbsent} for {@code rows} subjects in one statement (parameters: tenant and subject of
+     * each row in turn), where the driver runs a batch of the one-row form row by row; null to batch the one-row
+     * form.
+     */
+    @Nullable
+    String insertSubjectsIfAbsent(int rows) {
+        return null;
+    }
+
+    /**
+     * One statement that moves the heads of several existing subject rows, from arrays. Parameters, each an array
+     * with one element per row: tenant, subject, head_seq, head_hash, erased, and head_recorded_at as text in
+     * {@link #timestampText} form. Null where the database has no array parameters.
+     */
+    @Nullable
+    String updateSubjectsFromArrays() {
+        return null;
+    }
+
+    /**
+     * One statement that moves the heads of {@code rows} existing (and locked) subject rows, bound as
+     * {@link #insertSubject} binds one row, row after row; null where {@link #updateSubject} is batched instead.
+     */
+    @Nullable
+    String updateSubjects(int rows) {
+        return null;
+    }
+
+    /** How an instant is written as text in the arrays of {@link #updateSubjectsFromArrays}: to the microsecond, UTC. */
+    static String timestampText(Instant instant) {
+        return TIMESTAMP_TEXT.format(instant.atOffset(ZoneOffset.UTC));
+    }
+
+    private static final java.time.format.DateTimeFormatter TIMESTAMP_TEXT =
+            new java.time.format.DateTimeFormatterBuilder()
+                    .appendValue(java.time.temporal.ChronoField.YEAR, 4, 10, java.time.format.SignStyle.NORMAL)
+                    .appendPattern("-MM-dd HH:mm:ss.SSSSSS'+00'")
+                    .toFormatter(java.util.Locale.ROOT);
+
+    /** {@code count} times {@code tuple}, comma-separated: the VALUES of a multi-row insert. */
+    static String rows(String tuple, int count) {
+        StringBuilder sb = new StringBuilder(count * (tuple.length() + 2));
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(tuple);
+        }
+        return sb.toString();
+    }
+
     /** Deletes a subject's row if it still holds no chain. Parameters: tenant, subject. */
     String deleteSubjectWithoutHead() {
         return "DELETE FROM " + tables.subject() + " WHERE tenant = ? AND subject = ? AND head_seq = 0";
