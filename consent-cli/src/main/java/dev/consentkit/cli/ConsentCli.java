@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -151,6 +152,21 @@ public final class ConsentCli implements Runnable {
 
         /** {@link #open()} with a checkpoint key and grace, when given. */
         ConsentManager open(@Nullable CheckpointKey checkpointKey, @Nullable Duration checkpointGrace) {
+            return open(checkpointKey, checkpointGrace, UnaryOperator.identity());
+        }
+
+        /**
+         * {@link #open()}, each saved purpose version passed through {@code declare} first: for declarations the
+         * purpose table does not keep, such as recipients.
+         */
+        ConsentManager open(UnaryOperator<Purpose> declare) {
+            return open(null, null, declare);
+        }
+
+        private ConsentManager open(
+                @Nullable CheckpointKey checkpointKey,
+                @Nullable Duration checkpointGrace,
+                UnaryOperator<Purpose> declare) {
             JdbcConsentStore store;
             try {
                 store = JdbcConsentStore.builder()
@@ -173,8 +189,10 @@ public final class ConsentCli implements Runnable {
             if (purposes.isEmpty()) {
                 throw new IllegalStateException("no purposes are saved for tenant '" + tenant + "' at " + redacted());
             }
-            ConsentManagerBuilder builder =
-                    ConsentManager.builder().purposes(purposes).store(store).tenant(tenant);
+            ConsentManagerBuilder builder = ConsentManager.builder()
+                    .purposes(purposes.stream().map(declare).toList())
+                    .store(store)
+                    .tenant(tenant);
             if (checkpointKey != null) {
                 builder.checkpointKey(checkpointKey);
             }

@@ -1,8 +1,14 @@
 package dev.consentkit.cli;
 
+import dev.consentkit.core.ConsentManager;
+import dev.consentkit.core.PurposeId;
 import dev.consentkit.export.ConsentReceipts;
 import dev.consentkit.export.Controller;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +19,10 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Write a consent receipt per grant as JSON Lines.",
-            "Kantara Consent Receipt v1.1, or ISO/IEC TS 27560-structured records with DPV terms."
+            "Kantara Consent Receipt v1.1 (grants of consent purposes only; grants on other legal bases get none),"
+                    + " or ISO/IEC TS 27560-structured records with DPV terms.",
+            "Every controller field is required except --controller-url. The database keeps no recipients:"
+                    + " a sale-or-share purpose needs --recipient for a Kantara receipt."
         })
 final class ReceiptsCommand implements Callable<Integer> {
 
@@ -38,34 +47,52 @@ final class ReceiptsCommand implements Callable<Integer> {
     @Option(names = "--controller-name", required = true, description = "The data controller's legal name")
     String name;
 
-    @Option(names = "--controller-contact", defaultValue = "", description = "Contact person or role")
+    @Option(names = "--controller-contact", required = true, description = "Contact person or role")
     String contact;
 
-    @Option(names = "--controller-address", defaultValue = "", description = "Postal address")
+    @Option(names = "--controller-address", required = true, description = "Postal address, one line")
     String address;
 
-    @Option(names = "--controller-email", defaultValue = "", description = "Contact e-mail")
+    @Option(names = "--controller-email", required = true, description = "Contact e-mail")
     String email;
 
-    @Option(names = "--controller-phone", defaultValue = "", description = "Contact phone")
+    @Option(names = "--controller-phone", required = true, description = "Contact phone")
     String phone;
 
-    @Option(names = "--controller-url", defaultValue = "", description = "Web site")
+    @Option(names = "--controller-url", defaultValue = "", description = "Web site (optional)")
     String url;
 
-    @Option(names = "--policy-url", defaultValue = "", description = "Privacy policy URL")
+    @Option(names = "--policy-url", required = true, description = "Privacy policy URL")
     String policyUrl;
 
-    @Option(names = "--jurisdiction", defaultValue = "", description = "Where the controller is established, e.g. DE")
+    @Option(names = "--jurisdiction", required = true, description = "Where the controller is established, e.g. DE")
     String jurisdiction;
+
+    @Option(
+            names = "--recipient",
+            paramLabel = "PURPOSE=NAME",
+            description = "A third party the purpose's data is disclosed to, named in Kantara receipts"
+                    + " (thirdPartyName); repeat for several, e.g. --recipient 'ads.sale=Ad partner GmbH'")
+    List<String> recipients = new ArrayList<>();
 
     @CommandLine.Mixin
     Outputs output;
 
     @Override
     public Integer call() throws Exception {
-        ConsentReceipts receipts = ConsentReceipts.of(
-                database.open(), new Controller(name, contact, address, email, phone, url, policyUrl, jurisdiction));
+        Controller controller = new Controller(name, contact, address, email, phone, url, policyUrl, jurisdiction);
+        Map<String, List<String>> byPurpose = recipientsByPurpose();
+        ConsentManager consents = database.open(p -> {
+            List<String> named = byPurpose.get(p.id().value());
+            return named == null ? p : p.withRecipients(named);
+        });
+        for (String purpose : byPurpose.keySet()) {
+            if (!consents.purposes().contains(PurposeId.of(purpose))) {
+                throw new IllegalArgumentException(
+                        "--recipient names purpose '" + purpose + "', which is not saved for this tenant");
+            }
+        }
+        ConsentReceipts receipts = ConsentReceipts.of(consents, controller);
         try (OutputStream out = output.open()) {
             long n = receipts.write(
                     filters.query(),
@@ -74,5 +101,20 @@ final class ReceiptsCommand implements Callable<Integer> {
             output.err().println("Wrote " + n + " receipts");
         }
         return 0;
+    }
+
+    private Map<String, List<String>> recipientsByPurpose() {
+        Map<String, List<String>> byPurpose = new LinkedHashMap<>();
+        for (String option : recipients) {
+            int eq = option.indexOf('=');
+            if (eq <= 0 || eq == option.length() - 1) {
+                throw new IllegalArgumentException(
+                        "--recipient must be PURPOSE=NAME, for example 'ads.sale=Ad partner" + " GmbH'");
+            }
+            byPurpose
+                    .computeIfAbsent(option.substring(0, eq), k -> new ArrayList<>())
+                    .add(option.substring(eq + 1));
+        }
+        return byPurpose;
     }
 }

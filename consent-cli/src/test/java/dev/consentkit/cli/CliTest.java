@@ -157,7 +157,7 @@ class CliTest {
     @Test
     void subjectExportReceiptsAndStatsRun() {
         Result doc = cli(with("subject-export", "--subject", "bob"));
-        Result receipts = cli(with("receipts", "--controller-name", "ACME GmbH", "--format", "iso27560"));
+        Result receipts = cli(with(receiptArgs("--format", "iso27560")));
         Result stats = cli(with("stats"));
 
         assertThat(doc.exit()).isZero();
@@ -166,6 +166,73 @@ class CliTest {
         assertThat(receipts.out().lines()).hasSize(2).allMatch(l -> l.contains("dpv:ConsentGiven"));
         assertThat(stats.exit()).isZero();
         assertThat(stats.out()).contains("ConsentRecord: 3", "marketing.email {GRANTED=2, WITHDRAWN=1}");
+    }
+
+    private static String[] receiptArgs(String... more) {
+        List<String> all = new ArrayList<>(List.of(
+                "receipts",
+                "--controller-name",
+                "ACME GmbH",
+                "--controller-contact",
+                "DPO",
+                "--controller-address",
+                "Hauptstr. 1, 10115 Berlin",
+                "--controller-email",
+                "privacy@acme.example",
+                "--controller-phone",
+                "+49 30 1234",
+                "--policy-url",
+                "https://acme.example/privacy",
+                "--jurisdiction",
+                "DE"));
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    void receiptsRefuseAControllerWithoutARequiredField() {
+        List<String> args = new ArrayList<>(List.of(receiptArgs()));
+        int phone = args.indexOf("--controller-phone");
+        args.remove(phone + 1);
+        args.remove(phone);
+        Result missing = cli(with(args.toArray(String[]::new)));
+        List<String> blankArgs = new ArrayList<>(List.of(receiptArgs()));
+        blankArgs.set(blankArgs.indexOf("--controller-email") + 1, " ");
+        Result blank = cli(with(blankArgs.toArray(String[]::new)));
+
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("--controller-phone");
+        assertThat(blank.exit()).isEqualTo(2);
+        assertThat(blank.err()).contains("controller.email");
+    }
+
+    @Test
+    void kantaraReceiptsNameTheRecipientsGivenForASaleOrSharePurposeAndRefuseOneWithout() {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL(url);
+        ConsentManager.builder()
+                .purposes(Purpose.builder("ads.sale")
+                        .basis(LegalBasis.CONSENT)
+                        .saleOrShare(true)
+                        .recipients("Ad partner GmbH")
+                        .build())
+                .store(JdbcConsentStore.builder().dataSource(ds).build())
+                .build()
+                .record(ConsentCommand.grant("carol", "ads.sale").build());
+
+        Result named = cli(with(receiptArgs("--subject", "carol", "--recipient", "ads.sale=Ad partner GmbH")));
+        Result unnamed = cli(with(receiptArgs("--subject", "carol")));
+        Result unknown = cli(with(receiptArgs("--recipient", "ads.other=Somebody")));
+
+        assertThat(named.exit()).as(named.err()).isZero();
+        assertThat(named.out().lines())
+                .singleElement()
+                .asString()
+                .contains("\"thirdPartyDisclosure\":true,\"thirdPartyName\":\"Ad partner GmbH\"");
+        assertThat(unnamed.exit()).isEqualTo(2);
+        assertThat(unnamed.err()).contains("ads.sale", "recipients");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("ads.other");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.consentkit.core;
 
 import dev.consentkit.core.internal.Checks;
+import dev.consentkit.core.internal.TextValidators;
 import java.time.Period;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +26,14 @@ import org.jspecify.annotations.Nullable;
  * @param saleOrShare          covered by a "do not sell or share" opt-out and by Global Privacy Control
  * @param directMarketing      an objection (opt-out) to it is absolute (GDPR Art. 21(3))
  * @param texts                titles and descriptions per locale
+ * @param recipients           the third parties the data is disclosed to for this purpose, by name (for example
+ *                             {@code Ad partner GmbH}), in declaration order; empty when nothing is disclosed.
+ *                             Consent receipts name them as the third parties (Kantara v1.1 {@code thirdPartyName});
+ *                             a {@code saleOrShare} purpose needs at least one before a receipt can be written for it.
+ *                             Recipients live in the declaration only: the JDBC store's purpose table has no
+ *                             column for them, so {@code JdbcConsentStore.savedPurposes} returns saved versions
+ *                             without recipients (declare them in code, or, in the CLI, with
+ *                             {@code receipts --recipient})
  */
 public record Purpose(
         PurposeId id,
@@ -37,8 +46,18 @@ public record Purpose(
         int reconsentFromVersion,
         boolean saleOrShare,
         boolean directMarketing,
-        Map<Locale, Text> texts) {
+        Map<Locale, Text> texts,
+        List<String> recipients) {
 
+    /** The longest recipient name accepted. */
+    public static final int RECIPIENT_MAX_LENGTH = 255;
+
+    /**
+     * Checks every component, naming the first invalid one ({@code purpose.title}, {@code purpose.recipients},
+     * ...).
+     *
+     * @throws InvalidConsentRequestException naming the invalid component
+     */
     public Purpose {
         Checks.notNull(id, "purpose.id");
         Checks.notBlank(title, "purpose.title");
@@ -47,12 +66,96 @@ public record Purpose(
         dataCategories = categories(dataCategories);
         Checks.notNull(validity, "purpose.validity");
         texts = Map.copyOf(Checks.notNull(texts, "purpose.texts"));
+        recipients = recipients(recipients);
         Checks.check(version >= 1, "purpose.version", "must be at least 1");
         Checks.check(
                 reconsentFromVersion >= 1 && reconsentFromVersion <= version,
                 "purpose.reconsentFromVersion",
                 "must be between 1 and version (" + version + ")");
         validity.ifPresent(p -> Checks.check(!p.isNegative() && !p.isZero(), "purpose.validity", "must be positive"));
+    }
+
+    /**
+     * A purpose without recipients: the component list before {@link #recipients()} was added.
+     *
+     * @throws InvalidConsentRequestException naming the invalid component
+     */
+    public Purpose(
+            PurposeId id,
+            int version,
+            String title,
+            String description,
+            LegalBasis basis,
+            List<String> dataCategories,
+            Optional<Period> validity,
+            int reconsentFromVersion,
+            boolean saleOrShare,
+            boolean directMarketing,
+            Map<Locale, Text> texts) {
+        this(
+                id,
+                version,
+                title,
+                description,
+                basis,
+                dataCategories,
+                validity,
+                reconsentFromVersion,
+                saleOrShare,
+                directMarketing,
+                texts,
+                List.of());
+    }
+
+    // A recipient is a name shown to subjects and auditors: one line of well-formed text, not blank, at most
+    // RECIPIENT_MAX_LENGTH characters, no control characters; the same name twice is refused as a mistake.
+    private static List<String> recipients(List<String> given) {
+        Checks.notNull(given, "purpose.recipients");
+        for (int i = 0; i < given.size(); i++) {
+            String name = given.get(i);
+            Checks.check(name != null, "purpose.recipients", "must not hold null values");
+            Checks.check(!name.isBlank(), "purpose.recipients", "must not hold blank values");
+            Checks.check(
+                    name.length() <= RECIPIENT_MAX_LENGTH,
+                    "purpose.recipients",
+                    "must hold names of at most " + RECIPIENT_MAX_LENGTH + " characters");
+            Checks.check(
+                    !TextValidators.hasControlCharacter(name, false) && !TextValidators.hasUnpairedSurrogate(name),
+                    "purpose.recipients",
+                    "must hold well-formed text without control characters");
+            Checks.check(given.indexOf(name) == i, "purpose.recipients", "must not name a recipient twice");
+        }
+        return List.copyOf(given);
+    }
+
+    /**
+     * True if data is disclosed to third parties for this purpose: it is {@link #saleOrShare()} or declares
+     * {@link #recipients()}.
+     */
+    public boolean discloses() {
+        return saleOrShare || !recipients.isEmpty();
+    }
+
+    /**
+     * A copy of this version with {@code recipients} instead of its own, for example to add the recipients a
+     * store did not keep (see {@link #recipients()}).
+     *
+     * @throws InvalidConsentRequestException naming {@code purpose.recipients} for an invalid list
+     */
+    public Purpose withRecipients(List<String> recipients) {
+        return new Purpose(
+                id,
+                version,
+                title,
+                description,
+                basis,
+                dataCategories,
+                validity,
+                reconsentFromVersion,
+                saleOrShare,
+                directMarketing,
+                texts,
+                recipients);
     }
 
     private static List<String> categories(List<String> given) {
@@ -118,6 +221,7 @@ public record Purpose(
         private boolean saleOrShare;
         private boolean directMarketing;
         private final Map<Locale, Text> texts = new LinkedHashMap<>();
+        private final List<String> recipients = new ArrayList<>();
 
         private Builder(PurposeId id) {
             this.id = id;
@@ -170,6 +274,17 @@ public record Purpose(
             return this;
         }
 
+        /**
+         * Adds third parties the data is disclosed to for this purpose, by name (see {@link Purpose#recipients()}).
+         * Names are checked by {@link #build()}.
+         */
+        public Builder recipients(String... names) {
+            for (String name : Checks.notNull(names, "purpose.recipients")) {
+                this.recipients.add(Checks.notNull(name, "purpose.recipients"));
+            }
+            return this;
+        }
+
         /** Adds a title and description shown to subjects in {@code locale}. */
         public Builder text(Locale locale, String title, String description) {
             this.texts.put(Checks.notNull(locale, "purpose.text.locale"), new Text(title, description));
@@ -194,7 +309,8 @@ public record Purpose(
                     reconsentFromVersion == null ? 1 : reconsentFromVersion,
                     saleOrShare,
                     directMarketing,
-                    texts);
+                    texts,
+                    recipients);
         }
     }
 }

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -102,6 +103,139 @@ class PurposeTest {
                     .isInstanceOf(InvalidConsentRequestException.class)
                     .hasMessageContaining("title");
         }
+    }
+
+    @Nested
+    class Recipients {
+
+        @Test
+        void buildWhenRecipientsAreGivenThenKeptInOrderAndTheyMakeThePurposeDisclose() {
+            Purpose p = Purpose.builder("ads.sale")
+                    .basis(LegalBasis.CONSENT)
+                    .saleOrShare(true)
+                    .recipients("Ad partner GmbH", "Measure Ltd")
+                    .recipients("Third Co")
+                    .build();
+
+            assertThat(p.recipients()).containsExactly("Ad partner GmbH", "Measure Ltd", "Third Co");
+            assertThat(p.discloses()).isTrue();
+        }
+
+        @Test
+        void buildWhenNoRecipientsAreGivenThenEmptyAndOnlySaleOrShareDiscloses() {
+            Purpose plain = Purpose.builder("a").basis(LegalBasis.CONSENT).build();
+            Purpose sale = Purpose.builder("b")
+                    .basis(LegalBasis.CONSENT)
+                    .saleOrShare(true)
+                    .build();
+            Purpose shared = Purpose.builder("c")
+                    .basis(LegalBasis.CONSENT)
+                    .recipients("Processor AG")
+                    .build();
+
+            assertThat(plain.recipients()).isEmpty();
+            assertThat(plain.discloses()).isFalse();
+            assertThat(sale.discloses()).isTrue();
+            assertThat(shared.discloses()).isTrue();
+        }
+
+        @ParameterizedTest
+        @MethodSource("dev.consentkit.core.PurposeTest#badRecipients")
+        void buildWhenARecipientIsBlankControlOverlongOrRepeatedThenInvalidNamingRecipients(String[] names) {
+            assertThatThrownBy(() -> Purpose.builder("ads.sale")
+                            .basis(LegalBasis.CONSENT)
+                            .recipients(names)
+                            .build())
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("purpose.recipients");
+        }
+
+        @Test
+        void builderWhenRecipientsAreNullThenInvalidNamingRecipients() {
+            assertThatThrownBy(() -> Purpose.builder("a").recipients((String[]) null))
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("purpose.recipients");
+            assertThatThrownBy(() -> Purpose.builder("a").recipients("ok", null))
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("purpose.recipients");
+            Purpose p = Purpose.builder("a").basis(LegalBasis.CONSENT).build();
+            assertThatThrownBy(() -> p.withRecipients(null))
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("purpose.recipients");
+            assertThatThrownBy(() -> p.withRecipients(java.util.Arrays.asList("ok", null)))
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("purpose.recipients");
+        }
+
+        @Test
+        void recipientsCannotBeChangedThroughTheGivenListOrTheAccessor() {
+            List<String> given = new ArrayList<>(List.of("Ad partner GmbH"));
+            Purpose p = Purpose.builder("a").basis(LegalBasis.CONSENT).build().withRecipients(given);
+            given.add("Sneaky Ltd");
+
+            assertThat(p.recipients()).containsExactly("Ad partner GmbH");
+            assertThatThrownBy(() -> p.recipients().add("x")).isInstanceOf(UnsupportedOperationException.class);
+        }
+
+        @Test
+        void withRecipientsKeepsEverythingElseAndTheOldConstructorDeclaresNone() {
+            Purpose p = Purpose.builder("ads.sale")
+                    .version(2)
+                    .basis(LegalBasis.CONSENT)
+                    .saleOrShare(true)
+                    .dataCategories("email")
+                    .build();
+            Purpose named = p.withRecipients(List.of("Ad partner GmbH"));
+            Purpose old = new Purpose(
+                    p.id(),
+                    2,
+                    p.title(),
+                    p.description(),
+                    p.basis(),
+                    p.dataCategories(),
+                    p.validity(),
+                    1,
+                    true,
+                    false,
+                    p.texts());
+
+            assertThat(named.recipients()).containsExactly("Ad partner GmbH");
+            assertThat(named.withRecipients(List.of())).isEqualTo(p);
+            assertThat(old).isEqualTo(p);
+        }
+
+        @Test
+        void registryWhenOneVersionIsDeclaredTwiceWithDifferentRecipientsThenRejected() {
+            Purpose a = Purpose.builder("ads.sale")
+                    .basis(LegalBasis.CONSENT)
+                    .recipients("Ad partner GmbH")
+                    .build();
+            Purpose b = Purpose.builder("ads.sale")
+                    .basis(LegalBasis.CONSENT)
+                    .recipients("Other partner SA")
+                    .build();
+
+            assertThatThrownBy(() -> PurposeRegistry.of(List.of(a, b)))
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("ads.sale")
+                    .hasMessageContaining("version 1");
+            assertThat(PurposeRegistry.of(List.of(a, a.withRecipients(List.of("Ad partner GmbH"))))
+                            .versions(a.id()))
+                    .containsExactly(a);
+        }
+    }
+
+    static Stream<Arguments> badRecipients() {
+        return Stream.of(
+                        new String[] {""},
+                        new String[] {"  "},
+                        new String[] {"Ad\npartner"},
+                        new String[] {"Ad\u0000partner"},
+                        new String[] {"Ad\u2028partner"},
+                        new String[] {"Ad\uD800partner"},
+                        new String[] {"x".repeat(Purpose.RECIPIENT_MAX_LENGTH + 1)},
+                        new String[] {"Ad partner GmbH", "Ad partner GmbH"})
+                .map(names -> Arguments.of((Object) names));
     }
 
     @Nested

@@ -31,7 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
  *   "preferences": { key: value },
  *   "history": [ { "kind", "id", ... } ],
  *   "purposes": [ { "id", "version", "title", "description", "basis", "dataCategories", "validity",
- *                   "reconsentFromVersion", "saleOrShare", "directMarketing", "texts": { locale: {...} } } ] }
+ *                   "reconsentFromVersion", "saleOrShare", "directMarketing", "recipients",
+ *                   "texts": { locale: { "title", "description" } } } ] }
  * }</pre>
  * The history is streamed, so the document is written in constant memory.
  */
@@ -109,11 +110,18 @@ public final class SubjectAccessExport {
         m.put("reconsentFromVersion", p.reconsentFromVersion());
         m.put("saleOrShare", p.saleOrShare());
         m.put("directMarketing", p.directMarketing());
+        m.put("recipients", p.recipients());
         Map<String, Object> texts = new TreeMap<>();
-        p.texts()
-                .forEach((locale, t) ->
-                        texts.put(locale.toLanguageTag(), Map.of("title", t.title(), "description", t.description())));
+        p.texts().forEach((locale, t) -> texts.put(locale.toLanguageTag(), text(t)));
         m.put("texts", texts);
+        return m;
+    }
+
+    // a fixed field order, so the same document is the same bytes in every JVM
+    private static Map<String, Object> text(Purpose.Text t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("title", t.title());
+        m.put("description", t.description());
         return m;
     }
 }

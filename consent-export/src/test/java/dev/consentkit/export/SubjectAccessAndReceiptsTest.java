@@ -119,6 +119,7 @@ class SubjectAccessAndReceiptsTest {
         assertThat(purposes.get(1).get("texts").get("de").get("title").asString())
                 .isEqualTo("Newsletter (de)");
         assertThat(purposes.get(2).get("version").asInt()).isEqualTo(2);
+        assertThat(purposes.get(1).get("recipients")).isEmpty();
     }
 
     @Test

@@ -1139,6 +1139,33 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
         }
 
         @Test
+        void recipientsLiveInTheDeclarationOnlyAndARedeclarationWithThemIsNoConflict() {
+            Purpose named = Purpose.builder("ads.partners")
+                    .basis(LegalBasis.CONSENT)
+                    .saleOrShare(true)
+                    .recipients("Ad partner GmbH", "Measure Ltd")
+                    .build();
+            ConsentManager.builder()
+                    .purposes(NEWSLETTER, named)
+                    .store(store)
+                    .clock(clock)
+                    .build()
+                    .savePurposes();
+            ConsentManager again = ConsentManager.builder()
+                    .purposes(NEWSLETTER, named)
+                    .store(store)
+                    .clock(clock)
+                    .build();
+            again.savePurposes();
+
+            List<Purpose> saved = ((JdbcConsentStore) store).savedPurposes("default");
+
+            assertThat(saved).contains(named.withRecipients(List.of())).doesNotContain(named);
+            assertThat(again.purposes().require(named.id()).recipients())
+                    .containsExactly("Ad partner GmbH", "Measure Ltd");
+        }
+
+        @Test
         void createSchemaIfMissingIsRepeatable() {
             JdbcConsentStore store = db().storeBuilder().build();
             store.createSchemaIfMissing();
