@@ -26,6 +26,8 @@ public final class CompactRecord {
 
     private static final ConsentStatus[] STATUSES = ConsentStatus.values();
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final byte[] GENERATED_PREFIX =
+            IdempotencyKeys.GENERATED_PREFIX.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
 
     private static final int STATUS_MASK = 0xF;
     private static final int CONFLICT = 1 << 4;
@@ -282,12 +284,28 @@ public final class CompactRecord {
 
     private Optional<String> idempotencyKey() {
         if ((flags & UUID_KEY) != 0) {
-            return Optional.of(IdempotencyKeys.GENERATED_PREFIX + new UUID(keyMsb, keyLsb));
+            return Optional.of(generatedKey(keyMsb, keyLsb));
         }
         if ((flags & TEXT_KEY) != 0) {
             return Optional.of(keyText());
         }
         return Optional.empty();
+    }
+
+    /** {@code ck:} and the UUID's text as {@link UUID#toString()} writes it, built in one go. */
+    private static String generatedKey(long msb, long lsb) {
+        int p = GENERATED_PREFIX.length;
+        byte[] out = java.util.Arrays.copyOf(GENERATED_PREFIX, p + 36);
+        Hex.put(out, p, msb >>> 32, 8);
+        out[p + 8] = '-';
+        Hex.put(out, p + 9, msb >>> 16, 4);
+        out[p + 13] = '-';
+        Hex.put(out, p + 14, msb, 4);
+        out[p + 18] = '-';
+        Hex.put(out, p + 19, lsb >>> 48, 4);
+        out[p + 23] = '-';
+        Hex.put(out, p + 24, lsb, 12);
+        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /** The UUID of a key of the generated shape ({@code ck:} and a UUID as {@link UUID#toString()} writes it). */
@@ -326,6 +344,14 @@ public final class CompactRecord {
     /** Lower-case hex SHA-256 digests as four longs. */
     private static final class Hex {
         private static final byte[] DIGITS = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        /** For every byte value its two hex digits, high digit in the upper eight bits. */
+        private static final char[] PAIRS = new char[256];
+
+        static {
+            for (int b = 0; b < 256; b++) {
+                PAIRS[b] = (char) ((DIGITS[b >>> 4] << 8) | DIGITS[b & 0xF]);
+            }
+        }
 
         private Hex() {}
 
@@ -359,9 +385,20 @@ public final class CompactRecord {
             return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
         }
 
-        private static void put(byte[] out, int at, long w) {
-            for (int i = 15; i >= 0; i--) {
-                out[at + i] = DIGITS[(int) (w & 0xF)];
+        /** {@code w} as 16 lower-case hex digits at {@code at}, two digits per byte from a table. */
+        static void put(byte[] out, int at, long w) {
+            for (int i = 14; i >= 0; i -= 2) {
+                int pair = PAIRS[(int) (w & 0xFF)];
+                out[at + i] = (byte) (pair >>> 8);
+                out[at + i + 1] = (byte) pair;
+                w >>>= 8;
+            }
+        }
+
+        /** {@code w} as {@code digits} lower-case hex digits at {@code at} (for UUID text). */
+        static void put(byte[] out, int at, long w, int digits) {
+            for (int i = at + digits - 1; i >= at; i--) {
+                out[i] = DIGITS[(int) (w & 0xF)];
                 w >>>= 4;
             }
         }
