@@ -354,10 +354,14 @@ public final class InMemoryConsentStore implements ConsentStore {
         return log.size();
     }
 
-    /** The compact form of {@code r}, sharing the subject's tenant and id, the purpose id and the evidence. */
+    /**
+     * The compact form of {@code r}, sharing the subject's tenant and id (when the record names them, as the
+     * protocol's records do), the purpose id and the evidence.
+     */
     private CompactRecord compact(ConsentRecord r, Key key) {
-        return CompactRecord.of(
-                r, key.tenant, key.subject, purposeIds.intern(r.purpose()), evidence.intern(r.evidence()));
+        String tenant = key.tenant.equals(r.tenant()) ? key.tenant : r.tenant();
+        SubjectId subject = key.subject.equals(r.subject()) ? key.subject : r.subject();
+        return CompactRecord.of(r, tenant, subject, purposeIds.intern(r.purpose()), evidence.intern(r.evidence()));
     }
 
     private record Key(String tenant, SubjectId subject) implements Comparable<Key> {
