@@ -30,6 +30,13 @@ public final class CompactRecord {
             IdempotencyKeys.GENERATED_PREFIX.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
 
     private static final int STATUS_MASK = 0xF;
+
+    static {
+        if (STATUSES.length > STATUS_MASK + 1) {
+            throw new ExceptionInInitializerError("a status ordinal must fit the four bits of a row's flags");
+        }
+    }
+
     private static final int CONFLICT = 1 << 4;
     private static final int HAS_EXPIRY = 1 << 5;
     /** The idempotency key is {@code ck:} and the UUID in {@link #keyMsb}/{@link #keyLsb}. */
@@ -344,14 +351,7 @@ public final class CompactRecord {
     /** Lower-case hex SHA-256 digests as four longs. */
     private static final class Hex {
         private static final byte[] DIGITS = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        /** For every byte value its two hex digits, high digit in the upper eight bits. */
-        private static final char[] PAIRS = new char[256];
-
-        static {
-            for (int b = 0; b < 256; b++) {
-                PAIRS[b] = (char) ((DIGITS[b >>> 4] << 8) | DIGITS[b & 0xF]);
-            }
-        }
+        private static final java.util.HexFormat HEX = java.util.HexFormat.of();
 
         private Hex() {}
 
@@ -376,21 +376,23 @@ public final class CompactRecord {
             return Long.parseUnsignedLong(s, 16 * index, 16 * index + 16, 16);
         }
 
+        /**
+         * The four longs as 64 lower-case hex digits. {@link java.util.HexFormat} makes the string from its own
+         * digit array without copying it again, which a {@code String} constructor would.
+         */
         static String digest(long w0, long w1, long w2, long w3) {
-            byte[] out = new byte[64];
-            put(out, 0, w0);
-            put(out, 16, w1);
-            put(out, 32, w2);
-            put(out, 48, w3);
-            return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
+            byte[] bytes = new byte[32];
+            put(bytes, 0, w0);
+            put(bytes, 8, w1);
+            put(bytes, 16, w2);
+            put(bytes, 24, w3);
+            return HEX.formatHex(bytes);
         }
 
-        /** {@code w} as 16 lower-case hex digits at {@code at}, two digits per byte from a table. */
-        static void put(byte[] out, int at, long w) {
-            for (int i = 14; i >= 0; i -= 2) {
-                int pair = PAIRS[(int) (w & 0xFF)];
-                out[at + i] = (byte) (pair >>> 8);
-                out[at + i + 1] = (byte) pair;
+        /** {@code w} as eight big-endian bytes at {@code at}. */
+        private static void put(byte[] out, int at, long w) {
+            for (int i = 7; i >= 0; i--) {
+                out[at + i] = (byte) w;
                 w >>>= 8;
             }
         }
