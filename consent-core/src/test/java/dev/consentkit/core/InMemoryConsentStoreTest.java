@@ -244,5 +244,33 @@ class InMemoryConsentStoreTest {
                     .isEqualTo(ConsentStatus.DENIED);
             assertThat(everything()).containsExactly(record);
         }
+
+        @Test
+        void findsEveryRecordByIdAndReadsItBackAsWritten() {
+            List<ConsentRecord> written = new ArrayList<>();
+            for (int i = 0; i < 1500; i++) { // more than the id index holds before it grows, several times
+                SubjectId subject = SubjectId.of("s-" + (i % 300));
+                written.add((ConsentRecord) writer.append(request(
+                                subject,
+                                i % 2 == 0 ? "analytics" : "marketing",
+                                i % 3 == 0 ? Optional.of("key-" + i) : Optional.empty()))
+                        .entries()
+                        .get(0));
+            }
+
+            for (ConsentRecord r : written) {
+                assertThat(store.findRecord(TENANT, r.id())).contains(r);
+            }
+            assertThat(store.findRecord(TENANT, UUID.randomUUID())).isEmpty();
+            assertThat(everything()).containsExactlyElementsOf(written);
+            ConsentRecord last = written.get(written.size() - 1);
+            SubjectState state = store.state(TENANT, last.subject()).orElseThrow();
+            assertThat(state.current()).containsEntry(last.purpose(), last);
+            assertThat(state.head()).contains(last.link());
+            assertThat(state.headRecordedAt()).contains(last.recordedAt());
+            assertThat(store.head(TENANT, last.subject())).contains(last.link());
+            assertThat(store.recordInForce(TENANT, last.subject(), List.of(last.purpose())))
+                    .contains(last);
+        }
     }
 }
