@@ -329,7 +329,10 @@ public final class Report {
                 "allowedSubjects");
     }
 
-    /** The {@code subjects} aux counter of {@code key} in subjects per second, NaN if absent. */
+    /**
+     * Subjects per second from the {@code subjects} counter of {@code key}, which JMH reports (counted as
+     * operations, in average-time mode) as the time per subject; NaN if absent.
+     */
     private double subjectsPerSecond(String key) {
         JsonNode r = results.get(key);
         JsonNode m = r == null ? null : r.path("secondaryMetrics").get("subjects");
@@ -338,10 +341,11 @@ public final class Report {
         }
         double v = m.path("score").asDouble();
         return switch (m.path("scoreUnit").asString()) {
-            case "ops/ms" -> v * 1_000;
-            case "ops/us" -> v * 1_000_000;
-            case "ops/min" -> v / 60;
-            default -> v;
+            case "s/op" -> 1 / v;
+            case "ms/op" -> 1_000 / v;
+            case "us/op" -> 1_000_000 / v;
+            case "ns/op" -> 1_000_000_000 / v;
+            default -> Double.NaN; // not a time per subject: not a figure of this row
         };
     }
 
