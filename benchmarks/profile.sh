@@ -7,7 +7,8 @@
 #
 # Uses the data set of benchmarks/run.sh (CKBENCH_SCHEMA, default ckbench) and the same database variables. The
 # recordings go to benchmarks/target/profiles/<time>/<benchmark>/profile.jfr. Summaries need `jfr view` (JDK 21 or later):
-# the JDK at JFR_JDK, else /usr/lib/jvm/temurin-25-jdk-amd64, else the java on the PATH.
+# the JDK at JFR_JDK, else /usr/lib/jvm/temurin-25-jdk-amd64, else the java on the PATH. JMH_ARGS adds JMH
+# options (e.g. JMH_ARGS='-p memSubjects=200000', the full run's in-memory size).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +34,7 @@ mkdir -p "$out"
 regex=$(IFS='|'; echo "$*")
 
 echo "== JMH with -prof gc -prof jfr: $regex"
-java -jar "$jar" "$regex" -f 1 -wi 2 -w 3s -i 3 -r 5s -prof gc -prof "jfr:dir=$out" 2>&1 \
+java -jar "$jar" "$regex" -f 1 -wi 2 -w 3s -i 3 -r 5s -prof gc -prof "jfr:dir=$out" ${JMH_ARGS:-} 2>&1 \
   | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.)' | grep -vE ':(gc\.count|gc\.time|jfr) ' || true
 
 for f in $(find "$out" -name profile.jfr | sort); do
