@@ -291,7 +291,8 @@ public final class InMemoryConsentStore implements ConsentStore {
         try {
             stored = new Object[l.count];
             for (int i = 0; i < stored.length; i++) {
-                stored[i] = log.get(l.positions[i]);
+                // a subject's positions are filled before they are added to it, under its lock
+                stored[i] = Objects.requireNonNull(log.get(l.positions[i]), "entry at a subject's position");
             }
         } finally {
             l.lock.unlock();
