@@ -1,6 +1,7 @@
 package dev.consentkit.export;
 
 import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.ConsentException;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.ConsentStatus;
@@ -43,7 +44,7 @@ import tools.jackson.databind.json.JsonMapper;
  *       is {@linkplain Purpose#saleOrShare() sale or share}, or declares {@linkplain Purpose#recipients()
  *       recipients}), and then {@code thirdPartyName}, which the specification requires with it, names the
  *       declared recipients, joined by {@code "; "}. A disclosing purpose without declared recipients has no
- *       valid receipt: asking for one throws an {@link IllegalStateException} naming the purpose.</li>
+ *       valid receipt: asking for one throws a {@link ConsentException} naming the purpose.</li>
  * </ul>
  */
 public final class ConsentReceipts {
@@ -79,7 +80,7 @@ public final class ConsentReceipts {
      * documentation).
      *
      * @return how many receipts were written
-     * @throws IllegalStateException when a grant's purpose version is not declared, or, for Kantara, when a
+     * @throws ConsentException when a grant's purpose version is not declared, or, for Kantara, when a
      *                               disclosing purpose declares no recipients; the receipts before it have then
      *                               been written
      */
@@ -115,14 +116,13 @@ public final class ConsentReceipts {
     /**
      * The Kantara Consent Receipt v1.1 of one grant, fields in the specification's order.
      *
-     * @throws IllegalArgumentException when the purpose's legal basis is not consent
-     * @throws IllegalStateException    when the purpose version is not declared, or discloses data and declares
-     *                                  no recipients
+     * @throws ConsentException when the purpose's legal basis is not consent, the purpose version is not declared,
+     *                           or the purpose discloses data and declares no recipients
      */
     public Map<String, Object> kantara(ConsentRecord r) {
         Purpose p = purposeOf(r);
         if (p.basis() != LegalBasis.CONSENT) {
-            throw new IllegalArgumentException("Purpose " + p.id() + " v" + p.version() + " has legal basis "
+            throw new ConsentException("Purpose " + p.id() + " v" + p.version() + " has legal basis "
                     + p.basis() + ", not consent: a Kantara consent receipt records consent, so none is written"
                     + " (the ISO 27560 record names the basis)");
         }
@@ -132,7 +132,7 @@ public final class ConsentReceipts {
     private Map<String, Object> kantara(ConsentRecord r, Purpose p) {
         // the specification requires thirdPartyName whenever thirdPartyDisclosure is true
         if (p.discloses() && p.recipients().isEmpty()) {
-            throw new IllegalStateException("Purpose " + p.id() + " v" + p.version()
+            throw new ConsentException("Purpose " + p.id() + " v" + p.version()
                     + " is sale or share but declares no recipients: a Kantara receipt that discloses data must"
                     + " name the third parties (thirdPartyName); declare them with Purpose.Builder.recipients(..)");
         }
@@ -261,7 +261,7 @@ public final class ConsentReceipts {
         ConsentRecord r = (ConsentRecord) entry;
         return consents.purposes()
                 .version(r.purpose(), r.purposeVersion())
-                .orElseThrow(() -> new IllegalStateException("Purpose " + r.purpose() + " v" + r.purposeVersion()
+                .orElseThrow(() -> new ConsentException("Purpose " + r.purpose() + " v" + r.purposeVersion()
                         + " is not declared on this manager; declare every version that was ever recorded"));
     }
 }

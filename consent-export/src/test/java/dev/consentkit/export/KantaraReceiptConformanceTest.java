@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.consentkit.core.ConsentCommand;
+import dev.consentkit.core.ConsentException;
 import dev.consentkit.core.ConsentManager;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.Evidence;
@@ -142,11 +143,11 @@ class KantaraReceiptConformanceTest {
         ConsentReceipts receipts = ConsentReceipts.of(consents, ACME);
 
         assertThatThrownBy(() -> receipts.kantara(r))
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(ConsentException.class)
                 .hasMessageContaining("ads.unnamed")
                 .hasMessageContaining("recipients");
         assertThatThrownBy(() -> write(receipts, HistoryQuery.all(), ConsentReceipts.Format.KANTARA_V1_1))
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(ConsentException.class)
                 .hasMessageContaining("ads.unnamed");
     }
 
@@ -269,11 +270,11 @@ class KantaraReceiptConformanceTest {
                         r -> assertThat(r.get("services").get(0).get("service").asString())
                                 .isEqualTo("marketing.email"));
         assertThatThrownBy(() -> receipts.kantara(contract))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(ConsentException.class)
                 .hasMessageContaining("billing")
                 .hasMessageContaining("CONTRACT");
         assertThatThrownBy(() -> receipts.kantara(interests))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(ConsentException.class)
                 .hasMessageContaining("analytics")
                 .hasMessageContaining("LEGITIMATE_INTERESTS");
         // the ISO 27560 record names the basis instead
