@@ -209,18 +209,46 @@ public final class InMemoryConsentStore implements ConsentStore {
                     if (st[HEAD] == null) {
                         return null;
                     }
-                    List<DecidingRecord> records = new ArrayList<>(asked.size());
-                    for (PurposeId p : asked) {
-                        CompactRecord r = current(st, p);
-                        if (r != null) {
-                            records.add(r.deciding());
-                        }
-                    }
+                    List<DecidingRecord> records = deciding(st, asked);
                     return everySubject || !records.isEmpty()
                             ? new SubjectRecords(l.key.subject, records, st[ERASED] == Boolean.TRUE)
                             : null;
                 })
                 .filter(Objects::nonNull);
+    }
+
+    /**
+     * The deciding values straight from the published compact rows, without building a record: the SPI's default
+     * would build every current record of every subject asked (what {@code filterAllowed} and {@code allowed}
+     * read). Subjects without a record on any of {@code purposes} are absent.
+     */
+    @Override
+    public Map<SubjectId, List<DecidingRecord>> decidingRecords(
+            String tenant, Collection<SubjectId> asked, Collection<PurposeId> purposes) {
+        Map<SubjectId, List<DecidingRecord>> result = new LinkedHashMap<>();
+        for (SubjectId subject : asked) {
+            SubjectLog l = subjects.get(new Key(tenant, subject));
+            Object[] st = l == null ? NO_STATE : l.state;
+            if (st[HEAD] != null) {
+                List<DecidingRecord> records = deciding(st, purposes);
+                if (!records.isEmpty()) {
+                    result.put(subject, records);
+                }
+            }
+        }
+        return result;
+    }
+
+    /** The deciding values of a published state's current records on {@code purposes}. */
+    private static List<DecidingRecord> deciding(Object[] st, Collection<PurposeId> purposes) {
+        List<DecidingRecord> records = new ArrayList<>(purposes.size());
+        for (PurposeId p : purposes) {
+            CompactRecord r = current(st, p);
+            if (r != null) {
+                records.add(r.deciding());
+            }
+        }
+        return records;
     }
 
     @Override
