@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -201,19 +202,10 @@ public final class JdbcTransaction implements StoreTransaction {
             return inserted;
         }
         if (parts.sql.insertSubjectsIfAbsent(1) != null) {
-            for (int from = 0; from < missing.size(); from += SqlStatements.IN_LIST_CHUNK) {
-                List<SubjectId> chunk =
-                        missing.subList(from, Math.min(missing.size(), from + SqlStatements.IN_LIST_CHUNK));
-                try (PreparedStatement ps =
-                        c.prepareStatement(Objects.requireNonNull(parts.sql.insertSubjectsIfAbsent(chunk.size())))) {
-                    int i = 1;
-                    for (SubjectId s : chunk) {
-                        ps.setString(i++, tenant);
-                        ps.setString(i++, s.value());
-                    }
-                    ps.executeUpdate();
-                }
-            }
+            inMultiRowStatements(missing, parts.sql::insertSubjectsIfAbsent, 2, (ps, first, s) -> {
+                ps.setString(first, tenant);
+                ps.setString(first + 1, s.value());
+            });
             return Set.of();
         }
         try (PreparedStatement ps = c.prepareStatement(parts.sql.insertSubjectIfAbsent())) {
@@ -483,19 +475,7 @@ public final class JdbcTransaction implements StoreTransaction {
             updateHeadsFromArrays(toUpdate);
             toUpdate = List.of();
         } else if (toUpdate.size() > 1 && parts.sql.updateSubjects(1) != null) {
-            for (int from = 0; from < toUpdate.size(); from += SqlStatements.IN_LIST_CHUNK) {
-                List<SubjectChanges> chunk =
-                        toUpdate.subList(from, Math.min(toUpdate.size(), from + SqlStatements.IN_LIST_CHUNK));
-                try (PreparedStatement ps =
-                        c.prepareStatement(Objects.requireNonNull(parts.sql.updateSubjects(chunk.size())))) {
-                    int first = 1;
-                    for (SubjectChanges ch : chunk) {
-                        bindSubjectRow(ps, first, ch);
-                        first += 6;
-                    }
-                    ps.executeUpdate();
-                }
-            }
+            inMultiRowStatements(toUpdate, parts.sql::updateSubjects, 6, this::bindSubjectRow);
             toUpdate = List.of();
         }
         if (!toUpdate.isEmpty()) {
@@ -520,6 +500,31 @@ public final class JdbcTransaction implements StoreTransaction {
                     insert.addBatch();
                 }
                 insert.executeBatch();
+            }
+        }
+    }
+
+    /** Binds one row of a multi-row statement from parameter {@code first} on. */
+    @FunctionalInterface
+    private interface RowBinder<T> {
+        void bind(PreparedStatement ps, int first, T row) throws SQLException;
+    }
+
+    /**
+     * Runs {@code rows} through multi-row statements of at most {@link SqlStatements#IN_LIST_CHUNK} rows each:
+     * {@code statement} gives the SQL for a number of rows, each taking {@code width} parameters.
+     */
+    private <T> void inMultiRowStatements(
+            List<T> rows, IntFunction<@Nullable String> statement, int width, RowBinder<T> binder) throws SQLException {
+        for (int from = 0; from < rows.size(); from += SqlStatements.IN_LIST_CHUNK) {
+            List<T> chunk = rows.subList(from, Math.min(rows.size(), from + SqlStatements.IN_LIST_CHUNK));
+            try (PreparedStatement ps = c.prepareStatement(Objects.requireNonNull(statement.apply(chunk.size())))) {
+                int first = 1;
+                for (T row : chunk) {
+                    binder.bind(ps, first, row);
+                    first += width;
+                }
+                ps.executeUpdate();
             }
         }
     }
