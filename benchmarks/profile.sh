@@ -17,12 +17,7 @@ if [ $# -eq 0 ]; then
   exit 2
 fi
 export CKBENCH_SCHEMA="${CKBENCH_SCHEMA:-ckbench}"
-export CONSENTKIT_TEST_POSTGRES_URL="${CONSENTKIT_TEST_POSTGRES_URL:-jdbc:postgresql://127.0.0.1:5432/test?reWriteBatchedInserts=true}"
-export CONSENTKIT_TEST_POSTGRES_USER="${CONSENTKIT_TEST_POSTGRES_USER:-postgres}"
-export CONSENTKIT_TEST_POSTGRES_PASSWORD="${CONSENTKIT_TEST_POSTGRES_PASSWORD:-}"
-export CONSENTKIT_TEST_MARIADB_URL="${CONSENTKIT_TEST_MARIADB_URL:-jdbc:mariadb://127.0.0.1:3306/test}"
-export CONSENTKIT_TEST_MARIADB_USER="${CONSENTKIT_TEST_MARIADB_USER:-root}"
-export CONSENTKIT_TEST_MARIADB_PASSWORD="${CONSENTKIT_TEST_MARIADB_PASSWORD:-}"
+. benchmarks/databases.sh
 
 jar=benchmarks/target/benchmarks.jar
 [ -f "$jar" ] || { echo "build it first: ./mvnw -q -B -Pbenchmarks -pl benchmarks -am package -DskipTests" >&2; exit 1; }

@@ -79,15 +79,7 @@ public class PostgresReadBenchmark {
     /** The floor for check: the subject's statement on the purpose by primary key, nothing decided. */
     @Benchmark
     public String checkRaw(Db db, Random r) throws SQLException {
-        try (Connection c = db.ds.getConnection();
-                PreparedStatement ps = c.prepareStatement(db.checkSql)) {
-            ps.setString(1, BenchData.TENANT);
-            ps.setString(2, db.randomSubject(r.random));
-            ps.setString(3, "marketing.email");
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
+        return firstColumn(db, db.checkSql, r);
     }
 
     /** {@code allowed}: the same question as {@code check}, answered from the state rows' deciding columns alone. */
@@ -99,8 +91,13 @@ public class PostgresReadBenchmark {
     /** The floor for allowed: the subject's state row for the purpose by primary key, its status, nothing decided. */
     @Benchmark
     public String allowedRaw(Db db, Random r) throws SQLException {
+        return firstColumn(db, db.allowedSql, r);
+    }
+
+    /** A random subject's row of {@code sql} on "marketing.email" by primary key: its first column, or null. */
+    private static String firstColumn(Db db, String sql, Random r) throws SQLException {
         try (Connection c = db.ds.getConnection();
-                PreparedStatement ps = c.prepareStatement(db.allowedSql)) {
+                PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, BenchData.TENANT);
             ps.setString(2, db.randomSubject(r.random));
             ps.setString(3, "marketing.email");
