@@ -37,15 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
 class KantaraReceiptConformanceTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Controller ACME = new Controller(
-            "ACME GmbH",
-            "Data Protection Officer",
-            "Hauptstr. 1, 10115 Berlin",
-            "privacy@acme.example",
-            "+49 30 1234",
-            "https://acme.example",
-            "https://acme.example/privacy",
-            "DE");
+    private static final Controller ACME = SubjectAccessAndReceiptsTest.ACME;
 
     private static final Purpose NEWSLETTER = Purpose.builder("marketing.email")
             .basis(LegalBasis.CONSENT)

@@ -27,7 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
 class SubjectAccessAndReceiptsTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Controller ACME = new Controller(
+    /** A controller with every field set; other tests of this package use it too. */
+    static final Controller ACME = new Controller(
             "ACME GmbH",
             "Data Protection Officer",
             "Hauptstr. 1, 10115 Berlin",
