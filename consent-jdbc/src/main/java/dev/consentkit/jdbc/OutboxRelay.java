@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,8 +45,13 @@ public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
 
+    /** The back-off key of a publisher relay, which backs off as a whole. */
+    private static final String RELAY = "";
+
     private final Outbox outbox;
-    private final ConsentListener listener;
+    private final @Nullable ConsentListener listener;
+    private final @Nullable OutboxPublisher publisher;
+    private final String name;
     private final int batchSize;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
@@ -55,7 +61,9 @@ public final class OutboxRelay implements AutoCloseable {
 
     private OutboxRelay(Builder b) {
         this.outbox = b.store.outbox();
-        this.listener = Checks.notNull(b.listener, "listener");
+        this.listener = b.listener;
+        this.publisher = b.publisher;
+        this.name = b.name;
         this.batchSize = b.batchSize;
         this.initialBackoff = b.initialBackoff;
         this.maxBackoff = b.maxBackoff;
@@ -68,11 +76,19 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     /**
-     * One pass: delivers up to the batch size of pending entries in outbox order, skipping subjects that are
-     * backing off, and deletes the delivered rows in the same transaction. Returns how many were delivered.
+     * One pass: delivers up to the batch size of pending entries in outbox order and deletes the delivered rows in
+     * the same transaction. Returns how many were delivered.
+     *
+     * <p>To a listener, entry by entry, skipping subjects that are backing off. To a publisher, as one batch: if it
+     * throws, nothing is deleted, the relay backs off as a whole, and the same batch (with more after it) is
+     * offered again when the back-off has passed.
      */
     public synchronized int deliverPending() {
         Instant now = clock.instant();
+        if (publisher != null) {
+            return publishPending(publisher, now);
+        }
+        ConsentListener listener = Objects.requireNonNull(this.listener);
         return outbox.inTransaction("deliverOutbox", c -> {
             Set<String> waiting = new HashSet<>();
             List<Long> delivered = new ArrayList<>();
@@ -113,6 +129,58 @@ public final class OutboxRelay implements AutoCloseable {
         });
     }
 
+    /** A publisher pass: the batch in one call, deleted only if every entry of it was acknowledged. */
+    private int publishPending(OutboxPublisher publisher, Instant now) {
+        if (!due(RELAY, now)) {
+            return 0;
+        }
+        try {
+            int published = outbox.inTransaction("publishOutbox", c -> {
+                List<Outbox.Pending> pending = outbox.claim(c, 0, batchSize);
+                if (pending.isEmpty()) {
+                    return 0;
+                }
+                List<AuditEntry> entries = new ArrayList<>(pending.size());
+                List<Long> ids = new ArrayList<>(pending.size());
+                for (Outbox.Pending p : pending) {
+                    entries.add(p.entry());
+                    ids.add(p.outboxId());
+                }
+                try {
+                    publisher.publish(List.copyOf(entries));
+                } catch (Exception e) {
+                    throw new PublishFailedException(e);
+                }
+                outbox.delete(c, ids);
+                return ids.size();
+            });
+            backoffs.remove(RELAY);
+            return published;
+        } catch (PublishFailedException e) {
+            Backoff b = backoffs.merge(
+                    RELAY,
+                    new Backoff(1, now.plus(initialBackoff)),
+                    (old, x) -> old.next(now, initialBackoff, maxBackoff));
+            log.warn(
+                    "Outbox relay {}: publishing failed (attempt {}); offering the batch again after {}",
+                    name,
+                    b.attempts,
+                    b.notBefore,
+                    e.getCause());
+            return 0;
+        }
+    }
+
+    /** How many entries wait in the outbox, and since when the oldest of them. */
+    public OutboxBacklog backlog() {
+        return outbox.backlog(clock.instant());
+    }
+
+    /** The relay's name, as set on its builder (for logs and metrics). */
+    public String name() {
+        return name;
+    }
+
     private boolean due(String subject, Instant now) {
         Backoff b = backoffs.get(subject);
         return b == null || !now.isBefore(b.notBefore);
@@ -124,7 +192,7 @@ public final class OutboxRelay implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "consentkit-outbox-relay");
+            Thread thread = new Thread(r, "consentkit-outbox-relay-" + name);
             thread.setDaemon(true);
             return thread;
         });
@@ -161,6 +229,15 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
+    /** Carries a publisher's failure out of the transaction, which it rolls back. */
+    private static final class PublishFailedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        PublishFailedException(Exception cause) {
+            super(cause);
+        }
+    }
+
     private record Backoff(int attempts, Instant notBefore) {
         Backoff next(Instant now, Duration initial, Duration max) {
             Duration delay = initial.multipliedBy(1L << Math.min(attempts, 20));
@@ -172,6 +249,8 @@ public final class OutboxRelay implements AutoCloseable {
     public static final class Builder {
         private final JdbcConsentStore store;
         private @Nullable ConsentListener listener;
+        private @Nullable OutboxPublisher publisher;
+        private String name = "outbox";
         private int batchSize = 100;
         private Duration initialBackoff = Duration.ofSeconds(1);
         private Duration maxBackoff = Duration.ofMinutes(5);
@@ -181,9 +260,26 @@ public final class OutboxRelay implements AutoCloseable {
             this.store = store;
         }
 
-        /** Receives each entry (required). */
+        /** Receives each entry, in this JVM; give a listener or a {@link #publisher}, not both. */
         public Builder listener(ConsentListener listener) {
             this.listener = Checks.notNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Publishes batches of entries to an engine that acknowledges them (Kafka, RabbitMQ, webhooks); give a
+         * publisher or a {@link #listener}, not both.
+         */
+        public Builder publisher(OutboxPublisher publisher) {
+            this.publisher = Checks.notNull(publisher, "publisher");
+            return this;
+        }
+
+        /** The relay's name in logs, metrics and health; default {@code outbox}. */
+        public Builder name(String name) {
+            Checks.notBlank(name, "name");
+            Checks.check(name.length() <= 64, "name", "must be at most 64 characters");
+            this.name = name;
             return this;
         }
 
@@ -217,7 +313,9 @@ public final class OutboxRelay implements AutoCloseable {
          * @throws InvalidConsentRequestException naming the missing or invalid property
          */
         public OutboxRelay build() {
-            Checks.notNull(listener, "listener");
+            Checks.check(listener != null || publisher != null, "listener", "a listener or a publisher is required");
+            Checks.check(
+                    listener == null || publisher == null, "publisher", "give a listener or a publisher, not both");
             Checks.check(batchSize >= 1, "batchSize", "must be at least 1");
             Checks.check(
                     !initialBackoff.isNegative() && maxBackoff.compareTo(initialBackoff) >= 0,

@@ -1,11 +1,17 @@
 package dev.consentkit.jdbc.internal;
 
 import dev.consentkit.core.AuditEntry;
+import dev.consentkit.jdbc.OutboxBacklog;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. The outbox table as a relay reads it: rows claimed in id order inside
@@ -39,6 +45,22 @@ public final class Outbox {
             StoreQueries.run(ps, rs -> pending.add(new Pending(rs.getLong("outbox_id"), rows.read(rs))));
         }
         return pending;
+    }
+
+    /** How many rows wait, and how long the oldest has waited at {@code now}. */
+    public OutboxBacklog backlog(Instant now) {
+        return transactions.inTransaction("outboxBacklog", c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql.outboxBacklog());
+                    ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long depth = rs.getLong(1);
+                @Nullable Instant oldest = sql.readInstant(rs, 2);
+                return new OutboxBacklog(
+                        depth,
+                        Optional.ofNullable(oldest)
+                                .map(o -> o.isAfter(now) ? Duration.ZERO : Duration.between(o, now)));
+            }
+        });
     }
 
     /** Deletes delivered rows. */

@@ -684,6 +684,11 @@ public class SqlStatements {
                 + outboxLock();
     }
 
+    /** The number of outbox rows and the oldest row's creation time. */
+    String outboxBacklog() {
+        return "SELECT COUNT(*), MIN(created_at) FROM " + tables.outbox();
+    }
+
     String deleteOutbox() {
         return "DELETE FROM " + tables.outbox() + " WHERE outbox_id = ?";
     }
