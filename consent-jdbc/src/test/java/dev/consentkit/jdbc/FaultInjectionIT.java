@@ -12,6 +12,7 @@ import dev.consentkit.core.Evidence;
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.Source;
+import dev.consentkit.testsupport.CuttingProxy;
 import dev.consentkit.testsupport.Database;
 import dev.consentkit.testsupport.RequiresDatabase;
 import java.io.PrintWriter;

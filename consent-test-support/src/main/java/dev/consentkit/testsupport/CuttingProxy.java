@@ -1,4 +1,4 @@
-package dev.consentkit.jdbc;
+package dev.consentkit.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,13 +12,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP proxy in front of a database server that cuts connections: while armed, each chunk a client sends (one
+ * A TCP proxy in front of a server (a database, a message broker) that cuts connections: while armed, each chunk a client sends (one
  * statement, one commit, one round trip) is, with probability {@code cutChance}, either dropped and the connection
  * cut (the server never sees it), or passed on and the connection cut before the answer comes back (the server
  * runs it: a commit commits, unheard). The first {@code handshakeChunks} chunks of each connection are never cut,
  * so that connections can be opened. Decisions come from one seeded random, printed by the test.
  */
-final class CuttingProxy implements AutoCloseable {
+public final class CuttingProxy implements AutoCloseable {
 
     private final ServerSocket listener;
     private final String targetHost;
@@ -33,7 +33,11 @@ final class CuttingProxy implements AutoCloseable {
     private volatile boolean blackout;
     private volatile boolean closed;
 
-    CuttingProxy(String targetHost, int targetPort, double cutChance, int handshakeChunks, long seed)
+    /**
+     * Listens on a free loopback port and forwards to {@code targetHost:targetPort}; not armed, so nothing is cut
+     * until {@link #arm} or {@link #blackout}.
+     */
+    public CuttingProxy(String targetHost, int targetPort, double cutChance, int handshakeChunks, long seed)
             throws IOException {
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.targetHost = targetHost;
@@ -46,11 +50,13 @@ final class CuttingProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    /** The loopback port clients connect to. */
+    public int port() {
         return listener.getLocalPort();
     }
 
-    void arm(boolean on) {
+    /** Starts or stops cutting at random, with the chance given at construction. */
+    public void arm(boolean on) {
         armed = on;
     }
 
@@ -58,17 +64,17 @@ final class CuttingProxy implements AutoCloseable {
      * While on, every chunk of every connection, handshakes included, is cut (half of them after reaching the
      * server): the database is unreachable.
      */
-    void blackout(boolean on) {
+    public void blackout(boolean on) {
         blackout = on;
     }
 
     /** Connections cut with the client's chunk dropped. */
-    int cutsBefore() {
+    public int cutsBefore() {
         return cutsBefore.get();
     }
 
     /** Connections cut after the client's chunk was passed on. */
-    int cutsAfter() {
+    public int cutsAfter() {
         return cutsAfter.get();
     }
 
