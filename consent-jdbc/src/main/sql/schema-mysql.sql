@@ -1,11 +1,13 @@
--- ConsentKit schema for MySQL 8 (version 2). Untested: no MySQL server runs in ConsentKit's tests; it differs from
+-- ConsentKit schema for MySQL 8 (version 3). Untested: no MySQL server runs in ConsentKit's tests; it differs from
 -- schema-mariadb.sql only in the collation (utf8mb4_0900_bin, MySQL's binary no-pad one). Times are DATETIME(6) in UTC; the
 -- binary collation keeps subject ids exact (case and trailing spaces matter). Plain statements: paste into a Flyway or Liquibase
 -- migration, or let JdbcConsentStore.Builder#createSchemaIfMissing() run them. Table prefix: consent_.
 -- Version 2: each consent_state row carries the deciding columns of the record it points at (status,
 -- purpose_version, effective_at, expires_at, conflict, seq), written with the log row, so that a check picks the
 -- record in force from the state rows and reads one log row; consent_subject keeps the head entry's time. Tables
--- at version 1 are migrated with migrate-1-to-2-mysql.sql (see docs/jdbc.md).
+-- at version 1 are migrated with migrate-1-to-2-mysql.sql, then migrate-2-to-3-mysql.sql (see docs/jdbc.md).
+-- Version 3: the outbox rows carry their relay partition and the event columns that change-data capture
+-- (Debezium's Outbox Event Router) reads; the relay partitions and the webhook delivery log.
 CREATE TABLE consent_purpose (
     tenant                 VARCHAR(64)   NOT NULL,
     purpose_id             VARCHAR(128)  NOT NULL,
@@ -104,7 +106,39 @@ CREATE TABLE consent_outbox (
     entry_id    CHAR(36)     NOT NULL,
     seq         BIGINT       NOT NULL,
     created_at  DATETIME(6) NOT NULL,
+    partition_no   SMALLINT     NOT NULL,
+    event_type     VARCHAR(64),
+    aggregate_type VARCHAR(64),
+    aggregate_id   VARCHAR(255),
+    payload        TEXT,
     CONSTRAINT consent_outbox_pk PRIMARY KEY (outbox_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
+
+CREATE INDEX consent_outbox_partition_ix ON consent_outbox (partition_no, outbox_id);
+
+-- Relays take the outbox by partition (a subject's rows are always in one of the 16): a relay instance locks the
+-- partitions it works on (SELECT ... FOR UPDATE SKIP LOCKED), so that instances share the work and each subject's
+-- entries still go out in chain order. passed_at: when a relay last finished a pass over the partition.
+CREATE TABLE consent_outbox_partition (
+    partition_no SMALLINT NOT NULL,
+    passed_at    DATETIME(6),
+    PRIMARY KEY (partition_no)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
+
+INSERT INTO consent_outbox_partition (partition_no) VALUES
+    (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15);
+
+-- Webhook deliveries (consent-webhooks), append-only: one row per attempt to deliver an entry to an endpoint, the
+-- evidence that a downstream party was told of a change, and when. outcome: DELIVERED, FAILED or DEAD_LETTERED.
+CREATE TABLE consent_webhook_delivery (
+    endpoint     VARCHAR(64)  NOT NULL,
+    entry_id     CHAR(36)     NOT NULL,
+    attempt      INTEGER      NOT NULL,
+    attempted_at DATETIME(6) NOT NULL,
+    outcome      VARCHAR(16)  NOT NULL,
+    http_status  INTEGER,
+    detail       VARCHAR(255),
+    PRIMARY KEY (endpoint, entry_id, attempt)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin;
 
 -- Signed checkpoints: the count of chains and a Merkle root over every chain head of a tenant at one instant, signed

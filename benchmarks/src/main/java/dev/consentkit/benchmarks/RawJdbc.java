@@ -1,6 +1,7 @@
 package dev.consentkit.benchmarks;
 
 import dev.consentkit.core.ChainLink;
+import dev.consentkit.jdbc.internal.OutboxPartitions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -37,8 +38,8 @@ final class RawJdbc {
                 + " actor_type, personal_digest, prev_hash, hash)"
                 + " VALUES (?, ?, ?, ?, 'consent', ?, ?, 1, ?, ?, false, 'WEB', 'signup-form-v3', '2026-01', 'de-DE',"
                 + " 'SUBJECT', ?, ?, ?)";
-        this.insertOutbox =
-                "INSERT INTO " + p + "outbox (tenant, subject, entry_id, seq, created_at) VALUES (?, ?, ?, ?, ?)";
+        this.insertOutbox = "INSERT INTO " + p
+                + "outbox (tenant, subject, entry_id, seq, created_at, partition_no) VALUES (?, ?, ?, ?, ?, ?)";
     }
 
     private Object time(Instant now) {
@@ -85,6 +86,7 @@ final class RawJdbc {
                 ps.setString(3, id);
                 ps.setLong(4, seq);
                 ps.setObject(5, now);
+                ps.setInt(6, OutboxPartitions.of(tenant, subject));
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + p + "state SET entry_id = ?, status = ?,"
@@ -147,6 +149,7 @@ final class RawJdbc {
                 outbox.setString(3, id);
                 outbox.setLong(4, 1);
                 outbox.setObject(5, now);
+                outbox.setInt(6, OutboxPartitions.of(tenant, s));
                 outbox.addBatch();
                 state.setString(1, tenant);
                 state.setString(2, s);

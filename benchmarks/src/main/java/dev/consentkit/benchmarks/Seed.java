@@ -77,7 +77,7 @@ public final class Seed {
                 present = BenchData.seededSubjects(c);
                 c.commit();
             }
-            if (present == subjects && atSchemaVersion2(pg)) {
+            if (present == subjects && atSchemaVersion3(pg)) {
                 log("PostgreSQL schema %s already holds %,d subjects: reused", schema, subjects);
             } else {
                 seedPostgres(pg);
@@ -90,16 +90,17 @@ public final class Seed {
         log("done");
     }
 
-    /** Whether the seeded tables have schema version 2's columns; older seeds are seeded again. */
-    private boolean atSchemaVersion2(HikariDataSource pg) {
+    /** Whether the seeded tables have schema version 3's columns and tables; older seeds are seeded again. */
+    private boolean atSchemaVersion3(HikariDataSource pg) {
         try (Connection c = pg.getConnection();
                 Statement st = c.createStatement()) {
-            st.executeQuery("SELECT s.seq, h.head_recorded_at FROM " + schema + ".consent_state s, " + schema
-                            + ".consent_subject h WHERE 1 = 0")
+            st.executeQuery("SELECT s.seq, h.head_recorded_at, o.partition_no FROM " + schema + ".consent_state s, "
+                            + schema + ".consent_subject h, " + schema + ".consent_outbox o, " + schema
+                            + ".consent_outbox_partition p WHERE 1 = 0")
                     .close();
             return true;
         } catch (SQLException e) {
-            log("PostgreSQL schema %s is at schema version 1: seeded again", schema);
+            log("PostgreSQL schema %s is at an older schema version: seeded again", schema);
             return false;
         }
     }
@@ -485,7 +486,16 @@ public final class Seed {
             } catch (SQLException missing) {
                 // not there yet
             }
-            for (String t : List.of("log", "state", "subject", "preference", "outbox", "purpose", "checkpoint")) {
+            for (String t : List.of(
+                    "log",
+                    "state",
+                    "subject",
+                    "preference",
+                    "outbox",
+                    "outbox_partition",
+                    "webhook_delivery",
+                    "purpose",
+                    "checkpoint")) {
                 st.execute("DROP TABLE IF EXISTS " + prefix + t);
             }
         }

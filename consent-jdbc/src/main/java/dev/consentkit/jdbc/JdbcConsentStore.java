@@ -110,7 +110,8 @@ public final class JdbcConsentStore implements ConsentStore {
         this.scripts = new SchemaScripts(dialect, sql, transactions, version);
         this.outbox = new Outbox(transactions, sql, rows);
         this.notices = b.notifyChanges && dialect == Dialect.POSTGRESQL ? new ChangeNotices(sql.tables()) : null;
-        this.writes = new JdbcTransaction.Runner(transactions, sql, rows, queries, b.clock, version, notices);
+        this.writes =
+                new JdbcTransaction.Runner(transactions, sql, rows, queries, b.clock, version, notices, b.outboxEvents);
         this.clock = b.clock;
         this.dataSource = dataSource;
         this.sql = sql;
@@ -380,8 +381,20 @@ public final class JdbcConsentStore implements ConsentStore {
         private Duration lockTimeout = Duration.ofSeconds(5);
         private Clock clock = Clock.systemUTC();
         private boolean notifyChanges;
+        private @Nullable OutboxEventFormat outboxEvents;
 
         private Builder() {}
+
+        /**
+         * Fills the outbox rows' event columns ({@code event_type}, {@code aggregate_type}, {@code aggregate_id},
+         * {@code payload}) in each write's transaction, for change-data capture with Debezium's Outbox Event Router
+         * (see docs/outbox.md); {@code consent-events}' {@code ConsentEventFormat} writes CloudEvents. Default none:
+         * the columns stay empty and relays format events when they publish.
+         */
+        public Builder outboxEvents(OutboxEventFormat outboxEvents) {
+            this.outboxEvents = Checks.notNull(outboxEvents, "outboxEvents");
+            return this;
+        }
 
         /**
          * PostgreSQL: every write transaction also sends a notification ({@code pg_notify}) naming the subjects it

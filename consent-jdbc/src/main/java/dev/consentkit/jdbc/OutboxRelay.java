@@ -5,6 +5,7 @@ import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.internal.Checks;
 import dev.consentkit.core.spi.ConsentListener;
 import dev.consentkit.jdbc.internal.Outbox;
+import dev.consentkit.jdbc.internal.OutboxPartitions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,16 +24,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drains the JDBC store's outbox table to a {@link ConsentListener}: every committed entry (never a rolled-back
- * one, since outbox rows commit with the entries) is delivered at least once, in chain order per subject, also
- * after an application restart between write and delivery. An outbox row is deleted only after the listener
- * returned; if the process dies in between, the entry is delivered again, so listeners should be idempotent
- * (the entry id is stable).
+ * Drains the JDBC store's outbox table to a {@link ConsentListener} in this JVM or to an {@link OutboxPublisher}
+ * (Kafka, RabbitMQ, webhooks): every committed entry (never a rolled-back one, since outbox rows commit with the
+ * entries) is delivered at least once, in chain order per subject, also after an application restart between
+ * write and delivery. An outbox row is deleted only after the listener returned or the publisher's engine
+ * acknowledged it; if the process dies in between, the entry is delivered again, so downstream systems
+ * de-duplicate by the entry id, which never changes.
+ *
+ * <p>Run one relay per application instance, on as many instances as you like: the outbox is split into 16
+ * partitions by subject, and each pass locks the partitions it drains ({@code FOR UPDATE SKIP LOCKED} on
+ * PostgreSQL, MariaDB and MySQL; on H2 a second relay waits), so instances share the work, never send one entry
+ * concurrently, and keep each subject's order. One relay configuration drains the outbox: to reach several
+ * engines, use one publisher that fans out, or Debezium beside a relay that only cleans up.
  *
  * <p>A listener that throws for an entry is retried with exponential back-off (1 s doubling up to 5 min by
- * default); meanwhile that subject's later entries wait, and other subjects are delivered. On PostgreSQL,
- * MariaDB and MySQL a pass claims its rows with {@code FOR UPDATE SKIP LOCKED}, so relays in several instances
- * share the work; on H2 run one relay.
+ * default); meanwhile that subject's later entries wait, and other subjects are delivered. A publisher that throws
+ * fails its whole batch, and the relay backs off as a whole before offering it again.
  *
  * <pre>{@code
  * OutboxRelay relay = OutboxRelay.builder(store).listener(entry -> crm.send(entry)).build();
@@ -53,6 +60,7 @@ public final class OutboxRelay implements AutoCloseable {
     private final @Nullable OutboxPublisher publisher;
     private final String name;
     private final int batchSize;
+    private final int partitionsPerPass;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final Clock clock;
@@ -65,6 +73,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.publisher = b.publisher;
         this.name = b.name;
         this.batchSize = b.batchSize;
+        this.partitionsPerPass = b.partitionsPerPass;
         this.initialBackoff = b.initialBackoff;
         this.maxBackoff = b.maxBackoff;
         this.clock = b.clock;
@@ -85,77 +94,26 @@ public final class OutboxRelay implements AutoCloseable {
      */
     public synchronized int deliverPending() {
         Instant now = clock.instant();
-        if (publisher != null) {
-            return publishPending(publisher, now);
-        }
-        ConsentListener listener = Objects.requireNonNull(this.listener);
-        return outbox.inTransaction("deliverOutbox", c -> {
-            Set<String> waiting = new HashSet<>();
-            List<Long> delivered = new ArrayList<>();
-            long after = 0;
-            boolean more = true;
-            while (more && delivered.size() < batchSize) {
-                List<Outbox.Pending> pending = outbox.claim(c, after, batchSize);
-                more = !pending.isEmpty();
-                for (Outbox.Pending p : pending) {
-                    after = p.outboxId();
-                    AuditEntry entry = p.entry();
-                    String subject = entry.tenant() + '\u0000' + entry.subject().value();
-                    if (waiting.contains(subject) || !due(subject, now)) {
-                        waiting.add(subject); // keep this subject's order: its later entries wait too
-                        continue;
-                    }
-                    try {
-                        listener.onCommitted(entry);
-                        backoffs.remove(subject);
-                        delivered.add(after);
-                    } catch (RuntimeException e) {
-                        waiting.add(subject);
-                        Backoff b = backoffs.merge(
-                                subject,
-                                new Backoff(1, now.plus(initialBackoff)),
-                                (old, x) -> old.next(now, initialBackoff, maxBackoff));
-                        log.warn(
-                                "Outbox delivery of entry {} failed (attempt {}); retrying after {}",
-                                entry.id(),
-                                b.attempts,
-                                b.notBefore,
-                                e);
-                    }
-                }
-            }
-            outbox.delete(c, delivered);
-            return delivered.size();
-        });
-    }
-
-    /** A publisher pass: the batch in one call, deleted only if every entry of it was acknowledged. */
-    private int publishPending(OutboxPublisher publisher, Instant now) {
-        if (!due(RELAY, now)) {
+        OutboxPublisher publisher = this.publisher;
+        if (publisher != null && !due(RELAY, now)) {
             return 0;
         }
         try {
-            int published = outbox.inTransaction("publishOutbox", c -> {
-                List<Outbox.Pending> pending = outbox.claim(c, 0, batchSize);
-                if (pending.isEmpty()) {
-                    return 0;
+            int delivered = outbox.inTransaction("deliverOutbox", c -> {
+                List<Integer> partitions = outbox.lockPartitions(c, partitionsPerPass);
+                if (partitions.isEmpty()) {
+                    return 0; // other relays hold every partition
                 }
-                List<AuditEntry> entries = new ArrayList<>(pending.size());
-                List<Long> ids = new ArrayList<>(pending.size());
-                for (Outbox.Pending p : pending) {
-                    entries.add(p.entry());
-                    ids.add(p.outboxId());
-                }
-                try {
-                    publisher.publish(List.copyOf(entries));
-                } catch (Exception e) {
-                    throw new PublishFailedException(e);
-                }
-                outbox.delete(c, ids);
-                return ids.size();
+                List<Outbox.Pending> pending = outbox.inPartitions(c, partitions, batchSize);
+                List<Long> done = publisher != null ? publish(publisher, pending) : deliver(pending, now);
+                outbox.delete(c, done);
+                outbox.passed(c, partitions, now);
+                return done.size();
             });
-            backoffs.remove(RELAY);
-            return published;
+            if (publisher != null) {
+                backoffs.remove(RELAY);
+            }
+            return delivered;
         } catch (PublishFailedException e) {
             Backoff b = backoffs.merge(
                     RELAY,
@@ -169,6 +127,58 @@ public final class OutboxRelay implements AutoCloseable {
                     e.getCause());
             return 0;
         }
+    }
+
+    /** To the listener, entry by entry; a subject whose delivery failed waits, with its later entries. */
+    private List<Long> deliver(List<Outbox.Pending> pending, Instant now) {
+        ConsentListener listener = Objects.requireNonNull(this.listener);
+        Set<String> waiting = new HashSet<>();
+        List<Long> delivered = new ArrayList<>();
+        for (Outbox.Pending p : pending) {
+            AuditEntry entry = p.entry();
+            String subject = entry.tenant() + '\u0000' + entry.subject().value();
+            if (waiting.contains(subject) || !due(subject, now)) {
+                waiting.add(subject); // keep this subject's order: its later entries wait too
+                continue;
+            }
+            try {
+                listener.onCommitted(entry);
+                backoffs.remove(subject);
+                delivered.add(p.outboxId());
+            } catch (RuntimeException e) {
+                waiting.add(subject);
+                Backoff b = backoffs.merge(
+                        subject,
+                        new Backoff(1, now.plus(initialBackoff)),
+                        (old, x) -> old.next(now, initialBackoff, maxBackoff));
+                log.warn(
+                        "Outbox delivery of entry {} failed (attempt {}); retrying after {}",
+                        entry.id(),
+                        b.attempts,
+                        b.notBefore,
+                        e);
+            }
+        }
+        return delivered;
+    }
+
+    /** To the publisher, as one batch; a failure rolls the pass back, so nothing is taken off the outbox. */
+    private static List<Long> publish(OutboxPublisher publisher, List<Outbox.Pending> pending) {
+        if (pending.isEmpty()) {
+            return List.of();
+        }
+        List<AuditEntry> entries = new ArrayList<>(pending.size());
+        List<Long> ids = new ArrayList<>(pending.size());
+        for (Outbox.Pending p : pending) {
+            entries.add(p.entry());
+            ids.add(p.outboxId());
+        }
+        try {
+            publisher.publish(List.copyOf(entries));
+        } catch (Exception e) {
+            throw new PublishFailedException(e);
+        }
+        return ids;
     }
 
     /** How many entries wait in the outbox, and since when the oldest of them. */
@@ -199,8 +209,8 @@ public final class OutboxRelay implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(
                 () -> {
                     try {
-                        while (deliverPending() >= batchSize) {
-                            // a full batch: more may be waiting
+                        while (deliverPending() > 0) {
+                            // more may be waiting, in these partitions or the next ones
                         }
                     } catch (RuntimeException e) {
                         log.warn("Outbox pass failed; trying again in {}", interval, e);
@@ -252,6 +262,7 @@ public final class OutboxRelay implements AutoCloseable {
         private @Nullable OutboxPublisher publisher;
         private String name = "outbox";
         private int batchSize = 100;
+        private int partitionsPerPass = 4;
         private Duration initialBackoff = Duration.ofSeconds(1);
         private Duration maxBackoff = Duration.ofMinutes(5);
         private Clock clock = Clock.systemUTC();
@@ -289,6 +300,17 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How many of the outbox's 16 partitions one pass locks and drains; default 4. Relays on several instances
+         * lock different partitions ({@code FOR UPDATE SKIP LOCKED}), so they share the work, and a subject's
+         * entries (always in one partition) still go out in chain order. 16 makes a single relay take everything
+         * in one pass.
+         */
+        public Builder partitionsPerPass(int partitionsPerPass) {
+            this.partitionsPerPass = partitionsPerPass;
+            return this;
+        }
+
         /** First wait after a failed delivery, doubled per further failure; default 1 s. */
         public Builder initialBackoff(Duration initialBackoff) {
             this.initialBackoff = Checks.notNull(initialBackoff, "initialBackoff");
@@ -317,6 +339,10 @@ public final class OutboxRelay implements AutoCloseable {
             Checks.check(
                     listener == null || publisher == null, "publisher", "give a listener or a publisher, not both");
             Checks.check(batchSize >= 1, "batchSize", "must be at least 1");
+            Checks.check(
+                    partitionsPerPass >= 1 && partitionsPerPass <= OutboxPartitions.COUNT,
+                    "partitionsPerPass",
+                    "must be between 1 and " + OutboxPartitions.COUNT);
             Checks.check(
                     !initialBackoff.isNegative() && maxBackoff.compareTo(initialBackoff) >= 0,
                     "initialBackoff",

@@ -12,6 +12,7 @@ import dev.consentkit.core.ConsentManagerBuilder;
 import dev.consentkit.core.ConsentRecord;
 import dev.consentkit.core.ConsentStoreException;
 import dev.consentkit.core.HistoryQuery;
+import dev.consentkit.core.InvalidConsentRequestException;
 import dev.consentkit.core.LegalBasis;
 import dev.consentkit.core.Purpose;
 import dev.consentkit.core.SubjectId;
@@ -43,6 +44,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -990,6 +992,7 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             List<dev.consentkit.core.AuditEntry> received = new java.util.ArrayList<>();
             OutboxRelay relay = OutboxRelay.builder(jdbcStore())
                     .listener(received::add)
+                    .partitionsPerPass(16)
                     .batchSize(4)
                     .clock(clock)
                     .build();
@@ -1041,6 +1044,7 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             AtomicInteger aliceFailures = new AtomicInteger(2);
             OutboxRelay relay = OutboxRelay.builder(jdbcStore())
                     .clock(clock)
+                    .partitionsPerPass(16)
                     .initialBackoff(Duration.ofSeconds(10))
                     .maxBackoff(Duration.ofMinutes(1))
                     .listener(e -> {
@@ -1072,6 +1076,7 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
             List<dev.consentkit.core.AuditEntry> beforeCrash = new java.util.ArrayList<>();
             OutboxRelay dying = OutboxRelay.builder(jdbcStore())
                     .clock(clock)
+                    .partitionsPerPass(16)
                     .listener(e -> {
                         if (beforeCrash.size() == 2) {
                             throw new OutOfMemoryError("simulated crash of the application");
@@ -1084,6 +1089,7 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
 
             List<dev.consentkit.core.AuditEntry> afterRestart = new java.util.ArrayList<>();
             OutboxRelay restarted = OutboxRelay.builder(db().storeBuilder().build())
+                    .partitionsPerPass(16)
                     .listener(afterRestart::add)
                     .build();
             assertThat(restarted.deliverPending()).isEqualTo(3);
@@ -1103,6 +1109,198 @@ abstract class AbstractJdbcConsentStoreTest extends ConsentStoreContract {
                 assertThat(delivered.await(60, java.util.concurrent.TimeUnit.SECONDS))
                         .isTrue();
             }
+        }
+
+        @Test
+        void aPassDrainsSomePartitionsAndTheNextPassesTakeTheOthersFirst() throws SQLException {
+            // the tables outlive a test: forget the passes earlier tests' relays made
+            sql("UPDATE " + db().table("outbox_partition") + " SET passed_at = NULL");
+            List<String> subjects = java.util.stream.IntStream.range(0, 48)
+                    .mapToObj(i -> "cust-" + i)
+                    .toList();
+            subjects.forEach(s ->
+                    consents.record(ConsentCommand.grant(s, "marketing.email").build()));
+            Set<Integer> partitionsOfSubjects = subjects.stream()
+                    .map(s -> dev.consentkit.jdbc.internal.OutboxPartitions.of("default", s))
+                    .collect(java.util.stream.Collectors.toSet());
+            List<dev.consentkit.core.AuditEntry> received = new java.util.ArrayList<>();
+            OutboxRelay relay = OutboxRelay.builder(jdbcStore())
+                    .listener(received::add)
+                    .partitionsPerPass(4)
+                    .clock(clock)
+                    .build();
+
+            List<Set<Integer>> perPass = new java.util.ArrayList<>();
+            for (int pass = 0; pass < 4; pass++) {
+                int before = received.size();
+                clock.advance(Duration.ofSeconds(1));
+                relay.deliverPending();
+                perPass.add(received.subList(before, received.size()).stream()
+                        .map(e -> dev.consentkit.jdbc.internal.OutboxPartitions.of(
+                                e.tenant(), e.subject().value()))
+                        .collect(java.util.stream.Collectors.toSet()));
+            }
+
+            assertThat(partitionsOfSubjects)
+                    .as("48 subjects spread over the partitions")
+                    .hasSizeGreaterThan(8);
+            perPass.forEach(p ->
+                    assertThat(p).as("one pass drains at most 4 partitions").hasSizeLessThanOrEqualTo(4));
+            for (int a = 0; a < 4; a++) {
+                for (int b = a + 1; b < 4; b++) {
+                    assertThat(java.util.Collections.disjoint(perPass.get(a), perPass.get(b)))
+                            .as("passes rotate through the partitions")
+                            .isTrue();
+                }
+            }
+            assertThat(received).extracting(e -> e.subject().value()).containsExactlyInAnyOrderElementsOf(subjects);
+        }
+
+        @Test
+        void threeRelaysOnOneDatabaseDeliverEveryEntryOnceNeverConcurrentlyAndInChainOrderPerSubject()
+                throws Exception {
+            int subjects = 24;
+            java.util.Queue<dev.consentkit.core.AuditEntry> received =
+                    new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Set<java.util.UUID> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.concurrent.atomic.AtomicInteger overlaps = new java.util.concurrent.atomic.AtomicInteger();
+            List<OutboxRelay> relays = java.util.stream.IntStream.range(0, 3)
+                    .mapToObj(r -> OutboxRelay.builder(db().storeBuilder().build())
+                            .name("relay-" + r)
+                            .partitionsPerPass(3)
+                            .listener(e -> {
+                                if (!inFlight.add(e.id())) {
+                                    overlaps.incrementAndGet();
+                                }
+                                Thread.yield();
+                                received.add(e);
+                                inFlight.remove(e.id());
+                            })
+                            .build())
+                    .toList();
+            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(5);
+            try {
+                List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>();
+                for (OutboxRelay relay : relays) {
+                    running.add(pool.submit(() -> {
+                        while (writing.get() || relay.backlog().depth() > 0) {
+                            try {
+                                relay.deliverPending();
+                            } catch (ConsentStoreException e) {
+                                // H2 has no SKIP LOCKED: a relay may time out waiting for another's partitions
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                List<java.util.concurrent.Future<?>> writers = new java.util.ArrayList<>();
+                for (int w = 0; w < 2; w++) {
+                    int writer = w;
+                    writers.add(pool.submit(() -> {
+                        for (int round = 0; round < 3; round++) {
+                            for (int s = writer; s < subjects; s += 2) {
+                                consents.record(ConsentCommand.grant("cust-" + s, "marketing.email")
+                                        .build());
+                                consents.record(ConsentCommand.withdraw("cust-" + s, "marketing.email")
+                                        .build());
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : writers) {
+                    f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                writing.set(false);
+                for (java.util.concurrent.Future<?> f : running) {
+                    f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } finally {
+                writing.set(false);
+                pool.shutdownNow();
+            }
+
+            assertThat(overlaps).hasValue(0);
+            assertThat(received).hasSize(subjects * 6);
+            assertThat(received).extracting(dev.consentkit.core.AuditEntry::id).doesNotHaveDuplicates();
+            Map<String, List<Long>> sequences = new java.util.HashMap<>();
+            received.forEach(e -> sequences
+                    .computeIfAbsent(e.subject().value(), k -> new java.util.ArrayList<>())
+                    .add(e.link().sequence()));
+            sequences.forEach(
+                    (subject, seqs) -> assertThat(seqs).as(subject).isSorted().hasSize(6));
+            assertThat(count("outbox")).isZero();
+        }
+
+        @Test
+        void aPublisherGetsTheBatchAndAFailureKeepsAllOfItForTheNextAttempt() throws SQLException {
+            List<ConsentRecord> alice = threeRecords("alice");
+            List<List<dev.consentkit.core.AuditEntry>> batches = new java.util.ArrayList<>();
+            AtomicInteger failures = new AtomicInteger(1);
+            OutboxRelay relay = OutboxRelay.builder(jdbcStore())
+                    .clock(clock)
+                    .name("broker")
+                    .partitionsPerPass(16)
+                    .initialBackoff(Duration.ofSeconds(5))
+                    .publisher(entries -> {
+                        batches.add(entries);
+                        if (failures.getAndDecrement() > 0) {
+                            throw new java.io.IOException("broker unavailable");
+                        }
+                    })
+                    .build();
+
+            assertThat(relay.deliverPending()).isZero();
+            assertThat(count("outbox")).isEqualTo(3);
+            assertThat(relay.backlog().depth()).isEqualTo(3);
+            assertThat(relay.deliverPending()).as("backing off").isZero();
+            assertThat(batches).hasSize(1);
+            clock.advance(Duration.ofSeconds(5));
+            assertThat(relay.deliverPending()).isEqualTo(3);
+
+            assertThat(batches).hasSize(2);
+            assertThat(batches.get(0)).containsExactlyElementsOf(alice);
+            assertThat(batches.get(1)).containsExactlyElementsOf(alice);
+            assertThat(relay.backlog()).isEqualTo(new OutboxBacklog(0, java.util.Optional.empty()));
+        }
+
+        @Test
+        void theBacklogCountsWaitingEntriesAndTheOldestOnesAge() {
+            OutboxRelay relay = OutboxRelay.builder(
+                            db().storeBuilder().clock(clock).build())
+                    .clock(clock)
+                    .publisher(entries -> {})
+                    .build();
+            assertThat(relay.backlog()).isEqualTo(new OutboxBacklog(0, java.util.Optional.empty()));
+            threeRecords("alice");
+            clock.advance(Duration.ofSeconds(30));
+
+            OutboxBacklog backlog = relay.backlog();
+
+            assertThat(backlog.depth()).isEqualTo(3);
+            assertThat(backlog.oldest())
+                    .hasValueSatisfying(
+                            age -> assertThat(age).isBetween(Duration.ofSeconds(30), Duration.ofSeconds(33)));
+        }
+
+        @Test
+        void aRelayNeedsExactlyOneListenerOrPublisher() {
+            assertThatThrownBy(() -> OutboxRelay.builder(jdbcStore()).build())
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("listener");
+            assertThatThrownBy(() -> OutboxRelay.builder(jdbcStore())
+                            .listener(e -> {})
+                            .publisher(entries -> {})
+                            .build())
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("publisher");
+            assertThatThrownBy(() -> OutboxRelay.builder(jdbcStore())
+                            .listener(e -> {})
+                            .partitionsPerPass(17)
+                            .build())
+                    .isInstanceOf(InvalidConsentRequestException.class)
+                    .hasMessageContaining("partitionsPerPass");
         }
     }
 

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The migration from schema version 1 to 2, on a real database: version-1 tables are created from the version-1
+ * The migrations from schema version 1 to 2 and on to 3, on a real database: version-1 tables are created from the version-1
  * script (kept under {@code schema-v1/}) and filled with the version-1 columns of rows the current store wrote in
  * another scratch schema (grants, withdrawals, a hierarchy, preferences, an erased subject, an expired grant, a
  * backdated import, a Global Privacy Control conflict); then the shipped migration runs (as a plain script, or
@@ -312,7 +312,9 @@ abstract class AbstractMigrationFromVersion1Test {
                 "SELECT tenant, subject, purpose_id, entry_id, status, purpose_version, effective_at, expires_at,"
                         + " conflict, seq FROM %s.consent_state ORDER BY tenant, subject, purpose_id",
                 "SELECT tenant, subject, head_seq, head_hash, erased, head_recorded_at FROM %s.consent_subject"
-                        + " ORDER BY tenant, subject")) {
+                        + " ORDER BY tenant, subject",
+                // version 3: the migration's SQL puts each waiting outbox row in the partition the store computes
+                "SELECT tenant, subject, entry_id, seq, partition_no FROM %s.consent_outbox ORDER BY entry_id")) {
             assertThat(rows(q.formatted(scratch.oldName()))).isEqualTo(rows(q.formatted(scratch.src())));
         }
 
@@ -331,12 +333,32 @@ abstract class AbstractMigrationFromVersion1Test {
         createVersion1AndCopy();
 
         runScript(scratch.old(), resource("dev/consentkit/jdbc/migrate-1-to-2-" + scratch.platform() + ".sql"));
+        runScript(scratch.old(), resource("dev/consentkit/jdbc/migrate-2-to-3-" + scratch.platform() + ".sql"));
 
         assertMigratedLikeTheSource(source);
     }
 
     @Test
-    void flywayRunsTheShippedVersion1AndVersion2Migrations() throws SQLException {
+    void aStoreOnVersion2TablesRefusesWithTheNextMigrationAndWritesNothing() throws SQLException {
+        ConsentManager source = sourceManager();
+        writeHistory(source);
+        createVersion1AndCopy();
+        runScript(scratch.old(), resource("dev/consentkit/jdbc/migrate-1-to-2-" + scratch.platform() + ".sql"));
+        List<List<String>> logBefore = rows("SELECT entry_id FROM " + scratch.oldName() + ".consent_log");
+
+        ConsentManager onVersion2 = migratedManager();
+        assertThatThrownBy(() -> onVersion2.record(
+                        ConsentCommand.grant("alice", "marketing").build()))
+                .isInstanceOf(ConsentStoreException.class)
+                .hasMessageContaining("version 2")
+                .hasMessageContaining("migrate-2-to-3-" + scratch.platform() + ".sql")
+                .hasMessageNotContaining("migrate-1-to-2");
+        assertThat(rows("SELECT entry_id FROM " + scratch.oldName() + ".consent_log"))
+                .isEqualTo(logBefore);
+    }
+
+    @Test
+    void flywayRunsTheShippedVersion1ThenTheVersion2AndVersion3Migrations() throws SQLException {
         ConsentManager source = sourceManager();
         writeHistory(source);
         Flyway v1 = Flyway.configure()
@@ -353,7 +375,7 @@ abstract class AbstractMigrationFromVersion1Test {
                 .schemas(scratch.oldName())
                 .locations("classpath:db/migration/consentkit/" + scratch.platform())
                 .load();
-        assertThat(latest.migrate().migrationsExecuted).isEqualTo(1);
+        assertThat(latest.migrate().migrationsExecuted).isEqualTo(2);
 
         assertMigratedLikeTheSource(source);
     }

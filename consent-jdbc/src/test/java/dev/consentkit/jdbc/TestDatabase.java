@@ -87,9 +87,11 @@ final class TestDatabase implements AutoCloseable {
     void clear() {
         try (Connection c = dataSource.getConnection();
                 Statement st = c.createStatement()) {
-            for (String t : List.of("outbox", "preference", "state", "subject", "log", "purpose", "checkpoint")) {
+            for (String t : List.of(
+                    "outbox", "webhook_delivery", "preference", "state", "subject", "log", "purpose", "checkpoint")) {
                 st.execute("DELETE FROM " + table(t));
             }
+            st.execute("UPDATE " + table("outbox_partition") + " SET passed_at = NULL");
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
@@ -102,7 +104,16 @@ final class TestDatabase implements AutoCloseable {
             if (schema != null) {
                 st.execute("DROP SCHEMA " + schema + " CASCADE");
             } else {
-                for (String t : List.of("outbox", "preference", "state", "subject", "log", "purpose", "checkpoint")) {
+                for (String t : List.of(
+                        "outbox",
+                        "outbox_partition",
+                        "webhook_delivery",
+                        "preference",
+                        "state",
+                        "subject",
+                        "log",
+                        "purpose",
+                        "checkpoint")) {
                     st.execute("DROP TABLE IF EXISTS " + table(t));
                 }
             }

@@ -29,9 +29,9 @@ final class H2SqlStatements extends SqlStatements {
         return super.isConnectionFailureOne(s) || s.getErrorCode() == 90067;
     }
 
-    /** H2 has no {@code SKIP LOCKED}: run one relay. */
+    /** H2 has no SKIP LOCKED: a second relay waits for the partitions the first holds. */
     @Override
-    protected String outboxLock() {
-        return "";
+    protected String partitionLock() {
+        return " FOR UPDATE";
     }
 }

@@ -11,10 +11,12 @@ import dev.consentkit.core.spi.StoreTransaction;
 import dev.consentkit.core.spi.StoreWork;
 import dev.consentkit.core.spi.SubjectChanges;
 import dev.consentkit.core.spi.SubjectState;
+import dev.consentkit.jdbc.OutboxEventFormat;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -66,10 +68,14 @@ public final class JdbcTransaction implements StoreTransaction {
         private final StoreQueries queries;
         private final Clock clock;
         private final @Nullable ChangeNotices notices;
+        private final @Nullable OutboxEventFormat events;
 
         private final SchemaVersion version;
 
-        /** With {@code notices}, every write also sends PostgreSQL change notifications (see {@link ChangeNotices}). */
+        /**
+         * With {@code notices}, every write also sends PostgreSQL change notifications (see {@link ChangeNotices});
+         * with {@code events}, outbox rows carry the event columns.
+         */
         public Runner(
                 Transactions transactions,
                 SqlStatements sql,
@@ -77,8 +83,10 @@ public final class JdbcTransaction implements StoreTransaction {
                 StoreQueries queries,
                 Clock clock,
                 SchemaVersion version,
-                @Nullable ChangeNotices notices) {
+                @Nullable ChangeNotices notices,
+                @Nullable OutboxEventFormat events) {
             this.version = version;
+            this.events = events;
             this.transactions = transactions;
             this.sql = sql;
             this.rows = rows;
@@ -347,6 +355,13 @@ public final class JdbcTransaction implements StoreTransaction {
             for (String statement : parts.sql.pseudonymiseRows()) {
                 move(statement, tenant, subject, pseudonym);
             }
+            try (PreparedStatement ps = c.prepareStatement(parts.sql.pseudonymiseOutbox())) {
+                ps.setString(1, pseudonym.value());
+                ps.setInt(2, OutboxPartitions.of(tenant, pseudonym.value()));
+                ps.setString(3, tenant);
+                ps.setString(4, subject.value());
+                ps.executeUpdate();
+            }
         });
     }
 
@@ -392,6 +407,18 @@ public final class JdbcTransaction implements StoreTransaction {
                 ps.setString(3, e.id().toString());
                 ps.setLong(4, e.link().sequence());
                 parts.sql.bindInstant(ps, 5, now);
+                ps.setInt(6, OutboxPartitions.of(e.tenant(), e.subject().value()));
+                OutboxEventFormat events = parts.events;
+                if (events == null) {
+                    for (int i = 7; i <= 10; i++) {
+                        ps.setNull(i, Types.VARCHAR);
+                    }
+                } else {
+                    ps.setString(7, events.eventType(e));
+                    ps.setString(8, events.aggregateType(e));
+                    ps.setString(9, events.aggregateId(e));
+                    ps.setString(10, events.payload(e));
+                }
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -14,8 +14,9 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Internal API; may change without notice. The outbox table as a relay reads it: rows claimed in id order inside
- * the relay's transaction, deleted once delivered.
+ * Internal API; may change without notice. The outbox table as a relay reads it: the relay locks some of the 16
+ * partitions (each subject's rows are in one), reads their rows in id order inside its transaction and deletes them
+ * once delivered.
  */
 public final class Outbox {
 
@@ -37,16 +38,6 @@ public final class Outbox {
         return transactions.inTransaction(operation, work);
     }
 
-    /** Up to {@code limit} pending rows after {@code afterId}, in id order, claimed against other relays. */
-    public List<Pending> claim(Connection c, long afterId, int limit) throws SQLException {
-        List<Pending> pending = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql.claimOutbox(limit))) {
-            ps.setLong(1, afterId);
-            StoreQueries.run(ps, rs -> pending.add(new Pending(rs.getLong("outbox_id"), rows.read(rs))));
-        }
-        return pending;
-    }
-
     /** How many rows wait, and how long the oldest has waited at {@code now}. */
     public OutboxBacklog backlog(Instant now) {
         return transactions.inTransaction("outboxBacklog", c -> {
@@ -61,6 +52,45 @@ public final class Outbox {
                                 .map(o -> o.isAfter(now) ? Duration.ZERO : Duration.between(o, now)));
             }
         });
+    }
+
+    /**
+     * Locks up to {@code limit} relay partitions no other relay holds, until the transaction ends, and returns
+     * them; empty when every partition is held elsewhere.
+     */
+    public List<Integer> lockPartitions(Connection c, int limit) throws SQLException {
+        List<Integer> held = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.claimOutboxPartitions(limit));
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                held.add(rs.getInt(1));
+            }
+        }
+        return held;
+    }
+
+    /** Up to {@code limit} rows of the held partitions, in outbox order. */
+    public List<Pending> inPartitions(Connection c, List<Integer> partitions, int limit) throws SQLException {
+        List<Pending> pending = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql.outboxInPartitions(partitions.size(), limit))) {
+            for (int i = 0; i < partitions.size(); i++) {
+                ps.setInt(i + 1, partitions.get(i));
+            }
+            StoreQueries.run(ps, rs -> pending.add(new Pending(rs.getLong("outbox_id"), rows.read(rs))));
+        }
+        return pending;
+    }
+
+    /** Records that a relay finished a pass over the partitions at {@code now}, so others get their turn first. */
+    public void passed(Connection c, List<Integer> partitions, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.outboxPartitionPassed())) {
+            for (int partition : partitions) {
+                sql.bindInstant(ps, 1, now);
+                ps.setInt(2, partition);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
     }
 
     /** Deletes delivered rows. */

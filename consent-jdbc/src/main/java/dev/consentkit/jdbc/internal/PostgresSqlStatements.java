@@ -139,22 +139,6 @@ final class PostgresSqlStatements extends SqlStatements {
         }
     }
 
-    /** PostgreSQL uses a cursor only inside a transaction. */
-    @Override
-    public boolean cursorNeedsTransaction() {
-        return true;
-    }
-
-    @Override
-    public void beforeStreaming(PreparedStatement ps) throws SQLException {
-        PostgresStatements.transferBinary(ps);
-    }
-
-    @Override
-    protected String outboxLock() {
-        return " FOR UPDATE OF o SKIP LOCKED";
-    }
-
     @Override
     public boolean hasLogProtection() {
         return true;

@@ -10,8 +10,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Internal API; may change without notice. Whether the store's tables are at the schema version this store writes
- * (version 2): tables still at version 1 are reported with a {@link ConsentStoreException} naming the migration
- * script, before any statement of the store can fail on a missing column mid-write. Checked on the connection of
+ * (version 3): tables still at version 1 or 2 are reported with a {@link ConsentStoreException} naming the migration
+ * scripts to run, before any statement of the store can fail on a missing column mid-write. Checked on the connection of
  * the store's first operation (in a transaction under a savepoint, so that a failed probe leaves it usable), then
  * remembered; missing tables are left to the operation to report, and checked again next time.
  */
@@ -26,21 +26,30 @@ public final class SchemaVersion {
         this.sql = sql;
     }
 
-    /** Fails if the tables are at schema version 1; cheap once they are known to be current. */
+    /** Fails if the tables are at schema version 1 or 2; cheap once they are known to be current. */
     public void require(Connection c) throws SQLException {
         if (current) {
             return;
         }
-        if (probe(c, sql.probeVersion2())) {
+        if (probe(c, sql.probeVersion3())) {
             current = true;
+        } else if (probe(c, sql.probeVersion2())) {
+            throw outdated(2, "migrate-2-to-3-" + dialect.platform() + ".sql");
         } else if (probe(c, sql.probeLog())) {
-            throw new ConsentStoreException(
-                    "schemaVersion",
-                    "the tables " + sql.tables().qualifiedPrefix() + "* are at schema version 1 and this store needs"
-                            + " version 2: run migrate-1-to-2-" + dialect.platform() + ".sql (shipped with"
-                            + " consent-jdbc; see docs/jdbc.md) first",
-                    new SQLException("schema version 1"));
+            throw outdated(
+                    1,
+                    "migrate-1-to-2-" + dialect.platform() + ".sql, then migrate-2-to-3-" + dialect.platform()
+                            + ".sql");
         }
+    }
+
+    private ConsentStoreException outdated(int version, String scripts) {
+        return new ConsentStoreException(
+                "schemaVersion",
+                "the tables " + sql.tables().qualifiedPrefix() + "* are at schema version " + version
+                        + " and this store needs version 3: run " + scripts
+                        + " (shipped with consent-jdbc; see docs/jdbc.md) first",
+                new SQLException("schema version " + version));
     }
 
     /** Whether {@code query} runs; in a transaction under a savepoint, so that a failure leaves it usable. */

@@ -226,8 +226,8 @@ public class SqlStatements {
     /** Called on a statement whose result is streamed, before it runs. */
     public void beforeStreaming(PreparedStatement ps) throws SQLException {}
 
-    /** What claims the outbox rows read by {@link #claimOutbox} against other relays. */
-    protected String outboxLock() {
+    /** What locks the relay partitions read by {@link #claimOutboxPartitions}, skipping those other relays hold. */
+    protected String partitionLock() {
         return " FOR UPDATE SKIP LOCKED";
     }
 
@@ -278,9 +278,10 @@ public class SqlStatements {
                 + "?, ".repeat(LOG_COLUMNS.size()) + "?)";
     }
 
+    /** An outbox row: the entry, its relay partition and the event columns (null without an event format). */
     String insertOutbox() {
-        return "INSERT INTO " + tables.outbox()
-                + " (tenant, subject, entry_id, seq, created_at) VALUES (?, ?, ?, ?, ?)";
+        return "INSERT INTO " + tables.outbox() + " (tenant, subject, entry_id, seq, created_at, partition_no,"
+                + " event_type, aggregate_type, aggregate_id, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     }
 
     /** The log columns and {@code command_digest} of the records that carry one of the keys. */
@@ -358,11 +359,21 @@ public class SqlStatements {
                 + " comment_text = NULL, idempotency_key = NULL, command_digest = NULL WHERE tenant = ? AND subject = ?";
     }
 
-    /** Moves an erased subject's state, preference, outbox and head rows to the pseudonym. */
+    /** Moves an erased subject's state, preference and head rows to the pseudonym. */
     List<String> pseudonymiseRows() {
-        return List.of(tables.state(), tables.preference(), tables.outbox(), tables.subject()).stream()
+        return List.of(tables.state(), tables.preference(), tables.subject()).stream()
                 .map(t -> "UPDATE " + t + " SET subject = ? WHERE tenant = ? AND subject = ?")
                 .toList();
+    }
+
+    /**
+     * Moves an erased subject's waiting outbox rows to the pseudonym and its partition, and blanks their event
+     * columns, which name the subject (relays format the erased entries afresh). Parameters: pseudonym, its
+     * partition, tenant, subject.
+     */
+    String pseudonymiseOutbox() {
+        return "UPDATE " + tables.outbox() + " SET subject = ?, partition_no = ?, aggregate_id = NULL, payload = NULL"
+                + " WHERE tenant = ? AND subject = ?";
     }
 
     // ------------------------------------------------------------------ heads, state, preferences
@@ -677,11 +688,26 @@ public class SqlStatements {
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     }
 
-    /** Up to {@code limit} outbox rows after an id, with their entries, claimed against other relays. */
-    String claimOutbox(int limit) {
+    /**
+     * Locks up to {@code limit} relay partitions that no other relay holds, least recently passed first (so that
+     * instances rotate through all of them). No parameters.
+     */
+    String claimOutboxPartitions(int limit) {
+        return "SELECT partition_no FROM " + tables.outboxPartition()
+                + " ORDER BY CASE WHEN passed_at IS NULL THEN 0 ELSE 1 END, passed_at, partition_no LIMIT " + limit
+                + partitionLock();
+    }
+
+    /** Up to {@code limit} outbox rows of the held partitions, in id order, with their entries. */
+    String outboxInPartitions(int partitions, int limit) {
         return "SELECT " + logColumns + ", o.outbox_id FROM " + tables.outbox() + " o JOIN " + tables.log()
-                + " l ON l.entry_id = o.entry_id WHERE o.outbox_id > ? ORDER BY o.outbox_id LIMIT " + limit
-                + outboxLock();
+                + " l ON l.entry_id = o.entry_id WHERE o.partition_no" + in(partitions)
+                + " ORDER BY o.outbox_id LIMIT " + limit;
+    }
+
+    /** Marks a partition as passed at an instant. Parameters: instant, partition. */
+    String outboxPartitionPassed() {
+        return "UPDATE " + tables.outboxPartition() + " SET passed_at = ? WHERE partition_no = ?";
     }
 
     /** The number of outbox rows and the oldest row's creation time. */
@@ -693,9 +719,15 @@ public class SqlStatements {
         return "DELETE FROM " + tables.outbox() + " WHERE outbox_id = ?";
     }
 
+    /** A query that fails unless the tables are at schema version 3: the outbox partitions exist. */
+    String probeVersion3() {
+        return "SELECT o.partition_no, p.passed_at, w.outcome FROM " + tables.outbox() + " o, "
+                + tables.outboxPartition() + " p, " + tables.webhookDelivery() + " w WHERE 1 = 0";
+    }
+
     /**
-     * A query that fails unless the tables are at schema version 2: the state row's deciding columns and the
-     * subject row's head time exist.
+     * A query that fails unless the tables are at schema version 2 or later: the state row's deciding columns and
+     * the subject row's head time exist.
      */
     String probeVersion2() {
         return "SELECT s.seq, s.status, h.head_recorded_at FROM " + tables.state() + " s, " + tables.subject()

@@ -42,4 +42,12 @@ public record Tables(String qualifiedPrefix, String prefix) {
     public String outbox() {
         return qualifiedPrefix + "outbox";
     }
+
+    public String outboxPartition() {
+        return qualifiedPrefix + "outbox_partition";
+    }
+
+    public String webhookDelivery() {
+        return qualifiedPrefix + "webhook_delivery";
+    }
 }

@@ -64,10 +64,10 @@ class SqlStatementsTest {
     class WhatDiffers {
 
         @Test
-        void outboxRowsAreClaimedWithSkipLockedExceptOnH2() {
-            assertThat(on(Dialect.POSTGRESQL).claimOutbox(10)).endsWith("LIMIT 10 FOR UPDATE OF o SKIP LOCKED");
-            assertThat(on(Dialect.MARIADB).claimOutbox(10)).endsWith("LIMIT 10 FOR UPDATE SKIP LOCKED");
-            assertThat(on(Dialect.H2).claimOutbox(10)).endsWith("LIMIT 10");
+        void relayPartitionsAreLockedWithSkipLockedExceptOnH2WhereASecondRelayWaits() {
+            assertThat(on(Dialect.POSTGRESQL).claimOutboxPartitions(4)).endsWith("LIMIT 4 FOR UPDATE SKIP LOCKED");
+            assertThat(on(Dialect.MARIADB).claimOutboxPartitions(4)).endsWith("LIMIT 4 FOR UPDATE SKIP LOCKED");
+            assertThat(on(Dialect.H2).claimOutboxPartitions(4)).endsWith("LIMIT 4 FOR UPDATE");
         }
 
         @Test
