@@ -39,6 +39,8 @@ import org.springframework.core.io.Resource;
  * @param web          Servlet integration: the Global Privacy Control filter and the REST endpoints.
  * @param checkpoint   Signed checkpoints of the tenant's log: the key, and how often one is signed.
  * @param cache        Decision cache: each subject's current statements kept in memory for fast checks.
+ * @param outbox       Relays that carry every committed change from the JDBC store's outbox to Kafka, RabbitMQ or
+ *                     webhooks; all off by default.
  */
 @ConfigurationProperties("consentkit")
 public record ConsentKitProperties(
@@ -50,7 +52,90 @@ public record ConsentKitProperties(
         @DefaultValue Jdbc jdbc,
         @DefaultValue Web web,
         @DefaultValue Checkpoint checkpoint,
-        @DefaultValue Cache cache) {
+        @DefaultValue Cache cache,
+        @DefaultValue Outbox outbox) {
+
+    /**
+     * The outbox relay of this instance (see docs/outbox.md): on when any engine below is enabled or the application
+     * declares an {@code OutboxPublisher} bean, and only with the JDBC store. One relay per instance drains the
+     * outbox to every enabled engine in turn (a failing engine holds the batch back for all; at least once, so the
+     * others may receive an event again, always with the same id). Relays on several instances share the outbox and
+     * keep each subject's order.
+     *
+     * @param pollInterval        How often the relay looks for waiting changes.
+     * @param batchSize           Entries published per pass at most.
+     * @param partitionsPerPass   How many of the outbox's 16 partitions one pass takes (1 to 16).
+     * @param maxLag              The health indicator {@code consentkitOutbox} is DOWN while the oldest waiting change
+     *                            is older than this.
+     * @param subjectPseudonymKey Secret (at least 16 characters): events carry the subject's keyed pseudonym instead
+     *                            of its id, for buses that must not carry identifiers.
+     * @param kafka               The Kafka producer relay (consent-kafka).
+     * @param rabbit              The RabbitMQ relay (consent-rabbitmq).
+     * @param webhooks            Signed webhooks (consent-webhooks).
+     */
+    public record Outbox(
+            @DefaultValue("1s") Duration pollInterval,
+            @DefaultValue("100") int batchSize,
+            @DefaultValue("4") int partitionsPerPass,
+            @DefaultValue("5m") Duration maxLag,
+            @Nullable String subjectPseudonymKey,
+            @DefaultValue Kafka kafka,
+            @DefaultValue Rabbit rabbit,
+            @DefaultValue Webhooks webhooks) {}
+
+    /**
+     * The Kafka relay: the idempotent Kafka producer, key = subject (or its pseudonym), the CloudEvent as value.
+     *
+     * @param enabled          Whether the relay publishes to Kafka.
+     * @param bootstrapServers The brokers, for example {@code kafka-1:9092,kafka-2:9092}. Required when enabled.
+     * @param topic            The topic.
+     * @param transactionalId  When set, each batch is one Kafka transaction (consumers read with
+     *                         {@code isolation.level=read_committed}); unique per instance.
+     * @param properties       Further producer settings (security, client id), as the Kafka client names them.
+     */
+    public record Kafka(
+            boolean enabled,
+            @Nullable String bootstrapServers,
+            @DefaultValue("consentkit.events") String topic,
+            @Nullable String transactionalId,
+            @DefaultValue Map<String, String> properties) {}
+
+    /**
+     * The RabbitMQ relay: publisher confirms, one channel in outbox order.
+     *
+     * @param enabled  Whether the relay publishes to RabbitMQ.
+     * @param uri      The broker, {@code amqp://user:password@host:5672/vhost}.
+     * @param exchange The exchange events are published to (declared by the application or its operators).
+     */
+    public record Rabbit(
+            boolean enabled,
+
+            @DefaultValue("amqp://guest:guest@localhost:5672/%2f")
+            String uri,
+
+            @DefaultValue("consentkit.events") String exchange) {}
+
+    /**
+     * Webhooks: one signed POST per event and endpoint, with a delivery log in the store's database.
+     *
+     * @param enabled     Whether the relay delivers webhooks.
+     * @param endpoints   The receiving endpoints.
+     * @param maxAttempts Attempts per event and endpoint before it is dead-lettered.
+     */
+    public record Webhooks(
+            boolean enabled,
+            @DefaultValue List<WebhookEndpoint> endpoints,
+            @DefaultValue("8") int maxAttempts) {}
+
+    /**
+     * One webhook receiver.
+     *
+     * @param name    Its name in the delivery log (at most 64 characters).
+     * @param url     Where events are POSTed (https; http only on loopback).
+     * @param secrets Signing secrets in the Standard Webhooks form {@code whsec_<base64>}; several while rotating.
+     */
+    public record WebhookEndpoint(
+            String name, String url, @DefaultValue List<String> secrets) {}
 
     /**
      * Signed checkpoints ({@code ConsentManager.checkpoint()}): the key that signs and verifies them, and how often
