@@ -214,8 +214,9 @@ public final class KafkaOutboxPublisher implements OutboxPublisher, AutoCloseabl
         }
         log.debug("Kafka publish to {} failed", topic, cause);
         return new ConsentException(
-                "Kafka did not acknowledge entry " + entries.get(Math.min(index, entries.size() - 1)).id()
-                        + " (record " + (index + 1) + " of a batch of " + entries.size() + ") on topic " + topic,
+                "Kafka did not acknowledge entry "
+                        + entries.get(Math.min(index, entries.size() - 1)).id() + " (record " + (index + 1)
+                        + " of a batch of " + entries.size() + ") on topic " + topic,
                 cause);
     }
 
@@ -297,38 +298,35 @@ public final class KafkaOutboxPublisher implements OutboxPublisher, AutoCloseabl
             Checks.notNull(value, "properties");
             String text = String.valueOf(value).trim();
             switch (key) {
-                case ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG:
+                case ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG ->
                     Checks.check(
                             text.equalsIgnoreCase("true"),
                             "properties",
                             "enable.idempotence must be true: the publisher relies on the idempotent producer");
-                    break;
-                case ProducerConfig.ACKS_CONFIG:
+                case ProducerConfig.ACKS_CONFIG ->
                     Checks.check(
                             text.equalsIgnoreCase("all") || text.equals("-1"),
                             "properties",
                             "acks must be all (-1): an entry leaves the outbox only when every in-sync replica has it");
-                    break;
-                case ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION:
+                case ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION ->
                     Checks.check(
                             inFlightAllowed(text),
                             "properties",
                             "max.in.flight.requests.per.connection must be between 1 and 5 to keep the order");
-                    break;
-                case ProducerConfig.TRANSACTIONAL_ID_CONFIG:
+                case ProducerConfig.TRANSACTIONAL_ID_CONFIG ->
                     throw InvalidConsentRequestException.of(
                             "properties", "give transactional.id with transactionalId(...)");
-                case ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG:
+                case ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG ->
                     throw InvalidConsentRequestException.of(
                             "properties", "give delivery.timeout.ms with deliveryTimeout(...)");
-                case ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG:
-                case ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG:
+                case ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG -> {
                     return this; // always Strings
-                case ProducerConfig.BOOTSTRAP_SERVERS_CONFIG:
+                }
+                case ProducerConfig.BOOTSTRAP_SERVERS_CONFIG ->
                     Checks.check(!text.isEmpty(), "bootstrapServers", "must not be blank");
-                    break;
-                default:
-                    break;
+                default -> {
+                    // any other producer setting, passed on as given
+                }
             }
             this.properties.put(key, value);
             return this;
@@ -429,7 +427,8 @@ public final class KafkaOutboxPublisher implements OutboxPublisher, AutoCloseabl
             try {
                 return Long.parseLong(String.valueOf(v).trim());
             } catch (NumberFormatException e) {
-                throw InvalidConsentRequestException.of("properties", key.toLowerCase(Locale.ROOT) + " must be a number");
+                throw InvalidConsentRequestException.of(
+                        "properties", key.toLowerCase(Locale.ROOT) + " must be a number");
             }
         }
     }

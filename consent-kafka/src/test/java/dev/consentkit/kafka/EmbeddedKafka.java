@@ -181,7 +181,7 @@ final class EmbeddedKafka implements AutoCloseable {
         p.put("num.network.threads", "2");
         p.put("num.io.threads", "2");
         p.put("background.threads", "2");
-        p.put("log.cleaner.dedupe.buffer.size", "1048576");
+        p.put("log.cleaner.dedupe.buffer.size", "4194304");
         p.put("log.cleaner.threads", "1");
         return new KafkaConfig(p);
     }

@@ -25,7 +25,11 @@ class KafkaOutboxPublisherBuilderTest {
 
     @Test
     void buildWithoutTopicNamesIt() {
-        rejected(() -> KafkaOutboxPublisher.builder().bootstrapServers("127.0.0.1:9092").build(), "topic");
+        rejected(
+                () -> KafkaOutboxPublisher.builder()
+                        .bootstrapServers("127.0.0.1:9092")
+                        .build(),
+                "topic");
         rejected(() -> valid().topic(""), "topic");
         rejected(() -> valid().topic("no spaces"), "topic");
         rejected(() -> valid().topic(".."), "topic");

@@ -74,9 +74,7 @@ class KafkaOutboxPublisherTest {
                         Purpose.builder("marketing.email")
                                 .basis(LegalBasis.CONSENT)
                                 .build(),
-                        Purpose.builder("analytics")
-                                .basis(LegalBasis.CONSENT)
-                                .build())
+                        Purpose.builder("analytics").basis(LegalBasis.CONSENT).build())
                 .store(store)
                 .build();
         topic = "consent-events-" + UUID.randomUUID();
@@ -156,7 +154,9 @@ class KafkaOutboxPublisherTest {
             await(() -> failures.get() > 0, "a publish failed while the broker was down");
             long depthAfterFailure = relay.backlog().depth();
             write(10, 4, 2);
-            assertThat(depthAfterFailure).as("the outbox keeps what was not published").isGreaterThanOrEqualTo(20);
+            assertThat(depthAfterFailure)
+                    .as("the outbox keeps what was not published")
+                    .isGreaterThanOrEqualTo(20);
             assertThat(relay.backlog().depth()).as("the backlog grows").isEqualTo(depthAfterFailure + 20);
         } finally {
             kafka.restart();
@@ -170,7 +170,8 @@ class KafkaOutboxPublisherTest {
     @Test
     void inTheTransactionalModeReadCommittedConsumersNeverSeeAFailedBatch() throws Exception {
         write(20, 0, 3);
-        KafkaOutboxPublisher publisher = publisher(KafkaOutboxPublisher.builder().transactionalId("relay-" + topic));
+        KafkaOutboxPublisher publisher =
+                publisher(KafkaOutboxPublisher.builder().transactionalId("relay-" + topic));
         assertThat(publisher.transactional()).isTrue();
         AtomicInteger attempt = new AtomicInteger();
         AtomicInteger sentBeforeFailure = new AtomicInteger();
@@ -183,7 +184,8 @@ class KafkaOutboxPublisherTest {
                 publisher.publish(new FailingAt(entries, half, () -> {
                     // the half batch is in the log, inside the open transaction
                     kafka.readAtLeast(topic, "read_uncommitted", half);
-                    seenMidTransaction.set(kafka.readAll(topic, "read_committed").size());
+                    seenMidTransaction.set(
+                            kafka.readAll(topic, "read_committed").size());
                 }));
             } else {
                 publisher.publish(entries);
@@ -194,7 +196,9 @@ class KafkaOutboxPublisherTest {
 
         assertThat(attempt.get()).isGreaterThan(1);
         assertThat(sentBeforeFailure.get()).isPositive();
-        assertThat(seenMidTransaction.get()).as("read_committed sees nothing of the open transaction").isZero();
+        assertThat(seenMidTransaction.get())
+                .as("read_committed sees nothing of the open transaction")
+                .isZero();
         assertThat(relay.backlog().depth()).isZero();
         List<ConsumerRecord<String, String>> committedOnly = kafka.readAll(topic, "read_committed");
         assertThat(committedOnly).as("the aborted half batch is invisible").hasSize(60);
@@ -308,7 +312,8 @@ class KafkaOutboxPublisherTest {
             assertThat(entry).as("event %s is a committed entry", id).isNotNull();
             assertThat(event.get("specversion").asString()).isEqualTo("1.0");
             assertThat(event.get("type").asString()).isEqualTo(ConsentEventFormat.type(entry));
-            assertThat(event.get("subject").asString()).isEqualTo(entry.subject().value());
+            assertThat(event.get("subject").asString())
+                    .isEqualTo(entry.subject().value());
             assertThat(event.get("data").get("chain").get("sequence").asLong())
                     .isEqualTo(entry.link().sequence());
             assertThat(r.key()).isEqualTo(entry.subject().value());
