@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -24,8 +23,6 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class WebhookDeliveries {
-
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
 
     private final DeliveryLog log;
 
@@ -81,20 +78,14 @@ public final class WebhookDeliveries {
         /** The store's table prefix; default {@code consent_}. */
         public Builder tablePrefix(String tablePrefix) {
             Checks.notNull(tablePrefix, "tablePrefix");
-            Checks.check(
-                    tablePrefix.isEmpty() || IDENTIFIER.matcher(tablePrefix).matches(),
-                    "tablePrefix",
-                    "must be letters, digits and underscores (at most 41)");
+            DeliveryLog.checkIdentifier(tablePrefix, "tablePrefix", true);
             this.tablePrefix = tablePrefix;
             return this;
         }
 
         /** The store's schema; default: the connection's. */
         public Builder schema(@Nullable String schema) {
-            Checks.check(
-                    schema == null || IDENTIFIER.matcher(schema).matches(),
-                    "schema",
-                    "must be letters, digits and underscores (at most 41)");
+            DeliveryLog.checkIdentifier(schema, "schema", false);
             this.schema = schema;
             return this;
         }

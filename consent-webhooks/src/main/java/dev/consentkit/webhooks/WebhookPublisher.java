@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -83,8 +82,6 @@ public final class WebhookPublisher implements OutboxPublisher {
 
     /** The default number of attempts per entry before it is dead-lettered. */
     public static final int DEFAULT_MAX_ATTEMPTS = 8;
-
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
 
     private final String endpoint;
     private final URI url;
@@ -350,20 +347,14 @@ public final class WebhookPublisher implements OutboxPublisher {
         /** The store's table prefix, as on {@code JdbcConsentStore.Builder#tablePrefix}; default {@code consent_}. */
         public Builder tablePrefix(String tablePrefix) {
             Checks.notNull(tablePrefix, "tablePrefix");
-            Checks.check(
-                    tablePrefix.isEmpty() || IDENTIFIER.matcher(tablePrefix).matches(),
-                    "tablePrefix",
-                    "must be letters, digits and underscores (at most 41)");
+            DeliveryLog.checkIdentifier(tablePrefix, "tablePrefix", true);
             this.tablePrefix = tablePrefix;
             return this;
         }
 
         /** The store's schema, as on {@code JdbcConsentStore.Builder#schema}; default: the connection's. */
         public Builder schema(@Nullable String schema) {
-            Checks.check(
-                    schema == null || IDENTIFIER.matcher(schema).matches(),
-                    "schema",
-                    "must be letters, digits and underscores (at most 41)");
+            DeliveryLog.checkIdentifier(schema, "schema", false);
             this.schema = schema;
             return this;
         }

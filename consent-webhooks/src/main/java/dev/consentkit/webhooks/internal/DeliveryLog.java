@@ -1,6 +1,7 @@
 package dev.consentkit.webhooks.internal;
 
 import dev.consentkit.core.ConsentStoreException;
+import dev.consentkit.core.internal.Checks;
 import dev.consentkit.jdbc.Dialect;
 import dev.consentkit.jdbc.internal.ScrubbedSqlException;
 import dev.consentkit.jdbc.internal.Tables;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -42,6 +44,8 @@ public final class DeliveryLog {
     private static final int IDS_PER_QUERY = 200;
 
     private static final String COLUMNS = "endpoint, entry_id, attempt, attempted_at, outcome, http_status, detail";
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
 
     private final DataSource dataSource;
     private final String table;
@@ -241,6 +245,19 @@ public final class DeliveryLog {
         }
         OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
         return t == null ? null : t.toInstant();
+    }
+
+    /**
+     * Refuses a table prefix or schema that {@code JdbcConsentStore.Builder} would refuse: letters, digits and
+     * underscores, at most 41, not starting with a digit; an empty prefix is allowed.
+     */
+    public static void checkIdentifier(@Nullable String value, String field, boolean emptyAllowed) {
+        Checks.check(
+                value == null
+                        || (emptyAllowed && value.isEmpty())
+                        || IDENTIFIER.matcher(value).matches(),
+                field,
+                "must be letters, digits and underscores (at most 41)");
     }
 
     /** {@code detail} cut to the column's width. */
