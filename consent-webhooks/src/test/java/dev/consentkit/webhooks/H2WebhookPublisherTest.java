@@ -1,0 +1,10 @@
+package dev.consentkit.webhooks;
+
+/** The webhook publisher's behaviour on an in-memory H2 database. */
+class H2WebhookPublisherTest extends AbstractWebhookPublisherTest {
+
+    @Override
+    protected TestDatabase openDatabase() {
+        return TestDatabase.h2();
+    }
+}
