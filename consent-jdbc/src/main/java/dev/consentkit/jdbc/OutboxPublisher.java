@@ -1,6 +1,7 @@
 package dev.consentkit.jdbc;
 
 import dev.consentkit.core.AuditEntry;
+import dev.consentkit.core.internal.Checks;
 import java.util.List;
 
 /**
@@ -30,5 +31,38 @@ public interface OutboxPublisher {
      */
     static OutboxPublisher changeDataCaptureCleanup() {
         return entries -> {};
+    }
+
+    /**
+     * One publisher for several engines, so that one relay drains the outbox to all of them: every batch goes to
+     * every publisher in the given order, also when an earlier one failed, and the fan-out throws the first failure
+     * (the others suppressed) once all were tried. The relay then offers the batch again to all of them: an engine
+     * that had accepted it receives it again, with the same event ids (at least once), unless it skips what it
+     * already took, as {@code WebhookPublisher} does.
+     *
+     * @throws dev.consentkit.core.InvalidConsentRequestException naming {@code publishers} if there are none
+     */
+    static OutboxPublisher toAll(List<? extends OutboxPublisher> publishers) {
+        Checks.notNull(publishers, "publishers");
+        Checks.check(!publishers.isEmpty(), "publishers", "must not be empty");
+        publishers.forEach(p -> Checks.notNull(p, "publishers"));
+        List<OutboxPublisher> all = List.copyOf(publishers);
+        return entries -> {
+            Exception first = null;
+            for (OutboxPublisher p : all) {
+                try {
+                    p.publish(entries);
+                } catch (Exception e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        };
     }
 }

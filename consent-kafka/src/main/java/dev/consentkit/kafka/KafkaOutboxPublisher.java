@@ -353,8 +353,8 @@ public final class KafkaOutboxPublisher implements OutboxPublisher, AutoCloseabl
         }
 
         /** How entries become events; default {@link ConsentEventFormat#defaults()} (raw subject ids). */
-        public Builder format(ConsentEventFormat format) {
-            this.format = Checks.notNull(format, "format");
+        public Builder eventFormat(ConsentEventFormat format) {
+            this.format = Checks.notNull(format, "eventFormat");
             return this;
         }
 

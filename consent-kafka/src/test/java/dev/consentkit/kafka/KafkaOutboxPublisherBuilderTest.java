@@ -47,7 +47,7 @@ class KafkaOutboxPublisherBuilderTest {
 
     @Test
     void otherSettersRefuseNullsAndOutOfRangeValues() {
-        rejected(() -> valid().format(null), "format");
+        rejected(() -> valid().eventFormat(null), "eventFormat");
         rejected(() -> valid().transactionalId(" "), "transactionalId");
         rejected(() -> valid().deliveryTimeout(null), "deliveryTimeout");
         rejected(() -> valid().deliveryTimeout(Duration.ofMillis(999)), "deliveryTimeout");

@@ -123,10 +123,10 @@ public final class WebhookPublisher implements OutboxPublisher {
     }
 
     /**
-     * One publisher for several endpoints, each with its own delivery log rows: every batch goes to every
-     * endpoint in the given order, also when an earlier one failed, and the fan-out throws the first failure (the
-     * others suppressed) once all were tried. The relay then offers the batch again, and each endpoint skips what
-     * it already took, so a failing endpoint delays the others' later entries only until it recovers or its
+     * One publisher for several endpoints, each with its own delivery log rows: {@link OutboxPublisher#toAll} over
+     * them, after checking that their endpoint names differ. Every batch goes to every endpoint in the given order,
+     * also when an earlier one failed, and the fan-out throws the first failure once all were tried. The relay then
+     * offers the batch again, and each endpoint skips what it already took, so a failing endpoint delays the others' later entries only until it recovers or its
      * entries are dead-lettered.
      *
      * @throws InvalidConsentRequestException naming {@code publishers} if there are none or two share an endpoint
@@ -139,24 +139,7 @@ public final class WebhookPublisher implements OutboxPublisher {
             Checks.notNull(p, "publishers");
             Checks.check(names.add(p.endpoint()), "publishers", "must have distinct endpoint names");
         }
-        List<WebhookPublisher> all = List.copyOf(publishers);
-        return entries -> {
-            Exception first = null;
-            for (WebhookPublisher p : all) {
-                try {
-                    p.publish(entries);
-                } catch (Exception e) {
-                    if (first == null) {
-                        first = e;
-                    } else {
-                        first.addSuppressed(e);
-                    }
-                }
-            }
-            if (first != null) {
-                throw first;
-            }
-        };
+        return OutboxPublisher.toAll(publishers);
     }
 
     /**

@@ -8,7 +8,10 @@ import dev.consentkit.core.ConsentManager;
 import dev.consentkit.events.ConsentEventFormat;
 import dev.consentkit.jdbc.OutboxPublisher;
 import dev.consentkit.jdbc.OutboxRelay;
+import dev.consentkit.kafka.KafkaOutboxPublisher;
 import dev.consentkit.spring.internal.OutboxRelayHealthIndicator;
+import dev.consentkit.webhooks.WebhookDeliveries;
+import dev.consentkit.webhooks.WebhookPublisher;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,6 +114,76 @@ class ConsentKitOutboxAutoConfigurationTest {
                     context.getBean(Collecting.class).failing = false;
                     await(() -> health.health().getStatus().equals(Status.UP));
                 });
+    }
+
+    @Test
+    void kafkaIsOffByDefaultAndOnWithItsPropertiesItIsTheRelaysPublisher() {
+        jdbc.run(context -> assertThat(context).doesNotHaveBean(KafkaOutboxPublisher.class));
+        jdbc.withPropertyValues(
+                        "consentkit.outbox.kafka.enabled=true",
+                        "consentkit.outbox.kafka.bootstrap-servers=127.0.0.1:1",
+                        "consentkit.outbox.kafka.topic=consent-changes",
+                        "consentkit.outbox.kafka.transactional-id=relay-a")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    KafkaOutboxPublisher kafka = context.getBean(KafkaOutboxPublisher.class);
+                    assertThat(kafka.topic()).isEqualTo("consent-changes");
+                    assertThat(kafka.transactional()).isTrue();
+                    assertThat(context).hasSingleBean(OutboxRelay.class);
+                });
+        jdbc.withPropertyValues("consentkit.outbox.kafka.enabled=true")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("consentkit.outbox.kafka: ")
+                        .rootCause()
+                        .hasMessageContaining("bootstrapServers"));
+    }
+
+    @Test
+    void webhooksOnPostSignedEventsToEachEndpointAndLogTheDelivery() throws Exception {
+        List<com.sun.net.httpserver.Headers> requests = new CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/hook", exchange -> {
+            requests.add(exchange.getRequestHeaders());
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String secret = WebhookPublisher.newSecret();
+            jdbc.withPropertyValues(
+                            "consentkit.outbox.poll-interval=20ms",
+                            "consentkit.outbox.webhooks.enabled=true",
+                            "consentkit.outbox.webhooks.endpoints[0].name=crm",
+                            "consentkit.outbox.webhooks.endpoints[0].url=http://127.0.0.1:"
+                                    + server.getAddress().getPort() + "/hook",
+                            "consentkit.outbox.webhooks.endpoints[0].secrets=" + secret)
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        AuditEntry written = context.getBean(ConsentManager.class)
+                                .record(ConsentCommand.optOut("cust-1", "marketing.email")
+                                        .build());
+                        await(() -> !requests.isEmpty());
+                        assertThat(requests.get(0).getFirst("webhook-id"))
+                                .isEqualTo(written.id().toString());
+                        assertThat(requests.get(0).getFirst("webhook-signature"))
+                                .startsWith("v1,");
+                        WebhookDeliveries deliveries = WebhookDeliveries.builder()
+                                .dataSource(context.getBean(javax.sql.DataSource.class))
+                                .build();
+                        await(() -> deliveries.deliveredAt("crm", written.id()).isPresent());
+                    });
+        } finally {
+            server.stop(0);
+        }
+        jdbc.withPropertyValues("consentkit.outbox.webhooks.enabled=true")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("consentkit.outbox.webhooks: ")
+                        .rootCause()
+                        .hasMessageContaining("endpoints"));
     }
 
     @Test
