@@ -38,6 +38,9 @@ class LayeringTest {
                 "dev.consentkit.core",
                 "dev.consentkit.jdbc",
                 "dev.consentkit.export",
+                "dev.consentkit.events",
+                "dev.consentkit.kafka",
+                "dev.consentkit.webhooks",
                 "dev.consentkit.spring",
                 "dev.consentkit.cli")) {
             assertFalse(CLASSES.stream().noneMatch(c -> c.getPackageName().equals(pkg)), "no classes in " + pkg);
