@@ -119,12 +119,20 @@ public final class OutboxRelay implements AutoCloseable {
                     RELAY,
                     new Backoff(1, now.plus(initialBackoff)),
                     (old, x) -> old.next(now, initialBackoff, maxBackoff));
-            log.warn(
-                    "Outbox relay {}: publishing failed (attempt {}); offering the batch again after {}",
-                    name,
-                    b.attempts,
-                    b.notBefore,
-                    e.getCause());
+            if (b.attempts == 1) {
+                log.warn(
+                        "Outbox relay {}: publishing failed; offering the batch again after {}",
+                        name,
+                        b.notBefore,
+                        e.failure());
+            } else { // a long outage: one line per attempt, the stack trace was logged at the first
+                log.warn(
+                        "Outbox relay {}: publishing failed again (attempt {}: {}); next attempt after {}",
+                        name,
+                        b.attempts,
+                        e.failure().getClass().getName(),
+                        b.notBefore);
+            }
             return 0;
         }
     }
@@ -243,8 +251,15 @@ public final class OutboxRelay implements AutoCloseable {
     private static final class PublishFailedException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        PublishFailedException(Exception cause) {
-            super(cause);
+        private final Exception failure;
+
+        PublishFailedException(Exception failure) {
+            super(failure);
+            this.failure = failure;
+        }
+
+        Exception failure() {
+            return failure;
         }
     }
 
