@@ -68,6 +68,9 @@ import org.slf4j.LoggerFactory;
  * batch may put an earlier entry after a later one of the same subject (the redelivered copy); consumers that drop
  * ids they have seen also drop those, and then see each subject's chain in increasing sequence. Order holds within
  * one queue: entries that different bindings route to different queues are ordered only within each queue.
+ * Relays on several instances, each with its own publisher, keep it too: a subject's rows are taken by one relay
+ * at a time and deleted only after the broker confirmed them, so its next entries are published after those are
+ * on the queues.
  *
  * <p><b>Connections.</b> The publisher opens its connection and channel on the first {@code publish}, from a
  * copy of the factory with automatic recovery turned off: after any failure it closes both, and the next
