@@ -382,8 +382,8 @@ public final class RabbitOutboxPublisher implements OutboxPublisher, AutoCloseab
          * How entries become CloudEvents; default {@link ConsentEventFormat#defaults()} (raw subject ids). Give a
          * format with {@link ConsentEventFormat.Builder#subjectPseudonymKey} to keep subject ids off the broker.
          */
-        public Builder format(ConsentEventFormat format) {
-            this.format = Checks.notNull(format, "format");
+        public Builder eventFormat(ConsentEventFormat format) {
+            this.format = Checks.notNull(format, "eventFormat");
             return this;
         }
 

@@ -46,7 +46,7 @@ class RabbitOutboxPublisherBuilderTest {
         rejected(() -> b.exchange(null), "exchange");
         rejected(() -> b.exchange(""), "exchange");
         rejected(() -> b.exchange("x".repeat(256)), "exchange");
-        rejected(() -> b.format(null), "format");
+        rejected(() -> b.eventFormat(null), "eventFormat");
         rejected(() -> b.routingKey(null), "routingKey");
         rejected(() -> b.confirmTimeout(null), "confirmTimeout");
         rejected(() -> b.confirmTimeout(Duration.ZERO), "confirmTimeout");
