@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.platform.commons.support.AnnotationSupport;
 
 /**
- * The gate behind {@link RequiresDatabase} and {@link RequiresBrowser}. When what a test needs is missing, it
+ * The gate behind {@link RequiresDatabase}, {@link RequiresRabbitMq} and {@link RequiresBrowser}. When what a test needs is missing, it
  * disables the test and prints one line saying what to set, once per reason; under {@code CI=true} it fails
  * the test instead, so that a CI run can never pass by skipping. Registered by the annotations: do not add it
  * by hand.
@@ -70,6 +70,13 @@ public final class ExternalResourceCondition implements ExecutionCondition {
             if (!database.isConfigured(environment)) {
                 reasons.add(database.displayName() + " tests need " + database.urlVariable() + " (and "
                         + database.userVariable() + ", " + database.passwordVariable() + ")");
+            }
+        }
+        if (AnnotationSupport.isAnnotated(element, RequiresRabbitMq.class)) {
+            String uri = environment.get(RequiresRabbitMq.URI_VARIABLE);
+            if (uri == null || uri.isBlank()) {
+                reasons.add("RabbitMQ tests need " + RequiresRabbitMq.URI_VARIABLE
+                        + " (an AMQP URI, e.g. amqp://guest:guest@127.0.0.1:5672/%2f)");
             }
         }
         if (AnnotationSupport.isAnnotated(element, RequiresBrowser.class) && !LocalBrowser.isInstalled(environment)) {

@@ -35,6 +35,9 @@ class ExternalResourceConditionTest {
     @RequiresBrowser
     static final class NeedsBrowser {}
 
+    @RequiresRabbitMq
+    static final class NeedsRabbitMq {}
+
     static final class NeedsNothing {}
 
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
@@ -122,6 +125,38 @@ class ExternalResourceConditionTest {
         }
 
         @Test
+        void evaluateWhenTheRabbitMqUriIsMissingThenDisabledNamingTheVariable() {
+            ConditionEvaluationResult result =
+                    condition(POSTGRES).evaluateExecutionCondition(contextOf(NeedsRabbitMq.class));
+
+            assertThat(result.isDisabled()).isTrue();
+            assertThat(result.getReason())
+                    .hasValueSatisfying(r -> assertThat(r)
+                            .contains("CONSENTKIT_TEST_RABBITMQ_URI")
+                            .doesNotContain("POSTGRES"));
+            assertThat(printed.toString(StandardCharsets.UTF_8))
+                    .hasLineCount(1)
+                    .startsWith("[consentkit] skipped: RabbitMQ tests need CONSENTKIT_TEST_RABBITMQ_URI");
+        }
+
+        @Test
+        void evaluateWhenTheRabbitMqUriIsSetThenEnabled() {
+            ConditionEvaluationResult result = condition(
+                            Map.of("CONSENTKIT_TEST_RABBITMQ_URI", "amqp://guest:guest@127.0.0.1:5672/%2f"))
+                    .evaluateExecutionCondition(contextOf(NeedsRabbitMq.class));
+
+            assertThat(result.isDisabled()).isFalse();
+        }
+
+        @Test
+        void evaluateWhenTheRabbitMqUriIsBlankThenDisabled() {
+            ConditionEvaluationResult result = condition(Map.of("CONSENTKIT_TEST_RABBITMQ_URI", " "))
+                    .evaluateExecutionCondition(contextOf(NeedsRabbitMq.class));
+
+            assertThat(result.isDisabled()).isTrue();
+        }
+
+        @Test
         void evaluateWhenNothingIsRequiredThenEnabled() {
             assertThat(condition(NOTHING)
                             .evaluateExecutionCondition(contextOf(NeedsNothing.class))
@@ -151,6 +186,16 @@ class ExternalResourceConditionTest {
             assertThatThrownBy(() -> condition.evaluateExecutionCondition(contextOf(NeedsBrowser.class)))
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("/nonexistent/chromium");
+        }
+
+        @Test
+        void evaluateWhenTheRabbitMqUriIsMissingThenFails() {
+            ExternalResourceCondition condition = condition(Map.of("CI", "true"));
+
+            assertThatThrownBy(() -> condition.evaluateExecutionCondition(contextOf(NeedsRabbitMq.class)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("CONSENTKIT_TEST_RABBITMQ_URI")
+                    .hasMessageContaining("CI=true");
         }
 
         @Test
