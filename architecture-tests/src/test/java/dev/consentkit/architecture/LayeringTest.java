@@ -40,6 +40,7 @@ class LayeringTest {
                 "dev.consentkit.export",
                 "dev.consentkit.events",
                 "dev.consentkit.kafka",
+                "dev.consentkit.rabbitmq",
                 "dev.consentkit.webhooks",
                 "dev.consentkit.spring",
                 "dev.consentkit.cli")) {

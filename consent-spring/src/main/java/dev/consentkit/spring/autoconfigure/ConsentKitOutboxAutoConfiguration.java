@@ -7,6 +7,7 @@ import dev.consentkit.jdbc.JdbcConsentStore;
 import dev.consentkit.jdbc.OutboxPublisher;
 import dev.consentkit.jdbc.OutboxRelay;
 import dev.consentkit.kafka.KafkaOutboxPublisher;
+import dev.consentkit.rabbitmq.RabbitOutboxPublisher;
 import dev.consentkit.webhooks.WebhookPublisher;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -72,6 +73,28 @@ public final class ConsentKitOutboxAutoConfiguration {
                 return publisher.build();
             } catch (InvalidConsentRequestException e) {
                 throw PropertiesMapping.failure("consentkit.outbox.kafka: ", e);
+            }
+        }
+    }
+
+    /** {@code consentkit.outbox.rabbit.*}: the RabbitMQ relay, with consent-rabbitmq on the class path. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "dev.consentkit.rabbitmq.RabbitOutboxPublisher")
+    @ConditionalOnProperty(prefix = "consentkit.outbox.rabbit", name = "enabled", havingValue = "true")
+    static final class RabbitConfiguration {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        RabbitOutboxPublisher rabbitOutboxPublisher(ConsentKitProperties properties, ConsentEventFormat format) {
+            ConsentKitProperties.Rabbit rabbit = properties.outbox().rabbit();
+            try {
+                return RabbitOutboxPublisher.builder()
+                        .uri(rabbit.uri())
+                        .exchange(rabbit.exchange())
+                        .eventFormat(format)
+                        .build();
+            } catch (InvalidConsentRequestException e) {
+                throw PropertiesMapping.failure("consentkit.outbox.rabbit: ", e);
             }
         }
     }

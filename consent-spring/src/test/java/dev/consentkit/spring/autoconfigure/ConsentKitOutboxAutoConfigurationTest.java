@@ -9,6 +9,7 @@ import dev.consentkit.events.ConsentEventFormat;
 import dev.consentkit.jdbc.OutboxPublisher;
 import dev.consentkit.jdbc.OutboxRelay;
 import dev.consentkit.kafka.KafkaOutboxPublisher;
+import dev.consentkit.rabbitmq.RabbitOutboxPublisher;
 import dev.consentkit.spring.internal.OutboxRelayHealthIndicator;
 import dev.consentkit.webhooks.WebhookDeliveries;
 import dev.consentkit.webhooks.WebhookPublisher;
@@ -137,6 +138,29 @@ class ConsentKitOutboxAutoConfigurationTest {
                         .hasStackTraceContaining("consentkit.outbox.kafka: ")
                         .rootCause()
                         .hasMessageContaining("bootstrapServers"));
+    }
+
+    @Test
+    void rabbitIsOffByDefaultAndOnBesideKafkaOneRelayPublishesToBoth() {
+        jdbc.run(context -> assertThat(context).doesNotHaveBean(RabbitOutboxPublisher.class));
+        jdbc.withPropertyValues(
+                        "consentkit.outbox.rabbit.enabled=true",
+                        "consentkit.outbox.rabbit.uri=amqp://guest:guest@127.0.0.1:1/%2f",
+                        "consentkit.outbox.rabbit.exchange=consent-changes",
+                        "consentkit.outbox.kafka.enabled=true",
+                        "consentkit.outbox.kafka.bootstrap-servers=127.0.0.1:1")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).hasSingleBean(RabbitOutboxPublisher.class);
+                    assertThat(context).hasSingleBean(KafkaOutboxPublisher.class);
+                    assertThat(context).hasSingleBean(OutboxRelay.class);
+                });
+        jdbc.withPropertyValues("consentkit.outbox.rabbit.enabled=true", "consentkit.outbox.rabbit.exchange=")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("consentkit.outbox.rabbit: ")
+                        .rootCause()
+                        .hasMessageContaining("exchange"));
     }
 
     @Test
