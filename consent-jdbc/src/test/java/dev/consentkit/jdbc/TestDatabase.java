@@ -16,13 +16,13 @@ import java.util.UUID;
  * {@code @RequiresDatabase}'s to decide (skip locally, fail under {@code CI=true}); a configured server that
  * cannot be reached fails the tests.
  */
-final class TestDatabase implements AutoCloseable {
+public final class TestDatabase implements AutoCloseable {
 
-    final String name;
-    final HikariDataSource dataSource;
-    final String schema;
-    final String prefix;
-    final Dialect dialect;
+    public final String name;
+    public final HikariDataSource dataSource;
+    public final String schema;
+    public final String prefix;
+    public final Dialect dialect;
 
     private TestDatabase(String name, HikariDataSource dataSource, String schema, String prefix, Dialect dialect) {
         this.name = name;
@@ -32,7 +32,8 @@ final class TestDatabase implements AutoCloseable {
         this.dialect = dialect;
     }
 
-    static TestDatabase h2() {
+    /** A fresh in-memory H2 database. */
+    public static TestDatabase h2() {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl("jdbc:h2:mem:ck" + UUID.randomUUID().toString().replace("-", "") + ";DB_CLOSE_DELAY=-1");
         config.setMaximumPoolSize(10);
@@ -40,7 +41,7 @@ final class TestDatabase implements AutoCloseable {
     }
 
     /** The server named by its {@code CONSENTKIT_TEST_*} variables; gate the test with {@code @RequiresDatabase}. */
-    static TestDatabase fromEnvironment(Database database) {
+    public static TestDatabase fromEnvironment(Database database) {
         String name = database.displayName();
         String url = database.url();
         String run = "ck" + Long.toString(System.nanoTime(), 36) + Integer.toString((int) (Math.random() * 1000), 36);
@@ -75,16 +76,18 @@ final class TestDatabase implements AutoCloseable {
     }
 
     /** A store on this database's tables, created if missing. */
-    JdbcConsentStore.Builder storeBuilder() {
+    /** A store builder on this database's DataSource, schema and prefix. */
+    public JdbcConsentStore.Builder storeBuilder() {
         return JdbcConsentStore.builder().dataSource(dataSource).schema(schema).tablePrefix(prefix);
     }
 
-    String table(String name) {
+    /** A table's qualified name, for example {@code table("outbox")}. */
+    public String table(String name) {
         return (schema == null ? "" : schema + ".") + prefix + name;
     }
 
     /** Empties every table. */
-    void clear() {
+    public void clear() {
         try (Connection c = dataSource.getConnection();
                 Statement st = c.createStatement()) {
             for (String t : List.of(

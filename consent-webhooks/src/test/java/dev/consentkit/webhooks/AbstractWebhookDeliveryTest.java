@@ -11,6 +11,7 @@ import dev.consentkit.events.ConsentEventFormat;
 import dev.consentkit.jdbc.JdbcConsentStore;
 import dev.consentkit.jdbc.OutboxPublisher;
 import dev.consentkit.jdbc.OutboxRelay;
+import dev.consentkit.jdbc.TestDatabase;
 import dev.consentkit.testsupport.TestClock;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,6 +60,7 @@ abstract class AbstractWebhookDeliveryTest {
     @BeforeAll
     void openDb() {
         db = openDatabase();
+        db.storeBuilder().build().createSchemaIfMissing();
     }
 
     @AfterAll

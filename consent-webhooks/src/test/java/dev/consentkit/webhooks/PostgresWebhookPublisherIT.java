@@ -1,5 +1,6 @@
 package dev.consentkit.webhooks;
 
+import dev.consentkit.jdbc.TestDatabase;
 import dev.consentkit.testsupport.Database;
 import dev.consentkit.testsupport.RequiresDatabase;
 
