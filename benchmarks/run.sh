@@ -6,7 +6,8 @@
 # docs/performance.md.
 #
 #   benchmarks/run.sh --quick   20,000 subjects, short JMH iterations (under 10 minutes)
-#   benchmarks/run.sh           1,000,000 subjects x 5 purposes, 10,000,000 log records (under an hour)
+#   benchmarks/run.sh           1,000,000 subjects x 5 purposes, 10,000,000 log records (under an hour); also
+#                               RelayBenchmark (outbox to Kafka): benchmarks/results/<date>-full-relay*.json*
 #   benchmarks/run.sh --quick --no-build   reuse benchmarks/target/benchmarks.jar
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,12 +55,21 @@ echo "== seeding ($subjects subjects; reused when already there)"
 java -Xmx3g -cp "$jar" dev.consentkit.benchmarks.Seed "$subjects" "$write_pool" 2>&1 | grep -E '^\[seed|Exception|Caused by'
 
 echo "== JMH: in-memory, PostgreSQL reads, writes, filterAllowed, peers"
-java -jar "$jar" -e ExportBenchmark "${jmh[@]}" -p memSubjects="$mem_subjects" \
+java -jar "$jar" -e ExportBenchmark,RelayBenchmark "${jmh[@]}" -p memSubjects="$mem_subjects" \
   -rf json -rff "$work/main.json" 2>&1 | tee "$work/main.log" | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.)|Exception|ERROR' || true
 
 echo "== JMH: history export of $export_records records with -Xmx64m"
 java -jar "$jar" ExportBenchmark "${export_iterations[@]}" -p records="$export_records" \
   -rf json -rff "$work/export.json" 2>&1 | tee "$work/export.log" | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.)|Exception|ERROR' || true
+
+if [ "$mode" = full ]; then
+  # single-shot: each invocation is 100,000 changes from commit to a Kafka consumer (about half a minute here);
+  # not in --quick. Its own files; docs/performance.md's relay section is written by hand from them.
+  echo "== JMH: outbox relay to an in-process Kafka broker, 100,000 changes per invocation, 1 and 3 relays"
+  CKBENCH_RELAY_LATENCY_OUT="benchmarks/results/$day-full-relay-latency.jsonl" \
+    java -jar "$jar" RelayBenchmark -f 1 -wi 1 -i 3 -rf json -rff "benchmarks/results/$day-full-relay.json" 2>&1 \
+    | tee "$work/relay.log" | grep -E '^\[relay\]|^(Benchmark|RelayBenchmark\.)|Exception|ERROR' || true
+fi
 
 echo "== heap per in-memory entry ($memory_entries entries)"
 java -Xmx8g -cp "$jar" dev.consentkit.benchmarks.MemoryFootprint "$memory_entries" "$work/memory.json"

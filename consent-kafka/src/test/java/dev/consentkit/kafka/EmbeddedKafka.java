@@ -37,8 +37,10 @@ import org.jspecify.annotations.Nullable;
  * A real single-node Kafka 4.1 broker in this JVM, in KRaft mode (broker and controller combined), on free loopback
  * ports and a temporary log directory formatted as {@code kafka-storage.sh format} does. {@link #stop()} and
  * {@link #restart()} keep the ports and the log directory, so clients reconnect to the same broker with its data.
+ *
+ * <p>Public, and shipped in this module's test-jar, for the benchmarks module's {@code RelayBenchmark}.
  */
-final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements AutoCloseable {
 
     private final Path logDir;
     private final int port;
@@ -52,7 +54,7 @@ final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** Formats a new log directory and starts the broker. */
-    static EmbeddedKafka start() throws Exception {
+    public static EmbeddedKafka start() throws Exception {
         Path logDir = Files.createTempDirectory("consentkit-kafka-");
         int[] ports = freePorts(2);
         EmbeddedKafka kafka = new EmbeddedKafka(logDir, ports[0], ports[1]);
@@ -70,7 +72,8 @@ final class EmbeddedKafka implements AutoCloseable {
         return kafka;
     }
 
-    String bootstrapServers() {
+    /** The broker's {@code bootstrap.servers}: {@code 127.0.0.1:<port>}. */
+    public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
 
@@ -97,7 +100,8 @@ final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    void createTopic(String topic, int partitions) throws Exception {
+    /** Creates {@code topic} with {@code partitions} partitions (replication factor 1) and waits for it. */
+    public void createTopic(String topic, int partitions) throws Exception {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1)))
                     .all()
