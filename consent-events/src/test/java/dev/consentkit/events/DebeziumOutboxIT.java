@@ -229,6 +229,130 @@ class DebeziumOutboxIT {
         }
     }
 
+    @Test
+    void anEngineThatDiesMidBatchResumesFromItsOffsetsAndLosesNothing() throws Exception {
+        ConsentEventFormat format = ConsentEventFormat.defaults();
+        JdbcConsentStore store = JdbcConsentStore.builder()
+                .dataSource(dataSource)
+                .schema(name)
+                .outboxEvents(format)
+                .build();
+        store.createSchemaIfMissing();
+        ConsentManager consents = ConsentManager.builder()
+                .purposes(NEWSLETTER, ANALYTICS)
+                .store(store)
+                .build();
+        java.nio.file.Path offsets = java.nio.file.Files.createTempFile("consentkit-debezium-", ".offsets");
+        Properties config = debezium();
+        config.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+        config.setProperty("offset.storage.file.filename", offsets.toString());
+        config.setProperty("offset.flush.interval.ms", "100");
+        config.setProperty("slot.drop.on.stop", "false"); // the slot keeps the log for the next engine
+        config.setProperty("max.batch.size", "8");
+
+        List<SourceRecord> received = java.util.Collections.synchronizedList(new ArrayList<>());
+        int subjects = 10;
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            // the first engine takes 14 records, then its handler dies in the middle of a batch
+            CountDownLatch firstStarted = new CountDownLatch(1);
+            CountDownLatch firstEnded = new CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+            DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> first = DebeziumEngine.create(Connect.class)
+                    .using(config)
+                    .notifying(event -> {
+                        if (taken.incrementAndGet() > 14) {
+                            throw new IllegalStateException("the engine's process died mid-batch");
+                        }
+                        received.add(event.value());
+                    })
+                    .using(started(firstStarted))
+                    .using((success, message, error) -> firstEnded.countDown())
+                    .build();
+            pool.submit(first);
+            assertThat(firstStarted.await(60, TimeUnit.SECONDS)).isTrue();
+            awaitActiveSlot();
+            for (int s = 0; s < subjects; s++) {
+                consents.record(
+                        ConsentCommand.grant("cust-" + s, "marketing.email").build());
+                consents.record(ConsentCommand.optOut("cust-" + s, "analytics").build());
+            }
+            assertThat(firstEnded.await(60, TimeUnit.SECONDS))
+                    .as("the first engine stopped")
+                    .isTrue();
+            int beforeCrash = received.size();
+            assertThat(beforeCrash).isLessThan(subjects * 2);
+
+            // while no engine runs, writes go on; the slot keeps their log
+            for (int s = 0; s < subjects; s++) {
+                consents.record(
+                        ConsentCommand.withdraw("cust-" + s, "marketing.email").build());
+            }
+
+            CountDownLatch secondStarted = new CountDownLatch(1);
+            try (DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> second = DebeziumEngine.create(Connect.class)
+                    .using(config)
+                    .notifying(event -> received.add(event.value()))
+                    .using(started(secondStarted))
+                    .build()) {
+                pool.submit(second);
+                assertThat(secondStarted.await(60, TimeUnit.SECONDS)).isTrue();
+                Map<String, AuditEntry> committed = new HashMap<>();
+                try (Stream<AuditEntry> all = consents.auditTrail(HistoryQuery.all())) {
+                    all.forEach(e -> committed.put(e.id().toString(), e));
+                }
+                Instant deadline = Instant.now().plusSeconds(60);
+                while (distinctIds(received).size() < committed.size()
+                        && Instant.now().isBefore(deadline)) {
+                    Thread.sleep(50);
+                }
+
+                assertThat(distinctIds(received)).isEqualTo(committed.keySet());
+                Map<String, String> first_ = new HashMap<>();
+                Map<String, List<Long>> sequences = new HashMap<>();
+                synchronized (received) {
+                    for (SourceRecord record : received) {
+                        String value = (String) record.value();
+                        String id = json.readTree(value).get("id").asString();
+                        String earlier = first_.putIfAbsent(id, value);
+                        if (earlier != null) {
+                            assertThat(value)
+                                    .as("a repeated event is the same event")
+                                    .isEqualTo(earlier);
+                            continue;
+                        }
+                        sequences
+                                .computeIfAbsent((String) record.key(), k -> new ArrayList<>())
+                                .add(committed.get(id).link().sequence());
+                    }
+                }
+                sequences.forEach(
+                        (subject, seqs) -> assertThat(seqs).as(subject).containsExactly(1L, 2L, 3L));
+            }
+        } finally {
+            pool.shutdownNow();
+            pool.awaitTermination(30, TimeUnit.SECONDS);
+            java.nio.file.Files.deleteIfExists(offsets);
+        }
+    }
+
+    private static DebeziumEngine.ConnectorCallback started(CountDownLatch latch) {
+        return new DebeziumEngine.ConnectorCallback() {
+            @Override
+            public void taskStarted() {
+                latch.countDown();
+            }
+        };
+    }
+
+    private java.util.Set<String> distinctIds(List<SourceRecord> records) {
+        synchronized (records) {
+            return records.stream()
+                    .map(r -> json.readTree((String) r.value()).get("id").asString())
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
     private static String header(SourceRecord record, String key) {
         Header header = record.headers().lastWithName(key);
         assertThat(header).as("header " + key).isNotNull();
