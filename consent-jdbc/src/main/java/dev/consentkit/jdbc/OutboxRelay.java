@@ -79,7 +79,7 @@ public final class OutboxRelay implements AutoCloseable {
         this.clock = b.clock;
     }
 
-    /** A builder for a relay on {@code store}'s outbox; {@link Builder#listener} is required. */
+    /** A builder for a relay on {@code store}'s outbox; it needs a {@link Builder#listener} or a publisher. */
     public static Builder builder(JdbcConsentStore store) {
         return new Builder(Checks.notNull(store, "store"));
     }
