@@ -308,13 +308,13 @@ class DebeziumOutboxIT {
                 }
 
                 assertThat(distinctIds(received)).isEqualTo(committed.keySet());
-                Map<String, String> first_ = new HashMap<>();
+                Map<String, String> firstValue = new HashMap<>();
                 Map<String, List<Long>> sequences = new HashMap<>();
                 synchronized (received) {
                     for (SourceRecord record : received) {
                         String value = (String) record.value();
                         String id = json.readTree(value).get("id").asString();
-                        String earlier = first_.putIfAbsent(id, value);
+                        String earlier = firstValue.putIfAbsent(id, value);
                         if (earlier != null) {
                             assertThat(value)
                                     .as("a repeated event is the same event")
