@@ -15,16 +15,20 @@ public final class OutboxPartitions {
     /** The number of partitions; the schema seeds one {@code outbox_partition} row for each. */
     public static final int COUNT = 16;
 
+    /** One digest per thread: every write computes a partition per entry, and looking the algorithm up costs more. */
+    private static final ThreadLocal<MessageDigest> MD5 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is required by every Java platform", e);
+        }
+    });
+
     private OutboxPartitions() {}
 
     /** The partition, 0 to 15. */
     public static int of(String tenant, String subject) {
-        try {
-            MessageDigest md5 = MessageDigest.getInstance("MD5");
-            byte[] digest = md5.digest((tenant + '/' + subject).getBytes(StandardCharsets.UTF_8));
-            return (digest[0] & 0xF0) >>> 4;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("MD5 is required by every Java platform", e);
-        }
+        byte[] digest = MD5.get().digest((tenant + '/' + subject).getBytes(StandardCharsets.UTF_8));
+        return (digest[0] & 0xF0) >>> 4;
     }
 }

@@ -6,6 +6,7 @@ import dev.consentkit.spring.internal.OutboxRelayLifecycle;
 import dev.consentkit.spring.internal.OutboxRelayMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -46,8 +47,9 @@ public final class ConsentKitOutboxRelayAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        OutboxRelayMeters consentOutboxRelayMeters(OutboxRelay relay, MeterRegistry registry) {
-            return new OutboxRelayMeters(relay, registry, Clock.systemUTC());
+        OutboxRelayMeters consentOutboxRelayMeters(
+                OutboxRelay relay, MeterRegistry registry, ObjectProvider<Clock> clock) {
+            return new OutboxRelayMeters(relay, registry, clock.getIfUnique(Clock::systemUTC));
         }
     }
 
